@@ -1,0 +1,17 @@
+#pragma once
+/// \file
+/// \brief Filling ghost cells beyond physical walls from a field's BoundaryCondition.
+#include "parlayer/domain/field.hpp"
+#include "parlayer/halo/halo_plan.hpp"
+
+namespace parlayer::halo {
+
+/// \brief Applies `field`'s boundary condition to one wall's ghost slab. Local.
+void fill_wall(domain::FieldBase& field, const Wall& wall);
+
+/// \brief Applies `field`'s boundary conditions at every wall of `plan`, in plan.walls() order.
+///        HaloExchange::finish() calls this; call it yourself only for fields you do not exchange.
+///        Local.
+void fill_walls(domain::FieldBase& field, const HaloPlan& plan);
+
+}  // namespace parlayer::halo

@@ -1,0 +1,83 @@
+#include "parlayer/domain/field.hpp"
+
+#include <stdexcept>
+
+namespace parlayer::domain {
+
+const char* to_string(ElementType type) noexcept {
+  switch (type) {
+    case ElementType::float32: return "float32";
+    case ElementType::float64: return "float64";
+    case ElementType::int32: return "int32";
+    case ElementType::int64: return "int64";
+    case ElementType::uint8: return "uint8";
+  }
+  return "unknown";
+}
+
+std::size_t size_of(ElementType type) noexcept {
+  switch (type) {
+    case ElementType::float32: return 4;
+    case ElementType::float64: return 8;
+    case ElementType::int32: return 4;
+    case ElementType::int64: return 8;
+    case ElementType::uint8: return 1;
+  }
+  return 0;
+}
+
+FieldBase::FieldBase(std::string name, const IndexBox& interior, const Index3& ghost_widths)
+    : m_name(std::move(name)), m_interior(interior), m_ghost(ghost_widths) {
+  for (int a = 0; a < 3; ++a)
+    if (ghost_widths[a] < 0)
+      throw std::invalid_argument("field '" + m_name + "': negative ghost width");
+  m_allocated = interior.grown(ghost_widths);
+  m_stride_y = m_allocated.extent(0);
+  m_stride_z = m_stride_y * m_allocated.extent(1);
+}
+
+InteriorSplit FieldBase::split(int width) const {
+  Index3 w{};
+  for (int a = 0; a < 3; ++a) w[a] = m_ghost[a] > 0 ? width : 0;
+  return split_interior(m_interior, w);
+}
+
+std::vector<IndexBox> FieldBase::ghost_boxes() const {
+  std::vector<IndexBox> boxes;
+  for (int dz = -1; dz <= 1; ++dz)
+    for (int dy = -1; dy <= 1; ++dy)
+      for (int dx = -1; dx <= 1; ++dx) {
+        if (dx == 0 && dy == 0 && dz == 0) continue;
+        const Index3 d{dx, dy, dz};
+        IndexBox b;
+        for (int a = 0; a < 3; ++a) {
+          if (d[a] < 0) b.lo[a] = m_allocated.lo[a], b.hi[a] = m_interior.lo[a];
+          if (d[a] == 0) b.lo[a] = m_interior.lo[a], b.hi[a] = m_interior.hi[a];
+          if (d[a] > 0) b.lo[a] = m_interior.hi[a], b.hi[a] = m_allocated.hi[a];
+        }
+        if (!b.empty()) boxes.push_back(b);
+      }
+  return boxes;
+}
+
+Index3 FieldBase::to_local(const Index3& global) const noexcept {
+  return {global[0] - m_interior.lo[0], global[1] - m_interior.lo[1], global[2] - m_interior.lo[2]};
+}
+
+Index3 FieldBase::to_global(const Index3& local) const noexcept {
+  return {local[0] + m_interior.lo[0], local[1] + m_interior.lo[1], local[2] + m_interior.lo[2]};
+}
+
+void FieldBase::set_boundary_condition(int axis, Side side, BoundaryCondition bc) {
+  if (axis < 0 || axis > 2) throw std::invalid_argument("set_boundary_condition: axis must be 0..2");
+  if (bc.kind == BoundaryCondition::Kind::custom && !bc.hook)
+    throw std::invalid_argument("set_boundary_condition: custom condition without a hook");
+  m_bc[axis][static_cast<int>(side)] = std::move(bc);
+}
+
+void FieldBase::set_boundary_condition(int axis, const BoundaryCondition& bc) {
+  set_boundary_condition(axis, Side::low, bc);
+  set_boundary_condition(axis, Side::high, bc);
+}
+
+}  // namespace parlayer::domain

@@ -1,0 +1,49 @@
+#include "parlayer/halo/boundary_fill.hpp"
+
+namespace parlayer::halo {
+
+namespace {
+
+using domain::BoundaryCondition;
+using domain::Side;
+
+template <class T>
+void fill_wall_typed(domain::Field<T>& f, const Wall& wall, const BoundaryCondition& bc) {
+  const int a = wall.axis;
+  const bool low = wall.side == Side::low;
+  const IndexBox& in = f.interior();
+  domain::for_each_cell(wall.ghosts, [&](int i, int j, int k) {
+    domain::Index3 src{i, j, k};
+    const int idx = src[a];
+    // g = 1 for the ghost next to the wall; its mirror image is the interior cell g-1 inward.
+    const int g = low ? in.lo[a] - idx : idx - in.hi[a] + 1;
+    switch (bc.kind) {
+      case BoundaryCondition::Kind::constant: f(i, j, k) = static_cast<T>(bc.value); return;
+      case BoundaryCondition::Kind::zero_gradient: src[a] = low ? in.lo[a] : in.hi[a] - 1; break;
+      case BoundaryCondition::Kind::reflect:
+      case BoundaryCondition::Kind::reflect_odd: src[a] = low ? in.lo[a] + g - 1 : in.hi[a] - g; break;
+      default: return;
+    }
+    const T v = f(src[0], src[1], src[2]);
+    f(i, j, k) = bc.kind == BoundaryCondition::Kind::reflect_odd ? static_cast<T>(-v) : v;
+  });
+}
+
+}  // namespace
+
+void fill_wall(domain::FieldBase& field, const Wall& wall) {
+  const BoundaryCondition& bc = field.boundary_condition(wall.axis, wall.side);
+  switch (bc.kind) {
+    case BoundaryCondition::Kind::none: return;
+    case BoundaryCondition::Kind::custom: bc.hook(field, wall.axis, wall.side, wall.ghosts); return;
+    default:
+      domain::visit_field(field, [&](auto& typed) { fill_wall_typed(typed, wall, bc); });
+  }
+}
+
+void fill_walls(domain::FieldBase& field, const HaloPlan& plan) {
+  plan.check_compatible(field);
+  for (const Wall& wall : plan.walls()) fill_wall(field, wall);
+}
+
+}  // namespace parlayer::halo

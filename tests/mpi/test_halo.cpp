@@ -1,0 +1,220 @@
+// Halo exchange: every ghost cell equals the global cell it mirrors (periodic wrap, or the field's
+// boundary condition at a wall); ghosts outside the stencil shape stay untouched.
+#include <catch2/catch.hpp>
+#include <mpi.h>
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <sstream>
+
+#include "parlayer/domain/decomposition.hpp"
+#include "parlayer/domain/field.hpp"
+#include "parlayer/error.hpp"
+#include "parlayer/halo/halo_exchange.hpp"
+
+using namespace parlayer::domain;
+using namespace parlayer::halo;
+
+namespace {
+
+int world_size() {
+  int n = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &n);
+  return n;
+}
+int world_rank() {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+
+// The value field `fid` holds at global interior cell c (exact in float, int32 and double).
+double cell_value(int fid, const Index3& c, const IndexBox& g, int round) {
+  return double(fid * 100000 + round * 20000 + c[0] + g.hi[0] * (c[1] + g.hi[1] * c[2]));
+}
+
+// What the ghost at global (possibly outside) cell c must hold, computed from the definitions
+// alone: periodic axes wrap; at a wall, the highest walled axis c lies beyond is filled last, from
+// its mirror image (which may itself lie beyond a lower wall).
+double expected(int fid, Index3 c, const Decomposition& d, const BoundaryCondition (&bc)[3][2], int round) {
+  const IndexBox& g = d.global_box();
+  for (int a = 0; a < 3; ++a)
+    if (d.periodic(a)) c[a] = ((c[a] % g.hi[a]) + g.hi[a]) % g.hi[a];
+  for (int a = 2; a >= 0; --a) {
+    if (c[a] >= 0 && c[a] < g.hi[a]) continue;
+    const bool low = c[a] < 0;
+    const BoundaryCondition& b = bc[a][low ? 0 : 1];
+    const int dist = low ? -c[a] : c[a] - g.hi[a] + 1;  // 1 next to the wall
+    Index3 src = c;
+    switch (b.kind) {
+      case BoundaryCondition::Kind::constant: return b.value;
+      case BoundaryCondition::Kind::zero_gradient: src[a] = low ? 0 : g.hi[a] - 1; break;
+      case BoundaryCondition::Kind::reflect:
+      case BoundaryCondition::Kind::reflect_odd: src[a] = low ? dist - 1 : g.hi[a] - dist; break;
+      default: return std::numeric_limits<double>::quiet_NaN();
+    }
+    const double v = expected(fid, src, d, bc, round);
+    return b.kind == BoundaryCondition::Kind::reflect_odd ? -v : v;
+  }
+  return cell_value(fid, c, g, round);
+}
+
+struct Case {
+  std::vector<int> extent;
+  std::vector<bool> periodic;
+  std::vector<int> grid;  // empty: automatic
+};
+
+std::string describe(const Case& c, Stencil s, int w, Backend b) {
+  std::ostringstream o;
+  o << c.extent.size() << "D extent";
+  for (int e : c.extent) o << ' ' << e;
+  o << " periodic";
+  for (bool p : c.periodic) o << ' ' << p;
+  o << " grid";
+  for (int p : c.grid) o << ' ' << p;
+  o << ' ' << to_string(s) << " width " << w << ' ' << to_string(b);
+  return o.str();
+}
+
+// Boundary conditions of the three test fields (one per element type), per axis and side.
+void set_conditions(FieldBase& f, int fid, BoundaryCondition (&bc)[3][2]) {
+  const BoundaryCondition table[3][3][2] = {
+      {{BoundaryCondition::reflect(), BoundaryCondition::reflect_odd()},
+       {BoundaryCondition::reflect_odd(), BoundaryCondition::zero_gradient()},
+       {BoundaryCondition::zero_gradient(), BoundaryCondition::reflect()}},
+      {{BoundaryCondition::constant(-5), BoundaryCondition::constant(-6)},
+       {BoundaryCondition::zero_gradient(), BoundaryCondition::reflect()},
+       {BoundaryCondition::reflect(), BoundaryCondition::constant(-7)}},
+      {{BoundaryCondition::zero_gradient(), BoundaryCondition::zero_gradient()},
+       {BoundaryCondition::reflect(), BoundaryCondition::constant(3)},
+       {BoundaryCondition::constant(4), BoundaryCondition::reflect_odd()}}};
+  for (int a = 0; a < 3; ++a)
+    for (int s = 0; s < 2; ++s) {
+      bc[a][s] = table[fid][a][s];
+      f.set_boundary_condition(a, static_cast<Side>(s), bc[a][s]);
+    }
+}
+
+template <class T>
+void fill_interior(Field<T>& f, int fid, const IndexBox& g, int round) {
+  for_each_cell(f.interior(), [&](int i, int j, int k) { f(i, j, k) = static_cast<T>(cell_value(fid, {i, j, k}, g, round)); });
+}
+
+// Counts cells (interior included) holding the wrong bytes; a ghost outside the stencil must hold the sentinel.
+template <class T>
+int count_wrong(const Field<T>& f, int fid, const Decomposition& d, const BoundaryCondition (&bc)[3][2],
+                Stencil stencil, T sentinel, int round) {
+  int wrong = 0;
+  for_each_cell(f.allocated(), [&](int i, int j, int k) {
+    const Index3 c{i, j, k};
+    int outside = 0;
+    for (int a = 0; a < 3; ++a) outside += (c[a] < f.interior().lo[a] || c[a] >= f.interior().hi[a]);
+    T want;
+    if (outside == 0)
+      want = static_cast<T>(cell_value(fid, c, d.global_box(), round));
+    else if (stencil == Stencil::star && outside > 1)
+      want = sentinel;
+    else
+      want = static_cast<T>(expected(fid, c, d, bc, round));
+    if (std::memcmp(&f(i, j, k), &want, sizeof(T)) != 0) {  // bytes: a NaN sentinel compares too
+      if (wrong < 3)
+        UNSCOPED_INFO("field " << fid << " cell (" << i << "," << j << "," << k << ") holds "
+                               << double(f(i, j, k)) << ", expected " << double(want));
+      ++wrong;
+    }
+  });
+  return wrong;
+}
+
+}  // namespace
+
+TEST_CASE("halo exchange fills every ghost with the cell it mirrors", "[halo]") {
+  const int ranks = world_size(), rank = world_rank();
+  std::vector<Case> cases = {
+      {{13, 11}, {true, true}, {}},   {{13, 11}, {true, false}, {}}, {{13, 11}, {false, false}, {}},
+      {{10, 12}, {false, true}, {1, ranks}},  // all ranks along y: a prime grid at 3 ranks
+      {{9, 8, 7}, {true, false, true}, {}},   {{9, 8, 7}, {false, true, false}, {}},
+      {{7, 9, 12}, {true, true, true}, {1, 1, ranks}}};
+  for (const Case& c : cases) {
+    const Decomposition d(GridSpec{c.extent, c.periodic, c.grid}, ranks);
+    for (Stencil stencil : {Stencil::star, Stencil::box})
+      for (int width = 1; width <= 3; ++width)
+        for (Backend backend : {Backend::packed, Backend::datatypes}) {
+          INFO(describe(c, stencil, width, backend) << " on " << ranks << " ranks");
+          bool fits = true;
+          for (int a = 0; a < d.dimensions(); ++a) fits &= d.min_block_extent(a) >= width;
+          if (!fits) {  // a ghost region must come from the nearest neighbour alone
+            CHECK_THROWS_AS(HaloPlan(d, rank, width, stencil), parlayer::CollectiveError);
+            continue;
+          }
+          HaloExchange exchange(HaloPlan(d, rank, width, stencil), MPI_COMM_WORLD, backend);
+          Field<double> f0("f0", d, rank, width);
+          Field<std::int32_t> f1("f1", d, rank, width);
+          Field<float> f2("f2", d, rank, width);
+          BoundaryCondition bc[3][3][2];
+          set_conditions(f0, 0, bc[0]);
+          set_conditions(f1, 1, bc[1]);
+          set_conditions(f2, 2, bc[2]);
+          const double nan = std::numeric_limits<double>::quiet_NaN();
+          // Two rounds: the second reuses the cached plan, buffers and persistent requests.
+          for (int round = 0; round < 2; ++round) {
+            f0.fill(nan);
+            f1.fill(-123456);
+            f2.fill(1e30f);
+            fill_interior(f0, 0, d.global_box(), round);
+            fill_interior(f1, 1, d.global_box(), round);
+            fill_interior(f2, 2, d.global_box(), round);
+            PendingExchange pending = exchange.start(f0, f1, f2);
+            CHECK(pending.in_flight());
+            CHECK(f0.exchange_in_flight());
+            pending.finish();
+            CHECK_FALSE(f0.exchange_in_flight());
+            CHECK(count_wrong(f0, 0, d, bc[0], stencil, nan, round) == 0);
+            CHECK(count_wrong(f1, 1, d, bc[1], stencil, std::int32_t{-123456}, round) == 0);
+            CHECK(count_wrong(f2, 2, d, bc[2], stencil, 1e30f, round) == 0);
+          }
+        }
+  }
+}
+
+TEST_CASE("one message per neighbour carries all fields", "[halo]") {
+  const int ranks = world_size(), rank = world_rank();
+  const Decomposition d(GridSpec{{16, 12}, {true, true}, {}}, ranks);
+  HaloExchange exchange(HaloPlan(d, rank, 2, Stencil::box), MPI_COMM_WORLD);
+  Field<double> a("a", d, rank, 2);
+  Field<float> b("b", d, rank, 2);
+  FieldBase* both[] = {&a, &b};
+  FieldBase* only_a[] = {&a};
+  // Box stencil on a periodic 2D grid: 8 links, each carrying both fields' boxes.
+  CHECK(exchange.plan().links().size() == 8);
+  const IndexBox in = d.box_of(rank);
+  const std::int64_t ring = in.grown({2, 2, 0}).cells() - in.cells();
+  CHECK(exchange.bytes_sent(only_a) == ring * 8);
+  CHECK(exchange.bytes_sent(both) == ring * 12);
+}
+
+TEST_CASE("a second start on fields in flight is an error", "[halo]") {
+  const int ranks = world_size(), rank = world_rank();
+  const Decomposition d(GridSpec{{8, 8}, {true, true}, {}}, ranks);
+  HaloExchange exchange(HaloPlan(d, rank, 1, Stencil::star), MPI_COMM_WORLD, Backend::datatypes);
+  Field<double> a("a", d, rank, 1), b("b", d, rank, 1);
+  PendingExchange pending = exchange.start(a);
+  CHECK_THROWS_AS(exchange.start(a, b), std::logic_error);
+  CHECK_THROWS_AS(exchange.start(b, b), std::logic_error);
+  CHECK_NOTHROW(pending.finish());
+  CHECK_THROWS_AS(pending.finish(), std::logic_error);
+  CHECK_NOTHROW(exchange.exchange(a, b));
+  // A field laid out for another width is rejected before any message is sent.
+  Field<double> wide("wide", d, rank, 2);
+  CHECK_THROWS_AS(exchange.start(wide), std::invalid_argument);
+}
+
+TEST_CASE("halo width larger than a block is a clear error", "[halo]") {
+  const int ranks = world_size();
+  const Decomposition d(GridSpec{{ranks * 2, 8}, {true, false}, {ranks, 1}}, ranks);
+  CHECK_THROWS_WITH(HaloPlan(d, 0, 3, Stencil::star), Catch::Matchers::Contains("exceeds the smallest block along x"));
+  CHECK_THROWS_WITH(HaloPlan(d, 0, 5, Stencil::star), Catch::Matchers::Contains("width must be 1..4"));
+}

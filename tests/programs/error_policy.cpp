@@ -1,0 +1,32 @@
+// A tiny MPI program for tests/programs/check_error_policy: each mode fails in one way.
+//   collective   every rank throws the same CollectiveError  → one line from rank 0, exit 2
+//   one-rank     only the last rank throws                   → the job ends (MPI_Abort), no hang
+//   terminate    the last rank calls std::terminate          → the job ends (MPI_Abort), no hang
+//   bad-grid     a process grid that does not match the rank count → one line, exit 2
+//   ok           nothing fails                               → exit 0
+#include <mpi.h>
+
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+
+#include "parlayer/domain/decomposition.hpp"
+#include "parlayer/error.hpp"
+#include "parlayer/parallel/environment.hpp"
+
+int main(int argc, char** argv) {
+  return parlayer::parallel::guarded_main(argc, argv, [&](parlayer::parallel::Environment& env) {
+    const char* mode = argc > 1 ? argv[1] : "ok";
+    const bool last = env.rank() == env.size() - 1;
+    if (std::strcmp(mode, "collective") == 0)
+      throw parlayer::CollectiveError("config file 'x.toml': key grid.nx must be >= 1, got 0");
+    if (std::strcmp(mode, "one-rank") == 0 && last)
+      throw std::runtime_error("simulated I/O failure on one rank");
+    if (std::strcmp(mode, "terminate") == 0 && last) std::terminate();
+    if (std::strcmp(mode, "bad-grid") == 0)
+      parlayer::domain::Decomposition({{64, 64}, {}, {5, 1}}, env.size());
+    // The surviving ranks wait in a collective, as a real model would at its next step.
+    env.world().barrier();
+    return 0;
+  });
+}
