@@ -1,0 +1,89 @@
+#pragma once
+/// \file
+/// \brief StopRequest: SIGUSR1/SIGTERM ask the run to checkpoint and exit; all ranks agree on the
+///        step at which to stop, without a blocking collective every step.
+///
+///     runtime::StopRequest stop(world);                      // installs the signal handlers
+///     for (step = first; step < last; ++step) {
+///       advance(...);
+///       if (stop.should_stop(step)) {                       // same answer, same step, every rank
+///         series.write(decomposition, fields, {step + 1, time, model, config});
+///         return runtime::exit_code_checkpointed;           // "checkpointed, requeue me"
+///       }
+///     }
+///
+/// Signals: the handler only records the signal (async-signal-safe): it never exits, never
+/// allocates, never calls MPI. So a signal during a snapshot write (a second SIGTERM, say) does not
+/// interrupt the write (handlers use SA_RESTART), and even a kill at that moment cannot corrupt an
+/// older generation (the commit protocol, docs/checkpoint.md). Schedulers follow SIGTERM with
+/// SIGKILL after a grace period (Slurm: KillWait): checkpoint cadence and grace must fit.
+///
+/// Agreement: every `check_every`-th call of should_stop() completes the MPI_Iallreduce (MAX of
+/// "a signal arrived here") started at the previous check, and starts the next one. A reduction is
+/// thus in flight for check_every steps and is normally complete when waited for; only a rank
+/// more than check_every steps ahead of another can wait in it. Latency: a signal that reaches any
+/// rank is acted on by all ranks at most 2 * check_every step boundaries later.
+///
+/// Launchers: `srun` and Slurm's time limit deliver SIGTERM to every task; Open MPI's `mpirun`
+/// forwards SIGUSR1 to every rank but answers SIGTERM by killing the job itself, so under mpirun
+/// send SIGUSR1 (e.g. `sbatch --signal=B:USR1@120` and forward it to mpirun from the batch shell).
+#include <mpi.h>
+
+#include <cstdint>
+
+#include "parlayer/parallel/handles.hpp"
+
+namespace parlayer::runtime {
+
+/// \brief Exit code of a run that stopped on request (signal) after committing its snapshot:
+///        "checkpointed, requeue me". A batch script requeues on 3 and treats 0 as "finished".
+///        Distinct from 0 (finished), 1 (crash/abort) and 2 (CollectiveError: bad input).
+inline constexpr int exit_code_checkpointed = 3;
+
+/// \brief Turns SIGUSR1 and SIGTERM into an agreed stop at a step boundary. One instance at a
+///        time per process (the handlers are process-wide). Not copyable, not movable.
+class StopRequest {
+public:
+  /// \brief Installs the SIGUSR1 and SIGTERM handlers (the previous ones are restored by the
+  ///        destructor). Collective over `comm` (duplicates it).
+  /// \param check_every agree every this many calls of should_stop() (>= 1).
+  /// \throws CollectiveError if check_every < 1 or another StopRequest exists.
+  explicit StopRequest(MPI_Comm comm, int check_every = 1);
+  /// \brief Completes a reduction still in flight (every rank has the same one: all ranks must
+  ///        destroy their StopRequest at the same point) and restores the previous handlers,
+  ///        unless a stop was agreed: then the process is exiting after its snapshot, and the
+  ///        handlers stay so that a late signal cannot turn exit code 3 into death by signal.
+  ~StopRequest();
+  StopRequest(const StopRequest&) = delete;
+  StopRequest& operator=(const StopRequest&) = delete;
+
+  /// \brief True, on every rank at the same call, once a stop was requested on any rank (see the
+  ///        file comment for the latency); stays true afterwards. Call it at every step boundary
+  ///        on every rank. Collective (non-blocking: see the file comment).
+  /// \param step the step boundary reached (recorded as stop_step()).
+  bool should_stop(std::int64_t step);
+
+  /// \brief Asks for a stop as a signal would (e.g. this rank saw the wall-time budget run out).
+  ///        Local, async-signal-safe.
+  static void request() noexcept;
+  /// \brief True if a signal or request() arrived at this process. Local.
+  static bool requested_here() noexcept;
+  /// \brief The first signal received here (SIGUSR1, SIGTERM), 0 for request() or none. Local.
+  static int first_signal() noexcept;
+  /// \brief Number of signals and request()s received here. Local.
+  static int request_count() noexcept;
+  /// \brief The step passed to the should_stop() call that first returned true, or -1. Local.
+  std::int64_t stop_step() const noexcept { return m_stop_step; }
+
+private:
+  parallel::Communicator m_comm;
+  int m_check_every = 1;
+  std::int64_t m_calls = 0;
+  MPI_Request m_pending = MPI_REQUEST_NULL;
+  int m_send = 0;
+  int m_result = 0;
+  bool m_agreed = false;
+  std::int64_t m_stop_step = -1;
+};
+
+}  // namespace parlayer::runtime

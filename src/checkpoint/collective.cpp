@@ -1,0 +1,37 @@
+#include "collective.hpp"
+
+#include <algorithm>
+
+#include "parlayer/parallel/mpi_check.hpp"
+
+namespace parlayer::checkpoint::detail {
+
+Failure agree(MPI_Comm comm, const Failure& local) {
+  int rank = 0, size = 0;
+  PARLAYER_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+  PARLAYER_MPI_CHECK(MPI_Comm_size(comm, &size));
+  int mine = local ? rank : size, first = size;
+  PARLAYER_MPI_CHECK(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
+  if (first == size) return std::nullopt;
+  std::string reason = (rank == first) ? *local : std::string();
+  broadcast(comm, reason, first);
+  // Count the failing ranks, to tell a problem of some ranks from one of all.
+  int failed = local ? 1 : 0, failed_total = 0;
+  PARLAYER_MPI_CHECK(MPI_Allreduce(&failed, &failed_total, 1, MPI_INT, MPI_SUM, comm));
+  if (failed_total < size) reason += " (rank " + std::to_string(first) + ")";
+  return reason;
+}
+
+void broadcast(MPI_Comm comm, std::string& text, int root) {
+  std::uint64_t n = text.size();
+  PARLAYER_MPI_CHECK(MPI_Bcast(&n, 1, MPI_UINT64_T, root, comm));
+  text.resize(n);
+  // MPI counts are int: send in chunks so configs or messages of any size travel.
+  constexpr std::uint64_t chunk = 1u << 30;
+  for (std::uint64_t off = 0; off < n; off += chunk) {
+    const int count = int(std::min(chunk, n - off));
+    PARLAYER_MPI_CHECK(MPI_Bcast(text.data() + off, count, MPI_CHAR, root, comm));
+  }
+}
+
+}  // namespace parlayer::checkpoint::detail

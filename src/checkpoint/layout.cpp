@@ -1,0 +1,304 @@
+// The snapshot file layout and the HDF5 plumbing shared by the writer and the reader.
+#include "layout.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+#include "collective.hpp"
+#include "parlayer/checkpoint/checksum.hpp"
+#include "parlayer/parallel/mpi_check.hpp"
+
+#ifndef PARLAYER_VERSION_STRING
+#define PARLAYER_VERSION_STRING "unknown"
+#endif
+
+namespace parlayer::checkpoint::detail {
+
+using domain::ElementType;
+
+std::string hex(std::uint64_t v) {
+  char text[24];
+  std::snprintf(text, sizeof text, "0x%016" PRIx64, v);
+  return text;
+}
+
+// ---- element types ----
+
+hid_t file_type(ElementType t) {
+  switch (t) {
+    case ElementType::float32: return H5T_IEEE_F32LE;
+    case ElementType::float64: return H5T_IEEE_F64LE;
+    case ElementType::int32: return H5T_STD_I32LE;
+    case ElementType::int64: return H5T_STD_I64LE;
+    case ElementType::uint8: return H5T_STD_U8LE;
+  }
+  return H5I_INVALID_HID;
+}
+
+hid_t memory_type(ElementType t) {
+  switch (t) {
+    case ElementType::float32: return H5T_NATIVE_FLOAT;
+    case ElementType::float64: return H5T_NATIVE_DOUBLE;
+    case ElementType::int32: return H5T_NATIVE_INT32;
+    case ElementType::int64: return H5T_NATIVE_INT64;
+    case ElementType::uint8: return H5T_NATIVE_UINT8;
+  }
+  return H5I_INVALID_HID;
+}
+
+std::optional<ElementType> element_type_named(const std::string& name) {
+  for (ElementType t : {ElementType::float32, ElementType::float64, ElementType::int32, ElementType::int64,
+                        ElementType::uint8})
+    if (name == domain::to_string(t)) return t;
+  return std::nullopt;
+}
+
+// ---- dataspace shapes: parlayer boxes are x first, HDF5 dims are C order (z, y, x) ----
+
+std::vector<hsize_t> c_order(const domain::Index3& v, int dims) {
+  std::vector<hsize_t> out;
+  for (int a = dims - 1; a >= 0; --a) out.push_back(hsize_t(v[a]));
+  return out;
+}
+
+// ---- attributes ----
+
+static h5::Dataspace scalar_space(const std::string& where) {
+  return h5::Dataspace(PARLAYER_H5_CHECK(H5Screate(H5S_SCALAR), where));
+}
+
+static void write_attribute(hid_t object, const char* name, hid_t file_t, hid_t mem_t, const void* value,
+                     const h5::Dataspace& space, const std::string& where) {
+  const std::string at = where + " attribute " + name;
+  h5::Attribute a(PARLAYER_H5_CHECK(H5Acreate2(object, name, file_t, space.get(), H5P_DEFAULT, H5P_DEFAULT), at));
+  PARLAYER_H5_CHECK(H5Awrite(a.get(), mem_t, value), at);
+  a.close(at);
+}
+
+void write_string(hid_t object, const char* name, const std::string& value, const std::string& where) {
+  const std::string at = where + " attribute " + name;
+  h5::Datatype t(PARLAYER_H5_CHECK(H5Tcopy(H5T_C_S1), at));
+  PARLAYER_H5_CHECK(H5Tset_size(t.get(), std::max<std::size_t>(value.size(), 1)), at);
+  PARLAYER_H5_CHECK(H5Tset_strpad(t.get(), H5T_STR_NULLPAD), at);
+  PARLAYER_H5_CHECK(H5Tset_cset(t.get(), H5T_CSET_UTF8), at);
+  const std::string padded = value.empty() ? std::string(1, '\0') : value;
+  write_attribute(object, name, t.get(), t.get(), padded.data(), scalar_space(at), where);
+}
+
+void write_int(hid_t object, const char* name, std::int64_t value, const std::string& where) {
+  write_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, scalar_space(where), where);
+}
+
+void write_u64(hid_t object, const char* name, std::uint64_t value, const std::string& where) {
+  write_attribute(object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value, scalar_space(where), where);
+}
+
+void write_double(hid_t object, const char* name, double value, const std::string& where) {
+  write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, scalar_space(where), where);
+}
+
+void write_ints(hid_t object, const char* name, const std::vector<std::int64_t>& values, const std::string& where) {
+  const hsize_t n = values.size();
+  h5::Dataspace space(PARLAYER_H5_CHECK(H5Screate_simple(1, &n, nullptr), where));
+  write_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, values.data(), space, where);
+}
+
+h5::Attribute open_attribute(hid_t object, const char* name, const std::string& where) {
+  const std::string at = where + " attribute " + name;
+  if (PARLAYER_H5_CHECK(H5Aexists(object, name), at) <= 0) throw Error("attribute '" + std::string(name) + "' of " + where + " is missing");
+  return h5::Attribute(PARLAYER_H5_CHECK(H5Aopen(object, name, H5P_DEFAULT), at));
+}
+
+// Number of elements of an attribute (1 for a scalar).
+hssize_t attribute_size(const h5::Attribute& a, const std::string& at) {
+  h5::Dataspace space(PARLAYER_H5_CHECK(H5Aget_space(a.get()), at));
+  return PARLAYER_H5_CHECK(H5Sget_simple_extent_npoints(space.get()), at);
+}
+
+std::string read_string(hid_t object, const char* name, const std::string& where) {
+  const std::string at = where + " attribute " + name;
+  h5::Attribute a = open_attribute(object, name, where);
+  h5::Datatype t(PARLAYER_H5_CHECK(H5Aget_type(a.get()), at));
+  if (H5Tget_class(t.get()) != H5T_STRING || attribute_size(a, at) != 1)
+    throw Error(at + " is not a string");
+  if (PARLAYER_H5_CHECK(H5Tis_variable_str(t.get()), at) > 0) {
+    h5::Datatype mem(PARLAYER_H5_CHECK(H5Tcopy(H5T_C_S1), at));
+    PARLAYER_H5_CHECK(H5Tset_size(mem.get(), H5T_VARIABLE), at);
+    char* text = nullptr;
+    PARLAYER_H5_CHECK(H5Aread(a.get(), mem.get(), &text), at);
+    std::string value = text ? text : "";
+    H5free_memory(text);
+    return value;
+  }
+  const std::size_t size = H5Tget_size(t.get());
+  if (size == 0) throw Error(at + " has size 0");
+  std::string value(size, '\0');
+  PARLAYER_H5_CHECK(H5Aread(a.get(), t.get(), value.data()), at);
+  value.erase(std::find(value.begin(), value.end(), '\0'), value.end());
+  return value;
+}
+
+std::vector<std::int64_t> read_ints(hid_t object, const char* name, const std::string& where) {
+  const std::string at = where + " attribute " + name;
+  h5::Attribute a = open_attribute(object, name, where);
+  h5::Datatype t(PARLAYER_H5_CHECK(H5Aget_type(a.get()), at));
+  const hssize_t n = attribute_size(a, at);
+  if (H5Tget_class(t.get()) != H5T_INTEGER || n < 1 || n > 3) throw Error(at + " has the wrong type or shape");
+  std::vector<std::int64_t> values(static_cast<std::size_t>(n));
+  PARLAYER_H5_CHECK(H5Aread(a.get(), H5T_NATIVE_INT64, values.data()), at);
+  return values;
+}
+
+// ---- the metadata checksum: FNV-1a over every attribute value, in a fixed order ----
+
+static std::uint64_t fnv1a(const std::string& bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+std::vector<std::int64_t> widen(const std::vector<int>& v) { return {v.begin(), v.end()}; }
+
+std::uint64_t metadata_checksum(const SnapshotInfo& info, const std::vector<FieldRecord>& all_fields) {
+  detail::Packer p;
+  p.put(std::string(snapshot_format)).put(std::int64_t(info.format_version)).put(info.header.step);
+  p.put(info.header.time).put(info.header.model).put(info.header.config);
+  p.put(std::int64_t(info.writer_rank_count)).put(widen(info.writer_process_grid)).put(widen(info.global_extent));
+  p.put(info.library_version).put(std::string(checksum_algorithm));
+  std::vector<const FieldRecord*> sorted;
+  for (const FieldRecord& f : all_fields) sorted.push_back(&f);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  p.put(std::uint64_t(sorted.size()));
+  for (const FieldRecord* f : sorted)
+    p.put(f->name).put(std::string(domain::to_string(f->type))).put(f->units).put(f->checksum);
+  return fnv1a(p.bytes());
+}
+
+// ---- SnapshotInfo over the wire ----
+
+std::string pack(const SnapshotInfo& info) {
+  detail::Packer p;
+  p.put(info.path.string()).put(info.header.step).put(info.header.time).put(info.header.model).put(info.header.config);
+  p.put(info.format_version).put(info.writer_rank_count).put(info.writer_process_grid).put(info.global_extent);
+  p.put(info.library_version).put(std::uint64_t(info.fields.size()));
+  for (const FieldRecord& f : info.fields) p.put(f.name).put(f.type).put(f.units).put(f.checksum);
+  return std::move(p.bytes());
+}
+
+SnapshotInfo unpack(const std::string& bytes) {
+  detail::Unpacker u(bytes);
+  SnapshotInfo info;
+  std::string path;
+  u.get(path);
+  info.path = path;
+  u.get(info.header.step);
+  u.get(info.header.time);
+  u.get(info.header.model);
+  u.get(info.header.config);
+  u.get(info.format_version);
+  u.get(info.writer_rank_count);
+  u.get(info.writer_process_grid);
+  u.get(info.global_extent);
+  u.get(info.library_version);
+  std::uint64_t n = 0;
+  u.get(n);
+  info.fields.resize(n);
+  for (FieldRecord& f : info.fields) {
+    u.get(f.name);
+    u.get(f.type);
+    u.get(f.units);
+    u.get(f.checksum);
+  }
+  return info;
+}
+
+std::string extent_text(const std::vector<int>& e) {
+  std::string s;
+  for (std::size_t a = 0; a < e.size(); ++a) {
+    if (a) s += 'x';
+    s += std::to_string(e[a]);
+  }
+  return s;
+}
+
+std::vector<int> extent_of(const domain::Decomposition& d) {
+  std::vector<int> e;
+  for (int a = 0; a < d.dimensions(); ++a) e.push_back(d.global_box().extent(a));
+  return e;
+}
+
+h5::PropertyList serial_fapl(const std::string& where) {
+  h5::PropertyList fapl(PARLAYER_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS), where));
+  // Locks are pointless for a file no one else writes, and fail on some parallel file systems.
+  PARLAYER_H5_CHECK(H5Pset_file_locking(fapl.get(), false, true), where);
+  return fapl;
+}
+
+h5::PropertyList parallel_fapl(MPI_Comm comm, const std::string& where) {
+  h5::PropertyList fapl(PARLAYER_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS), where));
+  PARLAYER_H5_CHECK(H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL), where);
+  // The 1.10 format: superblock v3 and v2 object headers, both checksummed.
+  PARLAYER_H5_CHECK(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_LATEST), where);
+  return fapl;
+}
+
+h5::PropertyList collective_transfer(const std::string& where) {
+  h5::PropertyList dxpl(PARLAYER_H5_CHECK(H5Pcreate(H5P_DATASET_XFER), where));
+  PARLAYER_H5_CHECK(H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE), where);
+  return dxpl;
+}
+
+Selection select(hid_t dataset, const domain::IndexBox& share, const domain::IndexBox& buffer, int dims,
+                 const domain::IndexBox& global, const std::string& where) {
+  Selection s;
+  s.file = h5::Dataspace(PARLAYER_H5_CHECK(H5Dget_space(dataset), where));
+  const std::vector<hsize_t> buffer_dims = c_order(buffer.extents(), dims);
+  if (share.empty()) {
+    const hsize_t one = 1;
+    s.memory = h5::Dataspace(PARLAYER_H5_CHECK(H5Screate_simple(1, &one, nullptr), where));
+    PARLAYER_H5_CHECK(H5Sselect_none(s.file.get()), where);
+    PARLAYER_H5_CHECK(H5Sselect_none(s.memory.get()), where);
+    return s;
+  }
+  s.memory = h5::Dataspace(PARLAYER_H5_CHECK(H5Screate_simple(dims, buffer_dims.data(), nullptr), where));
+  domain::Index3 in_file{}, in_buffer{};
+  for (int a = 0; a < 3; ++a) in_file[a] = share.lo[a] - global.lo[a], in_buffer[a] = share.lo[a] - buffer.lo[a];
+  const std::vector<hsize_t> count = c_order(share.extents(), dims);
+  const std::vector<hsize_t> file_start = c_order(in_file, dims), buffer_start = c_order(in_buffer, dims);
+  PARLAYER_H5_CHECK(H5Sselect_hyperslab(s.file.get(), H5S_SELECT_SET, file_start.data(), nullptr, count.data(), nullptr), where);
+  PARLAYER_H5_CHECK(H5Sselect_hyperslab(s.memory.get(), H5S_SELECT_SET, buffer_start.data(), nullptr, count.data(), nullptr), where);
+  return s;
+}
+
+int rank_of(MPI_Comm comm) {
+  int r = 0;
+  PARLAYER_MPI_CHECK(MPI_Comm_rank(comm, &r));
+  return r;
+}
+
+int size_of_comm(MPI_Comm comm) {
+  int s = 0;
+  PARLAYER_MPI_CHECK(MPI_Comm_size(comm, &s));
+  return s;
+}
+
+parallel::Communicator private_comm(MPI_Comm comm) {
+  parallel::Communicator dup(comm);
+  PARLAYER_MPI_CHECK(MPI_Comm_set_errhandler(dup.get(), MPI_ERRORS_RETURN));
+  return dup;
+}
+
+void check_name(const std::string& name) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+    throw Error("field name '" + name + "' cannot be a dataset name (empty, '.', '..' or contains '/')");
+}
+
+std::string library_version() {
+  unsigned maj = 0, min = 0, rel = 0;
+  H5get_libversion(&maj, &min, &rel);
+  return std::string("parlayer ") + PARLAYER_VERSION_STRING + ", HDF5 " + std::to_string(maj) + "." +
+         std::to_string(min) + "." + std::to_string(rel);
+}
+
+}  // namespace parlayer::checkpoint::detail

@@ -1,0 +1,104 @@
+#pragma once
+// Internal to the checkpoint module: the snapshot file layout (group and attribute names, element
+// types, shapes), typed attribute access, the metadata checksum, and the HDF5/MPI plumbing shared
+// by the writer (snapshot_write.cpp) and the reader (snapshot_read.cpp). All functions are Local
+// and throw parlayer::Error / h5::Hdf5Error naming the file, object and attribute.
+#include <hdf5.h>
+#include <mpi.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "parlayer/checkpoint/hdf5.hpp"
+#include "parlayer/checkpoint/snapshot.hpp"
+#include "parlayer/domain/decomposition.hpp"
+#include "parlayer/domain/field.hpp"
+#include "parlayer/parallel/handles.hpp"
+
+namespace parlayer::checkpoint::detail {
+
+/// The group holding one dataset per field.
+inline constexpr const char* fields_group = "fields";
+
+/// "0x%016x", for checksums in messages.
+std::string hex(std::uint64_t v);
+/// "parlayer <version>, HDF5 <version>".
+std::string library_version();
+
+/// The HDF5 type of an element type in the file (little-endian) and in memory (native).
+hid_t file_type(domain::ElementType t);
+hid_t memory_type(domain::ElementType t);
+/// Inverse of domain::to_string(ElementType).
+std::optional<domain::ElementType> element_type_named(const std::string& name);
+
+/// parlayer boxes are x first, HDF5 dims C order: (z,) y, x.
+std::vector<hsize_t> c_order(const domain::Index3& v, int dims);
+std::vector<std::int64_t> widen(const std::vector<int>& v);
+/// "64x32".
+std::string extent_text(const std::vector<int>& extent);
+/// The global extent of `d`, x first, one entry per axis.
+std::vector<int> extent_of(const domain::Decomposition& d);
+
+// ---- attributes (scalar unless named *_ints) ----
+void write_string(hid_t object, const char* name, const std::string& value, const std::string& where);
+void write_int(hid_t object, const char* name, std::int64_t value, const std::string& where);
+void write_u64(hid_t object, const char* name, std::uint64_t value, const std::string& where);
+void write_double(hid_t object, const char* name, double value, const std::string& where);
+void write_ints(hid_t object, const char* name, const std::vector<std::int64_t>& values, const std::string& where);
+/// Opens attribute `name`; throws "attribute '<name>' of <where> is missing" if absent.
+h5::Attribute open_attribute(hid_t object, const char* name, const std::string& where);
+/// Number of elements of an attribute (1 for a scalar).
+hssize_t attribute_size(const h5::Attribute& a, const std::string& at);
+/// A string attribute, fixed or variable length.
+std::string read_string(hid_t object, const char* name, const std::string& where);
+/// 1 to 3 integers.
+std::vector<std::int64_t> read_ints(hid_t object, const char* name, const std::string& where);
+/// A scalar number of HDF5 class `expected`, converted to `mem_t`.
+template <class T>
+T read_number(hid_t object, const char* name, hid_t mem_t, H5T_class_t expected, const std::string& where) {
+  const std::string at = where + " attribute " + name;
+  h5::Attribute a = open_attribute(object, name, where);
+  h5::Datatype t(PARLAYER_H5_CHECK(H5Aget_type(a.get()), at));
+  if (H5Tget_class(t.get()) != expected || attribute_size(a, at) != 1) throw Error(at + " has the wrong type or shape");
+  T value{};
+  PARLAYER_H5_CHECK(H5Aread(a.get(), mem_t, &value), at);
+  return value;
+}
+
+/// FNV-1a over every attribute value (root, then each field sorted by name): detects any change
+/// of any attribute value.
+std::uint64_t metadata_checksum(const SnapshotInfo& info, const std::vector<FieldRecord>& all_fields);
+
+/// SnapshotInfo as bytes, to broadcast rank 0's findings.
+std::string pack(const SnapshotInfo& info);
+SnapshotInfo unpack(const std::string& bytes);
+
+// ---- property lists ----
+/// Serial access (sec2), file locking off.
+h5::PropertyList serial_fapl(const std::string& where);
+/// MPI-IO over `comm`, 1.10 file format (checksummed metadata).
+h5::PropertyList parallel_fapl(MPI_Comm comm, const std::string& where);
+/// Collective data transfers.
+h5::PropertyList collective_transfer(const std::string& where);
+
+/// The file and memory selections of one rank's share of a dataset: `share` (global indices) of
+/// the dataset, found in a buffer laid out as box `buffer` (a field's allocated box, or the share
+/// itself). An empty share selects nothing in both (the rank still joins the transfer).
+struct Selection {
+  h5::Dataspace file;
+  h5::Dataspace memory;
+};
+Selection select(hid_t dataset, const domain::IndexBox& share, const domain::IndexBox& buffer, int dims,
+                 const domain::IndexBox& global, const std::string& where);
+
+int rank_of(MPI_Comm comm);
+int size_of_comm(MPI_Comm comm);
+/// A duplicate of `comm` whose errors are returned (so PARLAYER_MPI_CHECK sees them), whatever
+/// handler the caller's communicator has. Collective.
+parallel::Communicator private_comm(MPI_Comm comm);
+/// Throws if `name` cannot be a dataset name.
+void check_name(const std::string& name);
+
+}  // namespace parlayer::checkpoint::detail

@@ -1,0 +1,242 @@
+// Reading and verifying snapshots (snapshot.hpp, docs/checkpoint.md): rank 0 inspects the
+// metadata of a possibly damaged file serially and broadcasts its verdict; only then do all ranks
+// open it and read their boxes collectively; checksums are compared with one reduction. Every
+// failure is agreed first, so all ranks throw the same CollectiveError.
+#include <hdf5.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "collective.hpp"
+#include "layout.hpp"
+#include "parlayer/checkpoint/checksum.hpp"
+#include "parlayer/checkpoint/snapshot.hpp"
+#include "parlayer/parallel/mpi_check.hpp"
+#include "snapshot_file.hpp"
+
+namespace parlayer::checkpoint {
+
+namespace fs = std::filesystem;
+using namespace detail;
+using domain::ElementType;
+
+// ---- rank 0's view of a file (snapshot_file.hpp) ----
+
+namespace detail {
+
+SnapshotInfo inspect_snapshot_file(const fs::path& path, const std::vector<int>& expected_extent,
+                                   std::span<const FieldSpec> needed) {
+  const std::string where = "file '" + path.string() + "'";
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) throw Error("does not exist");
+  if (!fs::is_regular_file(st)) throw Error("is not a regular file");
+  const auto bytes = fs::file_size(path, ec);
+  if (ec) throw Error("cannot get its size: " + ec.message());
+  if (bytes == 0) throw Error("is empty (0 bytes)");
+  if (PARLAYER_H5_CHECK(H5Fis_hdf5(path.c_str()), where) <= 0) throw Error("is not an HDF5 file (no HDF5 signature)");
+
+  h5::PropertyList fapl = serial_fapl(where);
+  h5::File file(PARLAYER_H5_CHECK(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), where));
+  const hid_t root = file.get();
+  const std::string root_where = "group / of " + where;
+
+  SnapshotInfo info;
+  info.path = path;
+  const std::string format = read_string(root, "format", root_where);
+  if (format != snapshot_format) throw Error("is not a parlayer snapshot (format '" + format + "')");
+  const auto version = read_number<std::int64_t>(root, "format_version", H5T_NATIVE_INT64, H5T_INTEGER, root_where);
+  if (version < 1 || version > snapshot_format_version)
+    throw Error("has format_version " + std::to_string(version) + ", this library reads 1.." +
+                std::to_string(snapshot_format_version));
+  info.format_version = int(version);
+  info.header.step = read_number<std::int64_t>(root, "step", H5T_NATIVE_INT64, H5T_INTEGER, root_where);
+  info.header.time = read_number<double>(root, "time", H5T_NATIVE_DOUBLE, H5T_FLOAT, root_where);
+  info.header.model = read_string(root, "model", root_where);
+  info.header.config = read_string(root, "config", root_where);
+  info.writer_rank_count = int(read_number<std::int64_t>(root, "rank_count", H5T_NATIVE_INT64, H5T_INTEGER, root_where));
+  for (std::int64_t v : read_ints(root, "process_grid", root_where)) info.writer_process_grid.push_back(int(v));
+  for (std::int64_t v : read_ints(root, "global_extent", root_where)) info.global_extent.push_back(int(v));
+  info.library_version = read_string(root, "library_version", root_where);
+  const std::string algorithm = read_string(root, "checksum_algorithm", root_where);
+  if (algorithm != checksum_algorithm)
+    throw Error("uses checksum algorithm '" + algorithm + "', this library knows '" + checksum_algorithm + "'");
+  const std::uint64_t stored_meta = read_number<std::uint64_t>(root, "metadata_checksum", H5T_NATIVE_UINT64, H5T_INTEGER, root_where);
+
+  // Every dataset's attributes take part in the metadata checksum, so all are read.
+  const std::string group_where = "group /fields of " + where;
+  if (PARLAYER_H5_CHECK(H5Lexists(root, fields_group, H5P_DEFAULT), group_where) <= 0) throw Error("has no group /fields");
+  h5::Group group(PARLAYER_H5_CHECK(H5Gopen2(root, fields_group, H5P_DEFAULT), group_where));
+  std::vector<std::string> names;
+  PARLAYER_H5_CHECK(H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
+                               [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+                                 static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+                                 return 0;
+                               },
+                               &names),
+                    group_where);
+  const int dims = int(info.global_extent.size());
+  std::vector<FieldRecord> all;
+  for (const std::string& name : names) {
+    const std::string dwhere = "dataset /fields/" + name + " of " + where;
+    h5::Dataset ds(PARLAYER_H5_CHECK(H5Dopen2(group.get(), name.c_str(), H5P_DEFAULT), dwhere));
+    FieldRecord r;
+    r.name = name;
+    const std::string type_name = read_string(ds.get(), "element_type", dwhere);
+    const auto type = element_type_named(type_name);
+    if (!type) throw Error("field '" + name + "' has unknown element_type '" + type_name + "'");
+    r.type = *type;
+    r.units = read_string(ds.get(), "units", dwhere);
+    r.checksum = read_number<std::uint64_t>(ds.get(), "checksum", H5T_NATIVE_UINT64, H5T_INTEGER, dwhere);
+    h5::Datatype t(PARLAYER_H5_CHECK(H5Dget_type(ds.get()), dwhere));
+    if (PARLAYER_H5_CHECK(H5Tequal(t.get(), file_type(r.type)), dwhere) <= 0)
+      throw Error("field '" + name + "': dataset type does not match its element_type " + type_name);
+    h5::Dataspace space(PARLAYER_H5_CHECK(H5Dget_space(ds.get()), dwhere));
+    const int rank = PARLAYER_H5_CHECK(H5Sget_simple_extent_ndims(space.get()), dwhere);
+    std::vector<hsize_t> shape(std::size_t(std::max(rank, 0)));
+    PARLAYER_H5_CHECK(H5Sget_simple_extent_dims(space.get(), shape.data(), nullptr), dwhere);
+    std::vector<int> extent;
+    for (auto it = shape.rbegin(); it != shape.rend(); ++it) extent.push_back(int(*it));
+    if (extent != info.global_extent)
+      throw Error("field '" + name + "' has extent " + extent_text(extent) + ", the snapshot's grid is " +
+                  extent_text(info.global_extent));
+    all.push_back(std::move(r));
+  }
+  if (dims < 2 || dims > 3) throw Error("has a global_extent of " + std::to_string(dims) + " axes");
+  const std::uint64_t meta = metadata_checksum(info, all);
+  if (meta != stored_meta)
+    throw Error("metadata checksum mismatch (attributes altered): stored " + hex(stored_meta) + ", computed " + hex(meta));
+
+  if (!expected_extent.empty() && expected_extent != info.global_extent)
+    throw Error("is for a grid of " + extent_text(info.global_extent) + ", this run's grid is " +
+                extent_text(expected_extent));
+  if (needed.empty()) {
+    info.fields = std::move(all);
+  } else {
+    for (const FieldSpec& spec : needed) {
+      auto it = std::find_if(all.begin(), all.end(), [&](const FieldRecord& r) { return r.name == spec.name; });
+      if (it == all.end()) throw Error("has no field '" + spec.name + "'");
+      if (it->type != spec.type)
+        throw Error("field '" + spec.name + "' is " + domain::to_string(it->type) + " in the snapshot, " +
+                    domain::to_string(spec.type) + " here");
+      info.fields.push_back(*it);
+    }
+  }
+  group.close(group_where);
+  file.close(where);
+  return info;
+}
+
+}  // namespace detail
+
+std::vector<FieldSpec> specs_of(std::span<const domain::FieldBase* const> fields) {
+  std::vector<FieldSpec> specs;
+  for (const domain::FieldBase* f : fields)
+    if (f) specs.push_back({f->name(), f->element_type()});
+  return specs;
+}
+
+namespace detail {
+
+SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const domain::Decomposition& decomposition,
+                             std::span<const FieldSpec> needed, std::span<domain::FieldBase* const> targets) {
+  parallel::Communicator owned = private_comm(user_comm);
+  const MPI_Comm comm = owned.get();
+  const int rank = rank_of(comm), size = size_of_comm(comm);
+  h5::ErrorPrintingOff quiet;
+  const std::string shown = path.string();
+  const auto error = [&](const std::string& why) { return CollectiveError(snapshot_error_prefix(path) + why); };
+
+  if (Failure why = agree(comm, attempt([&] {
+        if (decomposition.rank_count() != size)
+          throw Error("the decomposition is for " + std::to_string(decomposition.rank_count()) +
+                      " ranks, the communicator has " + std::to_string(size));
+        for (domain::FieldBase* f : targets) {
+          if (!f) throw Error("a field pointer is null");
+          if (f->interior() != decomposition.box_of(rank))
+            throw Error("field '" + f->name() + "' has interior " + f->interior().to_string() + " but rank " +
+                        std::to_string(rank) + " owns " + decomposition.box_of(rank).to_string());
+        }
+      })))
+    throw error(*why);
+
+  // Rank 0 alone reads the metadata of a possibly damaged file (checksummed by HDF5 and by us);
+  // the other ranks only open it once it is known to be sound.
+  const std::vector<int> extent = extent_of(decomposition);
+  detail::RootResult inspected =
+      detail::on_root(comm, rank, [&] { return pack(detail::inspect_snapshot_file(path, extent, needed)); });
+  if (inspected.failure) throw error(*inspected.failure);
+  SnapshotInfo info = unpack(inspected.payload);
+  info.path = path;
+
+  const std::string file_where = "file '" + shown + "'";
+  h5::File file;
+  std::vector<h5::Dataset> open_datasets;
+  const auto fail = [&](const std::string& why) {
+    open_datasets.clear();
+    file.reset();  // every rank has it open (the open was agreed): the collective close is safe
+    return error(why);
+  };
+  if (Failure why = agree(comm, attempt([&] {
+        h5::PropertyList fapl = parallel_fapl(comm, file_where);
+        file = h5::File(PARLAYER_H5_CHECK(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), file_where));
+      })))
+    throw error(*why);
+
+  const int dims = decomposition.dimensions();
+  const domain::IndexBox mine = decomposition.box_of(rank);
+  std::vector<std::byte> scratch;
+  std::vector<std::uint64_t> local(info.fields.size(), 0);
+  for (std::size_t i = 0; i < info.fields.size(); ++i) {
+    const FieldRecord& r = info.fields[i];
+    domain::FieldBase* target = i < targets.size() ? targets[i] : nullptr;
+    if (Failure why = agree(comm, attempt([&] {
+          const std::string dwhere = "dataset /fields/" + r.name + " of " + file_where;
+          open_datasets.clear();
+          open_datasets.emplace_back(PARLAYER_H5_CHECK(H5Dopen2(file.get(), ("/fields/" + r.name).c_str(), H5P_DEFAULT), dwhere));
+          const hid_t ds = open_datasets.back().get();
+          h5::PropertyList dxpl = collective_transfer(dwhere);
+          static std::byte nothing{};
+          if (target) {
+            Selection s = select(ds, mine, target->allocated(), dims, decomposition.global_box(), dwhere);
+            void* data = mine.empty() ? &nothing : static_cast<void*>(target->bytes());
+            PARLAYER_H5_CHECK(H5Dread(ds, memory_type(r.type), s.memory.get(), s.file.get(), dxpl.get(), data), dwhere);
+            local[i] = partial_checksum(*target, decomposition.global_box());
+          } else {
+            scratch.resize(std::size_t(mine.cells()) * domain::size_of(r.type));
+            Selection s = select(ds, mine, mine, dims, decomposition.global_box(), dwhere);
+            void* data = mine.empty() ? &nothing : static_cast<void*>(scratch.data());
+            PARLAYER_H5_CHECK(H5Dread(ds, memory_type(r.type), s.memory.get(), s.file.get(), dxpl.get(), data), dwhere);
+            local[i] = partial_checksum(scratch.data(), domain::size_of(r.type), mine, decomposition.global_box());
+          }
+          open_datasets.back().close(dwhere);
+          open_datasets.clear();
+        })))
+      throw fail(*why);
+    std::uint64_t total = 0;
+    PARLAYER_MPI_CHECK(MPI_Allreduce(&local[i], &total, 1, MPI_UINT64_T, MPI_SUM, comm));
+    if (total != r.checksum)
+      throw fail("field '" + r.name + "': checksum mismatch (data corrupted): stored " + hex(r.checksum) +
+                 ", computed " + hex(total));
+  }
+  if (Failure why = agree(comm, attempt([&] { file.close(file_where); }))) throw fail(*why);
+  return info;
+}
+
+}  // namespace detail
+
+SnapshotHeader read_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
+                             std::span<domain::FieldBase* const> fields) {
+  std::vector<FieldSpec> needed;
+  for (const domain::FieldBase* f : fields)
+    needed.push_back({f ? f->name() : std::string(), f ? f->element_type() : ElementType::float64});
+  // With no field asked for, every dataset is still verified (into scratch buffers).
+  return detail::read_snapshot_info(path, comm, decomposition, needed, fields).header;
+}
+
+SnapshotInfo verify_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
+                             std::span<const FieldSpec> needed) {
+  return detail::read_snapshot_info(path, comm, decomposition, needed, {});
+}
+
+}  // namespace parlayer::checkpoint

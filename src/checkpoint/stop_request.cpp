@@ -1,0 +1,94 @@
+// runtime::StopRequest (include/parlayer/runtime/stop_request.hpp). Built with the checkpoint
+// module's sources because src/runtime/ belongs to the runtime module's own CMakeLists.txt.
+#include "parlayer/runtime/stop_request.hpp"
+
+#include <signal.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include "parlayer/error.hpp"
+#include "parlayer/parallel/environment.hpp"
+#include "parlayer/parallel/mpi_check.hpp"
+
+namespace parlayer::runtime {
+
+namespace {
+
+// Written by the signal handler only (signals are blocked inside it, so never concurrently).
+volatile std::sig_atomic_t g_first_signal = 0;
+volatile std::sig_atomic_t g_count = 0;
+volatile std::sig_atomic_t g_requested = 0;
+bool g_installed = false;
+
+constexpr int handled[] = {SIGUSR1, SIGTERM};
+struct sigaction g_previous[2];
+
+extern "C" void on_stop_signal(int signal) {
+  if (g_first_signal == 0) g_first_signal = signal;
+  g_count = g_count + 1;
+  g_requested = 1;
+}
+
+}  // namespace
+
+StopRequest::StopRequest(MPI_Comm comm, int check_every) : m_comm(comm), m_check_every(check_every) {
+  PARLAYER_MPI_CHECK(MPI_Comm_set_errhandler(m_comm.get(), MPI_ERRORS_RETURN));
+  if (check_every < 1) throw CollectiveError("StopRequest: check_every must be >= 1, got " + std::to_string(check_every));
+  if (g_installed) throw CollectiveError("StopRequest: only one may exist at a time");
+  g_first_signal = 0;
+  g_count = 0;
+  g_requested = 0;
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  for (int s : handled) sigaddset(&action.sa_mask, s);
+  action.sa_flags = SA_RESTART;  // a signal must not make a write in progress fail with EINTR
+  for (int i = 0; i < 2; ++i)
+    if (sigaction(handled[i], &action, &g_previous[i]) != 0) {
+      for (int j = 0; j < i; ++j) sigaction(handled[j], &g_previous[j], nullptr);
+      throw Error("StopRequest: sigaction failed");
+    }
+  g_installed = true;
+}
+
+StopRequest::~StopRequest() {
+  if (m_pending != MPI_REQUEST_NULL && parallel::world_rank() >= 0) {
+    // Never free a live request (MPI would write into m_result later): complete it.
+    if (MPI_Wait(&m_pending, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+      parallel::abort_job("MPI_Wait failed while destroying a StopRequest");
+  }
+  // After an agreed stop the process is on its way out (snapshot, exit code 3): a late signal
+  // (a second SIGTERM) must not turn that into death by signal, so the handlers stay.
+  if (!m_agreed)
+    for (int i = 0; i < 2; ++i) sigaction(handled[i], &g_previous[i], nullptr);
+  g_installed = false;
+}
+
+bool StopRequest::should_stop(std::int64_t step) {
+  if (m_agreed) return true;
+  if (m_calls++ % m_check_every != 0) return false;
+  if (m_pending != MPI_REQUEST_NULL) {
+    PARLAYER_MPI_CHECK(MPI_Wait(&m_pending, MPI_STATUS_IGNORE));
+    if (m_result != 0) {
+      m_agreed = true;
+      m_stop_step = step;
+      return true;
+    }
+  }
+  m_send = g_requested ? 1 : 0;
+  PARLAYER_MPI_CHECK(MPI_Iallreduce(&m_send, &m_result, 1, MPI_INT, MPI_MAX, m_comm.get(), &m_pending));
+  return false;
+}
+
+void StopRequest::request() noexcept {
+  g_count = g_count + 1;
+  g_requested = 1;
+}
+
+bool StopRequest::requested_here() noexcept { return g_requested != 0; }
+int StopRequest::first_signal() noexcept { return g_first_signal; }
+int StopRequest::request_count() noexcept { return g_count; }
+
+}  // namespace parlayer::runtime

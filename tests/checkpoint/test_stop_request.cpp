@@ -1,0 +1,83 @@
+// runtime::StopRequest: every rank stops at the same step, within the documented latency, when
+// any one rank got a signal or a request; no stop without one; signals never end the process.
+#include <catch2/catch.hpp>
+#include <mpi.h>
+
+#include <csignal>
+#include <cstdint>
+#include <vector>
+
+#include "parlayer/error.hpp"
+#include "parlayer/runtime/stop_request.hpp"
+#include "test_support.hpp"
+
+using namespace parlayer;
+using namespace parlayer::testing;
+
+namespace {
+
+// Runs up to `steps` step boundaries; on `who` at step `when`, `trigger()` is called. Returns the
+// step at which should_stop() first said yes (-1: never), checking all ranks agree on it.
+template <class Trigger>
+std::int64_t stop_step(int check_every, int who, std::int64_t when, std::int64_t steps, Trigger trigger) {
+  runtime::StopRequest stop(MPI_COMM_WORLD, check_every);
+  std::int64_t stopped = -1;
+  for (std::int64_t step = 1; step <= steps; ++step) {
+    if (world_rank() == who && step == when) trigger();
+    if (stop.should_stop(step)) {
+      stopped = step;
+      break;
+    }
+  }
+  CHECK(stop.stop_step() == stopped);
+  std::int64_t lo = 0, hi = 0;
+  MPI_Allreduce(&stopped, &lo, 1, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Allreduce(&stopped, &hi, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+  CHECK(lo == hi);  // the same step on every rank
+  return stopped;
+}
+
+}  // namespace
+
+TEST_CASE("no request, no stop", "[stop]") {
+  CHECK(stop_step(1, -1, 0, 50, [] {}) == -1);
+  CHECK(stop_step(4, -1, 0, 50, [] {}) == -1);
+  CHECK_FALSE(runtime::StopRequest::requested_here());
+}
+
+TEST_CASE("a request on one rank stops every rank at the same step, within 2 * check_every", "[stop]") {
+  const int last = world_size() - 1;
+  for (int every : {1, 2, 5}) {
+    INFO("check_every " << every);
+    const std::int64_t at = 7;
+    const std::int64_t stopped = stop_step(every, last, at, 100, [] { runtime::StopRequest::request(); });
+    CHECK(stopped >= at);
+    CHECK(stopped <= at + 2 * every);
+    if (world_rank() == last) {
+      CHECK(runtime::StopRequest::requested_here());
+      CHECK(runtime::StopRequest::first_signal() == 0);
+    }
+  }
+}
+
+TEST_CASE("SIGUSR1 and SIGTERM request a stop and never end the process", "[stop]") {
+  for (int sig : {SIGUSR1, SIGTERM}) {
+    INFO("signal " << sig);
+    const std::int64_t stopped = stop_step(3, 0, 4, 100, [sig] {
+      std::raise(sig);
+      std::raise(sig);  // a second signal (e.g. during the snapshot write) changes nothing
+    });
+    CHECK(stopped >= 4);
+    CHECK(stopped <= 4 + 6);
+    if (world_rank() == 0) {
+      CHECK(runtime::StopRequest::first_signal() == sig);
+      CHECK(runtime::StopRequest::request_count() == 2);
+    }
+  }
+}
+
+TEST_CASE("one StopRequest at a time, check_every >= 1", "[stop]") {
+  runtime::StopRequest first(MPI_COMM_WORLD);
+  CHECK_THROWS_AS(runtime::StopRequest(MPI_COMM_WORLD), CollectiveError);
+  CHECK_THROWS_AS(runtime::StopRequest(MPI_COMM_WORLD, 0), CollectiveError);
+}

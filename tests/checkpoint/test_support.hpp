@@ -1,0 +1,131 @@
+#pragma once
+// Shared by the checkpoint Catch2 tests: a folder all ranks use, sub-communicators of the first m
+// ranks, and catching a CollectiveError's message.
+#include <catch2/catch.hpp>
+#include <mpi.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "parlayer/error.hpp"
+
+namespace parlayer::testing {
+
+inline int world_rank() {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+inline int world_size() {
+  int n = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &n);
+  return n;
+}
+
+/// A fresh folder made by rank 0 and known to every rank; removed when the test ends. Collective.
+class SharedDir {
+public:
+  SharedDir() {
+    std::string name;
+    if (world_rank() == 0) {
+      std::string tmpl = (std::filesystem::temp_directory_path() / "parlayer-ckpt-XXXXXX").string();
+      if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+      name = tmpl;
+    }
+    int n = int(name.size());
+    MPI_Bcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    name.resize(std::size_t(n));
+    MPI_Bcast(name.data(), n, MPI_CHAR, 0, MPI_COMM_WORLD);
+    m_path = name;
+  }
+  ~SharedDir() {
+    MPI_Barrier(MPI_COMM_WORLD);
+    std::error_code ec;
+    if (world_rank() == 0) std::filesystem::remove_all(m_path, ec);
+  }
+  SharedDir(const SharedDir&) = delete;
+  SharedDir& operator=(const SharedDir&) = delete;
+  const std::filesystem::path& path() const { return m_path; }
+  std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
+
+private:
+  std::filesystem::path m_path;
+};
+
+/// The first `m` ranks of MPI_COMM_WORLD (MPI_COMM_NULL on the others). Collective over world.
+class FirstRanks {
+public:
+  explicit FirstRanks(int m) {
+    MPI_Comm_split(MPI_COMM_WORLD, world_rank() < m ? 0 : MPI_UNDEFINED, world_rank(), &m_comm);
+  }
+  ~FirstRanks() {
+    if (m_comm != MPI_COMM_NULL) MPI_Comm_free(&m_comm);
+  }
+  FirstRanks(const FirstRanks&) = delete;
+  FirstRanks& operator=(const FirstRanks&) = delete;
+  bool member() const { return m_comm != MPI_COMM_NULL; }
+  MPI_Comm get() const { return m_comm; }
+  int rank() const {
+    int r = 0;
+    MPI_Comm_rank(m_comm, &r);
+    return r;
+  }
+
+private:
+  MPI_Comm m_comm = MPI_COMM_NULL;
+};
+
+/// The concatenation of `parts` (by appending: GCC 12 warns wrongly (-Wrestrict) about
+/// "literal" + std::string temporaries).
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+  std::string s;
+  (s.append(parts), ...);
+  return s;
+}
+
+/// The message of the CollectiveError `f` throws, or "(no CollectiveError)".
+inline std::string collective_error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const parlayer::CollectiveError& e) {
+    return e.what();
+  }
+  return "(no CollectiveError)";
+}
+
+/// True if `text` is the same on every rank of `comm`. Collective.
+inline bool same_on_all_ranks(const std::string& text, MPI_Comm comm) {
+  std::string root = text;
+  int n = int(root.size());
+  MPI_Bcast(&n, 1, MPI_INT, 0, comm);
+  root.resize(std::size_t(n));
+  MPI_Bcast(root.data(), n, MPI_CHAR, 0, comm);
+  int same = root == text ? 1 : 0, all = 0;
+  MPI_Allreduce(&same, &all, 1, MPI_INT, MPI_MIN, comm);
+  return all == 1;
+}
+
+/// Every file name in `dir` (hidden ones too), sorted. Local.
+inline std::vector<std::string> listing(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+inline std::string read_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+inline void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+}  // namespace parlayer::testing
