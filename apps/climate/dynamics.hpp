@@ -1,0 +1,41 @@
+#pragma once
+// The hot loop: one forward-Euler stage of SSP-RK3 over a box of cells, fused with the Runge-Kutta
+// combination (docs/climate.md, "Discretisation"). Rows are processed with raw pointers; the
+// quantities shared by neighbouring rows (mass fluxes, potential vorticity, Bernoulli function,
+// tracer face values) live in rolling row buffers, so each is computed once per row.
+#include <vector>
+
+#include "parameters.hpp"
+#include "parlayer/domain/index_box.hpp"
+#include "shallow_water.hpp"
+
+namespace climate {
+
+struct RowBuffers {
+  explicit RowBuffers(int max_width);
+  // Each row holds entries -2 .. max_width + 1 (pointer offset 2).
+  struct Row {
+    std::vector<double> storage;
+    double* p = nullptr;
+  };
+  Row mass_x[2], mass_y[2], pv[2], bernoulli[2], tracer_y[2], tracer_x;
+};
+
+struct StageArgs {
+  const State& in;            // stage state, ghosts valid
+  const State* base;          // state at the start of the step (null for the first stage)
+  State& out;                 // result
+  const Field& bottom;        // b, ghosts valid
+  const double* f_corner;     // f at corner row j is f_corner[j - f_corner_j0]
+  int f_corner_j0;
+  double alpha;               // RK weight of this stage's Euler step (1 for the first stage)
+  double dt, rdx, rdy, gravity, viscosity;
+  TracerScheme scheme;
+};
+
+// Writes `out` on every cell of `box` from `in` (and `base`). Reads in's ghosts up to 2 cells
+// away. Each output value depends only on the input values, never on the box: any split of the
+// interior into boxes gives the same bytes.
+void euler_stage(const StageArgs& args, RowBuffers& rows, const parlayer::domain::IndexBox& box);
+
+}  // namespace climate

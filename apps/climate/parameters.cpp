@@ -1,0 +1,172 @@
+#include "parameters.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "parlayer/runtime/log.hpp"
+#include "parlayer/runtime/parallel_options.hpp"
+
+namespace climate {
+
+using parlayer::runtime::Config;
+using parlayer::runtime::ConfigSchema;
+using parlayer::runtime::format;
+
+parlayer::runtime::ConfigSchema make_schema() {
+  ConfigSchema s;
+  s.add_int("grid.nx", 256, "cells along x (periodic, 'longitude')").at_least(4).at_most(1 << 24);
+  s.add_int("grid.ny", 128, "cells along y (between the walls, 'latitude')").at_least(4).at_most(1 << 24);
+  s.add_real("grid.lx", 6.0e6, "channel length along x", "m").greater_than(0);
+  s.add_real("grid.ly", 3.0e6, "channel width along y", "m").greater_than(0);
+
+  s.add_real("physics.gravity", 9.81, "gravitational acceleration (reduced gravity for a 1.5-layer model)",
+             "m s-2").greater_than(0);
+  s.add_real("physics.depth", 1000.0, "resting surface height above z = 0 (= layer depth over a flat bottom)",
+             "m").greater_than(0);
+  s.add_real("physics.f0", 1.0e-4, "Coriolis parameter at the channel centre (y = 0)", "s-1");
+  s.add_real("physics.beta", 1.6e-11, "beta = df/dy: f = f0 + beta*y", "m-1 s-1");
+  s.add_real("physics.viscosity", 0.0, "Laplacian viscosity on u and v (free-slip walls)", "m2 s-1").at_least(0);
+
+  s.add_string("topography.shape", "flat",
+               "bottom height b(x, y): flat, a Gaussian seamount at the centre, or a meridional ridge")
+      .one_of({"flat", "seamount", "ridge"});
+  s.add_real("topography.height", 0.0, "peak bottom height (must stay below physics.depth)", "m").at_least(0);
+  s.add_real("topography.width", 3.0e5, "Gaussian half-width (standard deviation) of the seamount or ridge",
+             "m").greater_than(0);
+
+  s.add_string("initial.state", "jet",
+               "initial condition: balanced zonal jet + perturbation, dam break (column of water), "
+               "standing gravity wave, or lake at rest over the topography")
+      .one_of({"jet", "dam_break", "gravity_wave", "lake_at_rest"});
+  s.add_real("initial.jet_speed", 25.0, "jet: peak zonal velocity of the sech^2 jet", "m s-1");
+  s.add_real("initial.jet_width", 1.5e5, "jet: half-width L of u = U sech^2(y/L)", "m").greater_than(0);
+  s.add_real("initial.perturbation", 0.02,
+             "jet: surface perturbation seeding the instability, relative to the jet's surface drop").at_least(0);
+  s.add_real("initial.amplitude", 10.0, "dam_break: column height above the surface; gravity_wave: amplitude", "m");
+  s.add_real("initial.radius", 5.0e5, "dam_break: column radius", "m").greater_than(0);
+  s.add_int("initial.wavenumber", 1, "gravity_wave: waves per channel length").at_least(1);
+
+  s.add_string("tracer.pattern", "front",
+               "initial tracer ('temperature', 0..1): front across the channel centre, zonal bands, or a blob")
+      .one_of({"front", "bands", "blob"});
+  s.add_string("tracer.scheme", "limited",
+               "tracer advection: first-order upwind, or second order with the monotonised-central limiter")
+      .one_of({"upwind", "limited"});
+
+  s.add_real("time.dt", 0.0, "time step; 0 = automatic from time.cfl and the initial state", "s").at_least(0);
+  s.add_real("time.cfl", 0.5, "gravity-wave Courant number of the automatic time step").greater_than(0).at_most(0.8);
+  s.add_int("time.steps", 1000, "time steps to run").at_least(0);
+
+  s.add_string("output.dir", "out/climate", "folder for snapshots (climate_<step>.h5) and climate.xmf");
+  s.add_int("output.interval", 100, "steps between snapshots (also at the first and last step); 0 = none")
+      .at_least(0);
+
+  s.add_int("log.interval", 0, "steps between progress lines; 0 = about 20 per run").at_least(0);
+  s.add_bool("log.echo_config", true, "print the effective configuration at start-up");
+
+  parlayer::runtime::add_parallel_keys(s, 2);
+  return s;
+}
+
+namespace {
+
+template <class E>
+E choice(const Config& c, const std::string& key, std::initializer_list<std::pair<const char*, E>> options) {
+  for (const auto& [name, value] : options)
+    if (c.string(key) == name) return value;
+  throw c.error(key, "unknown choice");  // unreachable: the schema checks choices
+}
+
+}  // namespace
+
+Parameters parameters_from(const Config& c) {
+  Parameters p;
+  p.nx = static_cast<int>(c.integer("grid.nx"));
+  p.ny = static_cast<int>(c.integer("grid.ny"));
+  p.lx = c.real("grid.lx");
+  p.ly = c.real("grid.ly");
+  p.gravity = c.real("physics.gravity");
+  p.depth = c.real("physics.depth");
+  p.f0 = c.real("physics.f0");
+  p.beta = c.real("physics.beta");
+  p.viscosity = c.real("physics.viscosity");
+  p.topography = choice<Topography>(c, "topography.shape",
+                                    {{"flat", Topography::flat}, {"seamount", Topography::seamount},
+                                     {"ridge", Topography::ridge}});
+  p.topography_height = c.real("topography.height");
+  p.topography_width = c.real("topography.width");
+  p.initial = choice<InitialState>(c, "initial.state",
+                                   {{"jet", InitialState::jet}, {"dam_break", InitialState::dam_break},
+                                    {"gravity_wave", InitialState::gravity_wave},
+                                    {"lake_at_rest", InitialState::lake_at_rest}});
+  p.jet_speed = c.real("initial.jet_speed");
+  p.jet_width = c.real("initial.jet_width");
+  p.perturbation = c.real("initial.perturbation");
+  p.amplitude = c.real("initial.amplitude");
+  p.radius = c.real("initial.radius");
+  p.wavenumber = static_cast<int>(c.integer("initial.wavenumber"));
+  p.tracer_pattern = choice<TracerPattern>(c, "tracer.pattern",
+                                           {{"front", TracerPattern::front}, {"bands", TracerPattern::bands},
+                                            {"blob", TracerPattern::blob}});
+  p.tracer_scheme = choice<TracerScheme>(c, "tracer.scheme",
+                                         {{"upwind", TracerScheme::upwind}, {"limited", TracerScheme::limited}});
+  p.dt = c.real("time.dt");
+  p.cfl = c.real("time.cfl");
+  p.steps = c.integer("time.steps");
+  p.output_dir = c.string("output.dir");
+  p.output_interval = c.integer("output.interval");
+  p.log_interval = c.integer("log.interval");
+
+  // Combinations no single key's range can rule out.
+  if (p.topography != Topography::flat && !(p.topography_height < p.depth))
+    throw c.error("topography.height",
+                  format("must be below physics.depth = %g m (the layer would run dry; no wetting and drying)",
+                         p.depth));
+  if (p.initial == InitialState::dam_break && !(p.depth - p.topography_height + p.amplitude > 0))
+    throw c.error("initial.amplitude", "leaves the layer inside the dam-break column without water");
+  if (p.initial == InitialState::gravity_wave && !(std::fabs(p.amplitude) < p.depth - p.topography_height))
+    throw c.error("initial.amplitude", format("must be smaller than the depth (%g m) for a gravity wave",
+                                              p.depth - p.topography_height));
+  if (p.initial == InitialState::gravity_wave && p.wavenumber > p.nx / 2)
+    throw c.error("initial.wavenumber", format("must be <= grid.nx / 2 = %d (the grid cannot carry shorter waves)",
+                                               p.nx / 2));
+  if (p.output_dir.empty()) throw c.error("output.dir", "must not be empty");
+  return p;
+}
+
+CourantNumbers courant_numbers(const Parameters& p, double dt, double h_max, double speed_max) {
+  const double rdx = 1.0 / p.dx(), rdy = 1.0 / p.dy();
+  const double inverse_spacing = std::sqrt(rdx * rdx + rdy * rdy);
+  CourantNumbers c;
+  c.gravity_wave = dt * (std::sqrt(p.gravity * h_max) + speed_max) * inverse_spacing;
+  c.advective = dt * speed_max * (rdx + rdy);
+  c.viscous = dt * p.viscosity * (rdx * rdx + rdy * rdy);
+  return c;
+}
+
+double choose_time_step(const Parameters& p, const Config& config, double h_max, double speed_max) {
+  const double advective_limit = p.tracer_scheme == TracerScheme::upwind ? 1.0 : CourantLimits::advective;
+  const CourantNumbers unit = courant_numbers(p, 1.0, h_max, speed_max);  // Courant numbers per second of dt
+  auto largest = [&](double target_gravity) {
+    double dt = target_gravity / unit.gravity_wave;
+    if (unit.advective > 0) dt = std::min(dt, advective_limit / unit.advective);
+    if (unit.viscous > 0) dt = std::min(dt, CourantLimits::viscous / unit.viscous);
+    return dt;
+  };
+  if (p.dt == 0.0) return largest(p.cfl);
+
+  const CourantNumbers c = courant_numbers(p, p.dt, h_max, speed_max);
+  const double limit = largest(CourantLimits::gravity_wave);
+  auto fail = [&](const char* what, double number, double bound) {
+    return config.error("time.dt", format("unstable: %s Courant number %.3g exceeds %.3g; use time.dt <= %.4g s "
+                                          "(or time.dt = 0 for automatic)",
+                                          what, number, bound, limit));
+  };
+  if (c.gravity_wave > CourantLimits::gravity_wave)
+    throw fail("gravity-wave", c.gravity_wave, CourantLimits::gravity_wave);
+  if (c.advective > advective_limit) throw fail("tracer advection", c.advective, advective_limit);
+  if (c.viscous > CourantLimits::viscous) throw fail("viscous", c.viscous, CourantLimits::viscous);
+  return p.dt;
+}
+
+}  // namespace climate

@@ -1,0 +1,228 @@
+#include "shallow_water.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include "dynamics.hpp"
+
+namespace climate {
+
+using parlayer::domain::BoundaryCondition;
+using parlayer::domain::FieldBase;
+using parlayer::domain::IndexBox;
+using parlayer::domain::Side;
+
+namespace {
+
+constexpr int y_axis = 1;
+
+// v at the walls (v is stored at south faces, so the walls are faces, not cell boundaries):
+// the wall face itself holds 0 and the ghosts beyond it mirror the interior with a sign change,
+// v(j_wall - m) = -v(j_wall + m). The library's reflect_odd mirrors about a cell boundary, which
+// is right for a variable at cell centres but one row off for v: hence this custom hook.
+void fill_v_wall(FieldBase& base, int axis, Side side, const IndexBox& ghosts) {
+  auto& v = static_cast<Field&>(base);
+  const int wall = side == Side::low ? v.interior().lo[axis] : v.interior().hi[axis];
+  for (int j = ghosts.lo[1]; j < ghosts.hi[1]; ++j) {
+    double* row = v.ptr(ghosts.lo[0], j);
+    if (j == wall) {
+      std::fill_n(row, ghosts.extent(0), 0.0);
+      continue;
+    }
+    const double* mirror = v.ptr(ghosts.lo[0], 2 * wall - j);
+    for (int i = 0; i < ghosts.extent(0); ++i) row[i] = -mirror[i];
+  }
+}
+
+void set_wall_conditions(State& s) {
+  // Free-slip, no-flux walls: h, u and the tracer mirror evenly about the wall.
+  s.h.set_boundary_condition(y_axis, BoundaryCondition::reflect());
+  s.u.set_boundary_condition(y_axis, BoundaryCondition::reflect());
+  s.tracer.set_boundary_condition(y_axis, BoundaryCondition::reflect());
+  s.v.set_boundary_condition(y_axis, BoundaryCondition::custom(fill_v_wall));
+}
+
+// Bottom heights are rounded to multiples of 2^-30 m (~1e-9 m): then h = depth - b and h + b are
+// exact in double precision (for |values| < 2^23 m), so a lake at rest has an exactly flat surface
+// and stays exactly at rest.
+double quantise(double x) { return std::ldexp(std::nearbyint(std::ldexp(x, 30)), -30); }
+
+double sech2(double x) {
+  const double c = std::cosh(x);
+  return 1.0 / (c * c);
+}
+
+}  // namespace
+
+State::State(const parlayer::domain::Decomposition& d, int rank)
+    : h("h", d, rank, ShallowWater::halo_width), u("u", d, rank, ShallowWater::halo_width),
+      v("v", d, rank, ShallowWater::halo_width), tracer("tracer", d, rank, ShallowWater::halo_width) {
+  h.set_units("m");
+  u.set_units("m s-1");
+  v.set_units("m s-1");
+  tracer.set_units("1");
+  set_wall_conditions(*this);
+}
+
+ShallowWater::ShallowWater(const Parameters& parameters, const parlayer::domain::Decomposition& decomposition,
+                           int rank, parlayer::halo::HaloExchange& exchange, parlayer::halo::Overlap overlap)
+    : m_p(parameters), m_exchange(exchange), m_overlap(overlap),
+      m_bottom("b", decomposition, rank, halo_width) {
+  for (auto& s : m_state) s = std::make_unique<State>(decomposition, rank);
+  m_bottom.set_units("m");
+  m_bottom.set_boundary_condition(y_axis, BoundaryCondition::reflect());
+  const IndexBox& in = m_bottom.interior();
+  for (int j = in.lo[1] - 2; j <= in.hi[1] + 2; ++j)
+    m_f_corner.push_back(m_p.f0 + m_p.beta * (j * m_p.dy() - 0.5 * m_p.ly));
+  m_rows = std::make_unique<RowBuffers>(in.extent(0));
+}
+
+ShallowWater::~ShallowWater() = default;
+
+void ShallowWater::initialise() {
+  const Parameters& p = m_p;
+  const double dx = p.dx(), dy = p.dy();
+  const double pi = std::numbers::pi;
+  auto x_centre = [&](int i) { return (i + 0.5) * dx; };
+  auto y_centre = [&](int j) { return (j + 0.5) * dy - 0.5 * p.ly; };
+  auto y_face = [&](int j) { return j * dy - 0.5 * p.ly; };
+  const double xc = 0.5 * p.lx;  // centre of the channel: x = lx/2, y = 0
+
+  // 1. Bottom topography (exchanged once: it never changes).
+  const IndexBox& in = m_bottom.interior();
+  const double w = p.topography_width;
+  m_bottom.for_each(in, [&](int i, int j, int) {
+    const double x = x_centre(i) - xc, y = y_centre(j);
+    double b = 0.0;
+    if (p.topography == Topography::seamount) b = p.topography_height * std::exp(-(x * x + y * y) / (2 * w * w));
+    if (p.topography == Topography::ridge) b = p.topography_height * std::exp(-(x * x) / (2 * w * w));
+    m_bottom(i, j) = quantise(b);
+  });
+  m_exchange.exchange(m_bottom);
+
+  // 2. The surface height eta = h + b and the velocities.
+  State& s = state();
+  const double surface = quantise(p.depth);
+  std::vector<double> jet_u, jet_eta;  // zonal-mean jet profiles at cell-centre rows 0..ny-1
+  double perturbation = 0.0;
+  if (p.initial == InitialState::jet) {
+    // u = U sech^2(y/L) in geostrophic balance g d(eta)/dy = -f u, integrated face by face in
+    // global row order (the same numbers on every rank), then shifted to zero mean.
+    jet_u.resize(static_cast<std::size_t>(p.ny));
+    jet_eta.assign(static_cast<std::size_t>(p.ny), 0.0);
+    for (int j = 0; j < p.ny; ++j) jet_u[j] = p.jet_speed * sech2(y_centre(j) / p.jet_width);
+    for (int j = 1; j < p.ny; ++j) {
+      const double f = p.f0 + p.beta * y_face(j);
+      jet_eta[j] = jet_eta[j - 1] - dy / p.gravity * f * 0.5 * (jet_u[j - 1] + jet_u[j]);
+    }
+    double mean = 0.0;
+    for (const double e : jet_eta) mean += e;
+    mean /= p.ny;
+    for (double& e : jet_eta) e -= mean;
+    perturbation = p.perturbation * std::fabs(jet_eta.back() - jet_eta.front());
+  }
+  // The perturbation: the jet's most unstable zonal mode (k L ~ 0.9 for a sech^2 jet) plus weaker
+  // modes 1..12 with fixed "random" phases, so the eddies differ from one another.
+  constexpr int modes = 12;
+  const int dominant = std::max(1, static_cast<int>(std::lround(0.9 * p.lx / (2 * pi * p.jet_width))));
+  auto jet_perturbation = [&](double x, double y) {
+    double sum = std::cos(2 * pi * dominant * x / p.lx);
+    for (int m = 1; m <= modes; ++m) {
+      const double phase = 2 * pi * std::fmod(m * 0.6180339887498949, 1.0);
+      sum += 0.25 * std::cos(2 * pi * m * x / p.lx + phase);
+    }
+    return perturbation * sech2(y / p.jet_width) * sum;
+  };
+  const double edge = 2.0 * std::max(dx, dy);  // dam-break column edge width
+
+  const IndexBox& cells = s.h.interior();
+  for_each_cell(cells, [&](int i, int j, int) {
+    const double x = x_centre(i), y = y_centre(j);
+    const double b = m_bottom(i, j);
+    double eta = surface, u = 0.0;
+    switch (p.initial) {
+      case InitialState::jet:
+        eta = surface + jet_eta[j] + jet_perturbation(x, y);
+        u = jet_u[j];  // u(i, j) sits at the same y as the cell centre
+        break;
+      case InitialState::dam_break: {
+        const double r = std::hypot(x - xc, y);
+        eta = surface + p.amplitude * 0.5 * (1.0 - std::tanh((r - p.radius) / edge));
+        break;
+      }
+      case InitialState::gravity_wave: eta = surface + p.amplitude * std::cos(2 * pi * p.wavenumber * x / p.lx); break;
+      case InitialState::lake_at_rest: eta = surface; break;
+    }
+    s.h(i, j) = eta - b;  // exact for the lake at rest (see quantise)
+    s.u(i, j) = u;
+    s.v(i, j) = 0.0;
+    double t = 0.0;
+    switch (p.tracer_pattern) {
+      case TracerPattern::front: t = 0.5 * (1.0 + std::tanh(y / p.jet_width)); break;
+      case TracerPattern::bands: t = 0.5 * (1.0 + std::sin(2 * pi * 3.0 * (y / p.ly + 0.5))); break;
+      case TracerPattern::blob: {
+        const double r = std::hypot(x - xc, y);
+        t = std::exp(-(r * r) / (2 * p.radius * p.radius));
+        break;
+      }
+    }
+    s.tracer(i, j) = t;
+  });
+}
+
+void ShallowWater::stage(State& in, const State* base, State& out, double alpha) {
+  const StageArgs args{in, base, out, m_bottom, m_f_corner.data(), m_bottom.interior().lo[1] - 2, alpha,
+                       m_dt, 1.0 / m_p.dx(), 1.0 / m_p.dy(), m_p.gravity, m_p.viscosity, m_p.tracer_scheme};
+  auto kernel = [&](const IndexBox& box) { euler_stage(args, *m_rows, box); };
+  parlayer::halo::run_stencil_step(m_exchange, m_overlap, kernel, kernel, in.h, in.u, in.v, in.tracer);
+}
+
+void ShallowWater::step() {
+  State& s0 = *m_state[m_current];
+  State& s1 = *m_state[(m_current + 1) % 3];
+  State& s2 = *m_state[(m_current + 2) % 3];
+  stage(s0, nullptr, s1, 1.0);       // s1 = s0 + dt L(s0)
+  stage(s1, &s0, s2, 0.25);          // s2 = 3/4 s0 + 1/4 (s1 + dt L(s1))
+  stage(s2, &s0, s1, 2.0 / 3.0);     // s3 = 1/3 s0 + 2/3 (s2 + dt L(s2))
+  m_current = (m_current + 1) % 3;  // s1 now holds the new state
+}
+
+LocalDiagnostics ShallowWater::local_diagnostics() {
+  State& s = state();
+  m_exchange.exchange(s.h, s.u, s.v, s.tracer);  // the kinetic energy reads u(i+1) and v(j+1)
+  LocalDiagnostics d;
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  d.h_min = d.tracer_min = inf;
+  d.h_max = d.tracer_max = d.speed_max = -inf;
+  const IndexBox& in = s.h.interior();
+  const int n = in.extent(0);
+  const double g = m_p.gravity;
+  for (int j = in.lo[1]; j < in.hi[1]; ++j) {
+    const double* h = s.h.ptr(in.lo[0], j);
+    const double* b = m_bottom.ptr(in.lo[0], j);
+    const double* u = s.u.ptr(in.lo[0], j);
+    const double* v = s.v.ptr(in.lo[0], j);
+    const double* vn = s.v.ptr(in.lo[0], j + 1);
+    const double* q = s.tracer.ptr(in.lo[0], j);
+    for (int i = 0; i < n; ++i) {
+      const double k = 0.25 * ((u[i] * u[i] + u[i + 1] * u[i + 1]) + (v[i] * v[i] + vn[i] * vn[i]));
+      d.mass.add(h[i]);
+      d.energy.add(h[i] * k + g * h[i] * (b[i] + 0.5 * h[i]));
+      d.tracer_mass.add(h[i] * q[i]);
+      if (!(std::isfinite(h[i]) && std::isfinite(u[i]) && std::isfinite(v[i]) && std::isfinite(q[i]))) {
+        ++d.nonfinite;
+        continue;
+      }
+      d.h_min = std::min(d.h_min, h[i]);
+      d.h_max = std::max(d.h_max, h[i]);
+      d.tracer_min = std::min(d.tracer_min, q[i]);
+      d.tracer_max = std::max(d.tracer_max, q[i]);
+      d.speed_max = std::max({d.speed_max, std::fabs(u[i]), std::fabs(v[i])});
+    }
+  }
+  return d;
+}
+
+}  // namespace climate

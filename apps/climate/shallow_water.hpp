@@ -1,0 +1,99 @@
+#pragma once
+// The rotating shallow-water model with a passive tracer on a beta-plane channel (docs/climate.md).
+//
+// Physics only: no MPI, no HDF5. The model sees the decomposition through its Fields (global
+// indices) and communicates only through the halo exchange it is given, so every rank count and
+// both overlap modes produce the same bytes.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "parameters.hpp"
+#include "parlayer/domain/decomposition.hpp"
+#include "parlayer/domain/field.hpp"
+#include "parlayer/halo/halo_exchange.hpp"
+#include "parlayer/halo/overlap.hpp"
+#include "parlayer/runtime/reproducible_sum.hpp"
+
+namespace climate {
+
+using Field = parlayer::domain::Field<double>;
+
+// The prognostic variables. All four live on the cell-index box of the rank (C-grid mapping):
+//
+//            v(i,j+1)                 h(i,j), tracer(i,j): centre of cell (i,j),
+//        +-----^-----+                    x = (i+1/2) dx, y = (j+1/2) dy - ly/2
+//        |           |                u(i,j): west face of cell (i,j), x = i dx
+//  u(i,j)>   h(i,j)  >u(i+1,j)        v(i,j): south face of cell (i,j), y = j dy - ly/2
+//        |           |                v(i,0) is the south wall (kept 0); the north wall face
+//        +-----^-----+                v(i,ny) lies in the ghost row and is set to 0 by the
+//            v(i,j)                   wall condition.
+struct State {
+  State(const parlayer::domain::Decomposition& decomposition, int rank);
+  Field h;       // layer thickness [m]
+  Field u;       // x velocity [m s-1]
+  Field v;       // y velocity [m s-1]
+  Field tracer;  // passive tracer concentration [1]
+  std::array<parlayer::domain::FieldBase*, 4> fields() { return {&h, &u, &v, &tracer}; }
+  std::array<const parlayer::domain::FieldBase*, 4> fields() const { return {&h, &u, &v, &tracer}; }
+};
+
+// This rank's share of the diagnostics: exact sums (reduce with runtime::global_sum) and extrema.
+struct LocalDiagnostics {
+  parlayer::runtime::ExactSum mass;         // sum of h                       (x dx dy: m3)
+  parlayer::runtime::ExactSum energy;       // sum of h K + g h (b + h/2)     (x dx dy: m5 s-2)
+  parlayer::runtime::ExactSum tracer_mass;  // sum of h * tracer              (x dx dy: m3)
+  double h_min = 0, h_max = 0, tracer_min = 0, tracer_max = 0, speed_max = 0;
+  std::int64_t nonfinite = 0;               // cells with a NaN or infinity in any variable
+};
+
+// Row buffers the stage kernel reuses (defined in dynamics.cpp).
+struct RowBuffers;
+
+class ShallowWater {
+public:
+  // The stencil reaches 2 cells (the limited tracer fluxes) and diagonal neighbours (Coriolis).
+  static constexpr int halo_width = 2;
+  static constexpr parlayer::halo::Stencil stencil = parlayer::halo::Stencil::box;
+
+  // `exchange` must be built from a HaloPlan(decomposition, rank, halo_width, stencil).
+  ShallowWater(const Parameters& parameters, const parlayer::domain::Decomposition& decomposition, int rank,
+               parlayer::halo::HaloExchange& exchange, parlayer::halo::Overlap overlap);
+  ~ShallowWater();
+  ShallowWater(const ShallowWater&) = delete;
+  ShallowWater& operator=(const ShallowWater&) = delete;
+
+  // Sets the initial condition parameters().initial. Neighbour-wise collective (fills the
+  // topography's ghosts).
+  void initialise();
+  // The time step of step(); set before the first step.
+  void set_dt(double dt) { m_dt = dt; }
+  double dt() const { return m_dt; }
+  // One SSP-RK3 step (three forward-Euler stages, each one halo exchange + one kernel sweep).
+  // Neighbour-wise collective.
+  void step();
+
+  State& state() { return *m_state[m_current]; }
+  const State& state() const { return *m_state[m_current]; }
+  const Field& bottom() const { return m_bottom; }
+  const Parameters& parameters() const { return m_p; }
+
+  // This rank's diagnostics of the current state. Neighbour-wise collective (refreshes ghosts).
+  LocalDiagnostics local_diagnostics();
+
+private:
+  void stage(State& in, const State* base, State& out, double alpha);
+
+  Parameters m_p;
+  parlayer::halo::HaloExchange& m_exchange;
+  parlayer::halo::Overlap m_overlap;
+  std::unique_ptr<State> m_state[3];
+  int m_current = 0;
+  Field m_bottom;                  // bottom height b [m], cell centres, ghosts filled once
+  std::vector<double> m_f_corner;  // f at the corner rows j = lo-2 .. hi+2 (index j - lo + 2)
+  std::unique_ptr<RowBuffers> m_rows;
+  double m_dt = 0.0;
+};
+
+}  // namespace climate

@@ -1,0 +1,186 @@
+#pragma once
+/// \file
+/// \brief Run-time configuration: a schema of typed keys, read from a TOML file and the command line.
+///
+/// A program declares every key it understands, with type, default, meaning and valid range:
+///
+///     runtime::ConfigSchema schema;
+///     schema.add_int("grid.nx", 256, "cells along x (periodic)").at_least(4);
+///     schema.add_real("time.dt", 60.0, "time step", "s").at_least(0.0);
+///     schema.add_string("initial.name", "jet", "initial condition").one_of({"jet", "dam_break"});
+///     const runtime::Config config = runtime::Config::load(schema, info, argc, argv, comm);
+///     if (config.help_requested()) return 0;
+///     const std::int64_t nx = config.integer("grid.nx");
+///
+/// The command line (one contract for every parlayer program):
+///
+///     --config FILE        a TOML file; keys "a.b" are key b of table [a]
+///     --set KEY=VALUE      override any key (repeatable; after the file, in order)
+///     --steps N            the same as --set <steps key>=N
+///     --output DIR         the same as --set <output key>=DIR
+///     --restart latest|PATH  stored for the program (restart_request())
+///     -h, --help           every option and every key with its default and meaning
+///
+/// Precedence, lowest first: schema default, file, --set (in order), --steps/--output.
+///
+/// Every mistake (unknown option or key, wrong type, value out of range, unreadable file,
+/// malformed TOML) is a CollectiveError with one line naming the key and where it came from: rank 0
+/// reads the file and broadcasts its text, and every rank parses the same text, so every rank
+/// reaches the same verdict.
+#include <mpi.h>
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "parlayer/error.hpp"
+
+namespace parlayer::runtime {
+
+enum class ValueType { boolean, integer, real, string, integer_list };
+
+/// \brief "boolean", "integer", "real", "string", "integer list".
+const char* to_string(ValueType type) noexcept;
+
+using IntegerList = std::vector<std::int64_t>;
+/// \brief A config value; the alternative matches the key's ValueType.
+using Value = std::variant<bool, std::int64_t, double, std::string, IntegerList>;
+
+/// \brief One key of a schema: what it is and what values it accepts.
+class KeySpec {
+public:
+  KeySpec(std::string key, ValueType type, Value default_value, std::string meaning, std::string units);
+
+  /// \brief Numbers (and each list entry): value >= bound.
+  KeySpec& at_least(double bound);
+  /// \brief Numbers (and each list entry): value <= bound.
+  KeySpec& at_most(double bound);
+  /// \brief Numbers: value > bound.
+  KeySpec& greater_than(double bound);
+  /// \brief Strings: one of `choices`.
+  KeySpec& one_of(std::vector<std::string> choices);
+  /// \brief Lists: exactly `n` entries.
+  KeySpec& entries(std::size_t n);
+
+  const std::string& key() const noexcept { return m_key; }
+  ValueType type() const noexcept { return m_type; }
+  const Value& default_value() const noexcept { return m_default; }
+  const std::string& meaning() const noexcept { return m_meaning; }
+  const std::string& units() const noexcept { return m_units; }
+  /// \brief The table part of the key ("grid" for "grid.nx"), and the name within it ("nx").
+  std::string table() const;
+  std::string name() const;
+  /// \brief The accepted values in words, e.g. "integer >= 4", "one of jet, dam_break".
+  std::string constraint_text() const;
+  /// \brief Empty if `value` (of the right type) is acceptable, else why not ("must be >= 4").
+  std::string check(const Value& value) const;
+
+private:
+  std::string m_key;
+  ValueType m_type;
+  Value m_default;
+  std::string m_meaning;
+  std::string m_units;
+  std::optional<double> m_min, m_max;
+  bool m_min_exclusive = false;
+  std::vector<std::string> m_choices;
+  std::optional<std::size_t> m_entries;
+};
+
+/// \brief Every key a program understands, in declaration order (the order of --help and of the
+///        echoed config). Keys are "table.name" (nested tables allowed: "a.b.c").
+class ConfigSchema {
+public:
+  KeySpec& add_bool(const std::string& key, bool default_value, std::string meaning);
+  KeySpec& add_int(const std::string& key, std::int64_t default_value, std::string meaning,
+                   std::string units = "");
+  KeySpec& add_real(const std::string& key, double default_value, std::string meaning,
+                    std::string units = "");
+  KeySpec& add_string(const std::string& key, std::string default_value, std::string meaning);
+  KeySpec& add_int_list(const std::string& key, IntegerList default_value, std::string meaning);
+
+  /// \brief The key's spec, or nullptr.
+  const KeySpec* find(const std::string& key) const;
+  const std::deque<KeySpec>& keys() const noexcept { return m_keys; }
+
+private:
+  KeySpec& add(KeySpec spec);
+  std::deque<KeySpec> m_keys;  // a deque: references returned by add() stay valid
+};
+
+/// \brief What --help prints above the key list, and which keys --steps and --output set.
+struct ProgramInfo {
+  std::string name;         ///< "parlayer-climate"
+  std::string description;  ///< one paragraph
+  std::string examples;     ///< sample runs, printed after the options
+  std::string steps_key;    ///< key set by --steps (empty: no --steps option)
+  std::string output_key;   ///< key set by --output (empty: no --output option)
+};
+
+/// \brief The effective configuration: a value for every key of the schema. Immutable; refers to
+///        its schema, which must outlive it.
+class Config {
+public:
+  /// \brief Parses the command line and the config file; see the file comment. Collective over
+  ///        `comm`. With --help, rank 0 prints the help and help_requested() is true.
+  /// \throws CollectiveError (one line) for any mistake in the options, the file or a value.
+  static Config load(const ConfigSchema& schema, const ProgramInfo& info, int argc,
+                     const char* const* argv, MPI_Comm comm);
+
+  /// \brief The values of the schema's defaults, overridden by `settings` ("key=value" each, as
+  ///        --set). Local. For tests and programs without a command line.
+  static Config from_settings(const ConfigSchema& schema, const std::vector<std::string>& settings);
+
+  bool help_requested() const noexcept { return m_help; }
+  /// \brief The --restart argument ("" when not given).
+  const std::string& restart_request() const noexcept { return m_restart; }
+  /// \brief The --config file ("" when not given).
+  const std::string& file() const noexcept { return m_file; }
+
+  /// Typed access. \throws std::logic_error if the key is not in the schema or has another type
+  ///  (a programming error, not a user's).
+  bool boolean(const std::string& key) const;
+  std::int64_t integer(const std::string& key) const;
+  double real(const std::string& key) const;
+  const std::string& string(const std::string& key) const;
+  const IntegerList& integer_list(const std::string& key) const;
+  const Value& value(const std::string& key) const;
+  /// \brief Where the key's value came from.
+  const std::string& origin(const std::string& key) const;
+
+  /// \brief A CollectiveError about `key`: "config key 'time.dt' = 500 (jet.toml line 9): <what>".
+  ///        Throw it only where every rank reaches the same verdict.
+  [[nodiscard]] CollectiveError error(const std::string& key, const std::string& what) const;
+
+  /// \brief The effective configuration as TOML (every key, grouped by table, with a comment
+  ///        stating where each non-default value came from). Parses back to the same values.
+  std::string to_toml() const;
+
+  /// \brief The --help text: usage, options, program examples, and every key with default and
+  ///        meaning. Local.
+  static std::string help_text(const ConfigSchema& schema, const ProgramInfo& info);
+
+  const ConfigSchema& schema() const noexcept { return *m_schema; }
+
+private:
+  explicit Config(const ConfigSchema& schema);
+  std::size_t index_of(const std::string& key) const;
+  void set(const KeySpec& spec, Value value, std::string origin);
+  void apply_setting(const std::string& setting, const std::string& origin);
+  const Value& typed(const std::string& key, ValueType type) const;
+
+  const ConfigSchema* m_schema;
+  std::vector<Value> m_values;        // parallel to m_schema->keys()
+  std::vector<std::string> m_origins;  // parallel to m_schema->keys()
+  bool m_help = false;
+  std::string m_restart;
+  std::string m_file;
+};
+
+/// \brief A value as TOML text ("256", "6.0e3", "\"jet\"", "[2, 1]"). Local.
+std::string to_toml_text(const Value& value);
+
+}  // namespace parlayer::runtime

@@ -1,0 +1,603 @@
+#include "parlayer/runtime/config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <toml.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/runtime/files.hpp"
+
+namespace parlayer::runtime {
+
+namespace {
+
+using TomlValue = toml::basic_value<toml::discard_comments, std::map, std::vector>;
+
+std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
+
+std::string number_text(double x) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
+  std::string text(buffer, result.ptr);
+  if (std::isfinite(x) && text.find_first_of(".eE") == std::string::npos) text += ".0";
+  return text;
+}
+
+std::string bound_text(double x) {
+  // Bounds read better without a forced ".0": "must be >= 4".
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
+  return std::string(buffer, result.ptr);
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean 'grid.nx'?)" or "".
+std::string suggestion(const ConfigSchema& schema, const std::string& key) {
+  const std::string name = key.substr(key.rfind('.') + 1);
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, key.size() / 3) + 1;
+  for (const KeySpec& spec : schema.keys()) {
+    std::size_t d = edit_distance(key, spec.key());
+    if (spec.name() == name) d = std::min<std::size_t>(d, 1);  // right name, wrong table
+    if (d < best_distance) best = spec.key(), best_distance = d;
+    if (const std::size_t t = edit_distance(key, spec.table()); t < best_distance)  // a misspelt table
+      best = spec.table(), best_distance = t;
+  }
+  return best.empty() ? "" : " (did you mean " + in_quotes(best) + "?)";
+}
+
+bool is_table_prefix(const ConfigSchema& schema, const std::string& path) {
+  return std::any_of(schema.keys().begin(), schema.keys().end(),
+                     [&](const KeySpec& s) { return s.key().rfind(path + ".", 0) == 0; });
+}
+
+std::string describe_type(const ValueType type) {
+  switch (type) {
+    case ValueType::boolean: return "a boolean (true or false)";
+    case ValueType::integer: return "an integer";
+    case ValueType::real: return "a number";
+    case ValueType::string: return "a string";
+    case ValueType::integer_list: return "a list of integers, e.g. [2, 1]";
+  }
+  return "?";
+}
+
+std::string describe_toml(const TomlValue& v) {
+  switch (v.type()) {
+    case toml::value_t::boolean: return std::string("a boolean (") + (v.as_boolean() ? "true" : "false") + ")";
+    case toml::value_t::integer: return "an integer (" + std::to_string(v.as_integer()) + ")";
+    case toml::value_t::floating: return "a float (" + number_text(v.as_floating()) + ")";
+    case toml::value_t::string: return "a string (\"" + v.as_string().str + "\")";
+    case toml::value_t::array: return "an array";
+    case toml::value_t::table: return "a table";
+    default: return "a date or time";
+  }
+}
+
+// The TOML value as the key's type, or nullopt if it has another type.
+std::optional<Value> from_toml(const KeySpec& spec, const TomlValue& v) {
+  switch (spec.type()) {
+    case ValueType::boolean:
+      if (v.is_boolean()) return Value(v.as_boolean());
+      break;
+    case ValueType::integer:
+      if (v.is_integer()) return Value(static_cast<std::int64_t>(v.as_integer()));
+      break;
+    case ValueType::real:
+      if (v.is_floating()) return Value(v.as_floating());
+      if (v.is_integer()) return Value(static_cast<double>(v.as_integer()));
+      break;
+    case ValueType::string:
+      if (v.is_string()) return Value(v.as_string().str);
+      break;
+    case ValueType::integer_list:
+      if (v.is_array()) {
+        IntegerList list;
+        for (const TomlValue& e : v.as_array()) {
+          if (!e.is_integer()) return std::nullopt;
+          list.push_back(static_cast<std::int64_t>(e.as_integer()));
+        }
+        return Value(std::move(list));
+      }
+      break;
+  }
+  return std::nullopt;
+}
+
+std::string trim(std::string s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+template <class T>
+bool parse_number(const std::string& text, T& out) {
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  if (begin != end && *begin == '+') ++begin;
+  const auto result = std::from_chars(begin, end, out);
+  return result.ec == std::errc() && result.ptr == end && begin != end;
+}
+
+// A --set value as the key's type, or nullopt.
+std::optional<Value> from_text(const KeySpec& spec, std::string text) {
+  text = trim(text);
+  switch (spec.type()) {
+    case ValueType::boolean:
+      if (text == "true" || text == "on") return Value(true);
+      if (text == "false" || text == "off") return Value(false);
+      return std::nullopt;
+    case ValueType::integer: {
+      std::int64_t x = 0;
+      if (parse_number(text, x)) return Value(x);
+      return std::nullopt;
+    }
+    case ValueType::real: {
+      double x = 0;
+      if (parse_number(text, x)) return Value(x);
+      return std::nullopt;
+    }
+    case ValueType::string:
+      if (text.size() >= 2 && (text.front() == '"' || text.front() == '\'') && text.back() == text.front())
+        text = text.substr(1, text.size() - 2);
+      return Value(text);
+    case ValueType::integer_list: {
+      if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+      IntegerList list;
+      std::string item;
+      std::istringstream in(text);
+      while (std::getline(in, item, ',')) {
+        std::int64_t x = 0;
+        if (!parse_number(trim(item), x)) return std::nullopt;
+        list.push_back(x);
+      }
+      return Value(std::move(list));
+    }
+  }
+  return std::nullopt;
+}
+
+// Rank 0 reads the file; every rank gets its text or the same error.
+std::string read_file_on_root(const std::string& path, MPI_Comm comm) {
+  std::string text;
+  const std::string problem = outcome_on_root(comm, [&]() -> std::string {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return "it is a directory";
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::strerror(errno);
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (in.bad()) return std::strerror(errno);
+    text = content.str();
+    return "";
+  });
+  if (!problem.empty()) throw CollectiveError("cannot read config file " + in_quotes(path) + ": " + problem);
+  std::int64_t size = static_cast<std::int64_t>(text.size());
+  PARLAYER_MPI_CHECK(MPI_Bcast(&size, 1, MPI_INT64_T, 0, comm));
+  text.resize(static_cast<std::size_t>(size));
+  if (size > 0) PARLAYER_MPI_CHECK(MPI_Bcast(text.data(), static_cast<int>(size), MPI_CHAR, 0, comm));
+  return text;
+}
+
+// toml11's multi-line syntax error as one line: "<what> (line N)".
+std::string one_line_syntax_error(const toml::syntax_error& e) {
+  std::string first(e.what());
+  first = first.substr(0, first.find('\n'));
+  if (first.rfind("[error] ", 0) == 0) first = first.substr(8);
+  if (const auto colon = first.find(": "); first.rfind("toml::", 0) == 0 && colon != std::string::npos)
+    first = first.substr(colon + 2);
+  // The hint under the caret ("^--- should be `=`") helps; keep it.
+  std::string hint;
+  std::istringstream lines(e.what());
+  for (std::string line; std::getline(lines, line);)
+    if (const auto caret = line.find("--- "); caret != std::string::npos && line.find('|') != std::string::npos)
+      hint = line.substr(caret + 4);
+  return "line " + std::to_string(e.location().line()) + ": " + first + (hint.empty() ? "" : " (" + hint + ")");
+}
+
+}  // namespace
+
+const char* to_string(ValueType type) noexcept {
+  switch (type) {
+    case ValueType::boolean: return "boolean";
+    case ValueType::integer: return "integer";
+    case ValueType::real: return "real";
+    case ValueType::string: return "string";
+    case ValueType::integer_list: return "integer list";
+  }
+  return "?";
+}
+
+std::string to_toml_text(const Value& value) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          return v ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          return std::to_string(v);
+        } else if constexpr (std::is_same_v<T, double>) {
+          return number_text(v);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          std::string out = "\"";
+          for (const char c : v) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+          }
+          return out + "\"";
+        } else {
+          std::string out = "[";
+          for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + std::to_string(v[i]);
+          return out + "]";
+        }
+      },
+      value);
+}
+
+// ---- KeySpec ----
+
+KeySpec::KeySpec(std::string key, ValueType type, Value default_value, std::string meaning, std::string units)
+    : m_key(std::move(key)), m_type(type), m_default(std::move(default_value)),
+      m_meaning(std::move(meaning)), m_units(std::move(units)) {
+  if (m_key.find('.') == std::string::npos || m_key.front() == '.' || m_key.back() == '.')
+    throw std::logic_error("config schema: key " + in_quotes(m_key) + " must be table.name");
+  if (m_default.index() != static_cast<std::size_t>(m_type))
+    throw std::logic_error("config schema: default of " + in_quotes(m_key) + " has the wrong type");
+}
+
+KeySpec& KeySpec::at_least(double bound) {
+  m_min = bound;
+  m_min_exclusive = false;
+  return *this;
+}
+KeySpec& KeySpec::greater_than(double bound) {
+  m_min = bound;
+  m_min_exclusive = true;
+  return *this;
+}
+KeySpec& KeySpec::at_most(double bound) {
+  m_max = bound;
+  return *this;
+}
+KeySpec& KeySpec::one_of(std::vector<std::string> choices) {
+  m_choices = std::move(choices);
+  return *this;
+}
+KeySpec& KeySpec::entries(std::size_t n) {
+  m_entries = n;
+  return *this;
+}
+
+std::string KeySpec::table() const { return m_key.substr(0, m_key.rfind('.')); }
+std::string KeySpec::name() const { return m_key.substr(m_key.rfind('.') + 1); }
+
+std::string KeySpec::constraint_text() const {
+  std::string text = to_string(m_type);
+  if (m_type == ValueType::integer_list && m_entries) text = "list of " + std::to_string(*m_entries) + " integers";
+  if (m_type == ValueType::integer_list && (m_min || m_max)) text += ", each";
+  if (m_min) text += std::string(m_min_exclusive ? " > " : " >= ") + bound_text(*m_min);
+  if (m_max) text += (m_min ? " and <= " : " <= ") + bound_text(*m_max);
+  if (!m_choices.empty()) {
+    text = "one of";
+    for (std::size_t i = 0; i < m_choices.size(); ++i) text += (i ? ", " : " ") + m_choices[i];
+  }
+  return text;
+}
+
+std::string KeySpec::check(const Value& value) const {
+  auto in_range = [&](double x) {
+    if (std::isnan(x)) return false;
+    if (m_min && (m_min_exclusive ? !(x > *m_min) : !(x >= *m_min))) return false;
+    if (m_max && !(x <= *m_max)) return false;
+    return true;
+  };
+  switch (m_type) {
+    case ValueType::integer:
+      if (!in_range(static_cast<double>(std::get<std::int64_t>(value)))) return "must be an " + constraint_text();
+      break;
+    case ValueType::real: {
+      const double x = std::get<double>(value);
+      if (!std::isfinite(x)) return "must be a finite number";
+      if (!in_range(x)) return "must be a " + constraint_text();
+      break;
+    }
+    case ValueType::string:
+      if (!m_choices.empty() &&
+          std::find(m_choices.begin(), m_choices.end(), std::get<std::string>(value)) == m_choices.end())
+        return "must be " + constraint_text();
+      break;
+    case ValueType::integer_list: {
+      const IntegerList& list = std::get<IntegerList>(value);
+      if (m_entries && list.size() != *m_entries) return "must be a " + constraint_text();
+      for (const std::int64_t x : list)
+        if (!in_range(static_cast<double>(x))) return "must be a " + constraint_text();
+      break;
+    }
+    case ValueType::boolean: break;
+  }
+  return "";
+}
+
+// ---- ConfigSchema ----
+
+KeySpec& ConfigSchema::add(KeySpec spec) {
+  if (find(spec.key())) throw std::logic_error("config schema: key " + in_quotes(spec.key()) + " declared twice");
+  m_keys.push_back(std::move(spec));
+  return m_keys.back();
+}
+KeySpec& ConfigSchema::add_bool(const std::string& key, bool default_value, std::string meaning) {
+  return add(KeySpec(key, ValueType::boolean, default_value, std::move(meaning), ""));
+}
+KeySpec& ConfigSchema::add_int(const std::string& key, std::int64_t default_value, std::string meaning,
+                               std::string units) {
+  return add(KeySpec(key, ValueType::integer, default_value, std::move(meaning), std::move(units)));
+}
+KeySpec& ConfigSchema::add_real(const std::string& key, double default_value, std::string meaning,
+                                std::string units) {
+  return add(KeySpec(key, ValueType::real, default_value, std::move(meaning), std::move(units)));
+}
+KeySpec& ConfigSchema::add_string(const std::string& key, std::string default_value, std::string meaning) {
+  return add(KeySpec(key, ValueType::string, std::move(default_value), std::move(meaning), ""));
+}
+KeySpec& ConfigSchema::add_int_list(const std::string& key, IntegerList default_value, std::string meaning) {
+  return add(KeySpec(key, ValueType::integer_list, std::move(default_value), std::move(meaning), ""));
+}
+
+const KeySpec* ConfigSchema::find(const std::string& key) const {
+  for (const KeySpec& spec : m_keys)
+    if (spec.key() == key) return &spec;
+  return nullptr;
+}
+
+// ---- Config ----
+
+Config::Config(const ConfigSchema& schema) : m_schema(&schema) {
+  for (const KeySpec& spec : schema.keys()) {
+    m_values.push_back(spec.default_value());
+    m_origins.push_back("default");
+  }
+}
+
+std::size_t Config::index_of(const std::string& key) const {
+  const auto& keys = m_schema->keys();
+  for (std::size_t k = 0; k < keys.size(); ++k)
+    if (keys[k].key() == key) return k;
+  throw std::logic_error("config: no key " + in_quotes(key) + " in the schema");
+}
+
+void Config::set(const KeySpec& spec, Value value, std::string origin) {
+  const std::size_t index = index_of(spec.key());
+  const std::string problem = spec.check(value);
+  if (!problem.empty())
+    throw CollectiveError("config key " + in_quotes(spec.key()) + " = " + to_toml_text(value) + " (" + origin +
+                          "): " + problem);
+  m_values[index] = std::move(value);
+  m_origins[index] = std::move(origin);
+}
+
+void Config::apply_setting(const std::string& setting, const std::string& origin) {
+  const auto equals = setting.find('=');
+  if (equals == std::string::npos)
+    throw CollectiveError(origin + " " + in_quotes(setting) + ": expected KEY=VALUE, e.g. --set grid.nx=512");
+  const std::string key = trim(setting.substr(0, equals));
+  const std::string text = setting.substr(equals + 1);
+  const KeySpec* spec = m_schema->find(key);
+  const std::string where = origin + " " + setting;
+  if (!spec)
+    throw CollectiveError("unknown config key " + in_quotes(key) + " (" + where + ")" + suggestion(*m_schema, key) +
+                          "; --help lists every key");
+  std::optional<Value> value = from_text(*spec, text);
+  if (!value)
+    throw CollectiveError("config key " + in_quotes(key) + " (" + where + "): expected " + describe_type(spec->type()) +
+                          ", got " + in_quotes(trim(text)));
+  set(*spec, std::move(*value), where);
+}
+
+Config Config::from_settings(const ConfigSchema& schema, const std::vector<std::string>& settings) {
+  Config config(schema);
+  for (const std::string& s : settings) config.apply_setting(s, "--set");
+  return config;
+}
+
+Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int argc, const char* const* argv,
+                    MPI_Comm comm) {
+  Config config(schema);
+
+  // 1. The command line (identical on every rank, so every rank reaches the same verdict).
+  CLI::App cli{info.description, info.name};
+  cli.set_help_flag();  // our own --help lists the config keys too
+  bool help = false;
+  std::vector<std::string> settings;
+  std::optional<std::int64_t> steps;
+  std::optional<std::string> output;
+  cli.add_flag("-h,--help", help, "print this help and exit");
+  cli.add_option("--config", config.m_file, "TOML config file");
+  cli.add_option("--set", settings, "KEY=VALUE")->allow_extra_args(false);
+  if (!info.steps_key.empty())
+    cli.add_option("--steps", steps, "time steps")->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  if (!info.output_key.empty())
+    cli.add_option("--output", output, "output folder")->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  cli.add_option("--restart", config.m_restart, "latest|PATH");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    what = what.substr(0, what.find('\n'));
+    throw CollectiveError("command line: " + what + " (see --help)");
+  }
+  if (help) {
+    int rank = 0;
+    PARLAYER_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    if (rank == 0) {
+      const std::string text = help_text(schema, info);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+    }
+    config.m_help = true;
+    return config;
+  }
+
+  // 2. The file: read on rank 0, parsed everywhere.
+  if (!config.m_file.empty()) {
+    const std::string text = read_file_on_root(config.m_file, comm);
+    TomlValue root;
+    try {
+      std::istringstream in(text);
+      root = toml::parse<toml::discard_comments, std::map, std::vector>(in, config.m_file);
+    } catch (const toml::syntax_error& e) {
+      throw CollectiveError("malformed TOML in " + config.m_file + " " + one_line_syntax_error(e));
+    } catch (const std::exception& e) {
+      std::string what = e.what();
+      throw CollectiveError("malformed TOML in " + config.m_file + ": " + what.substr(0, what.find('\n')));
+    }
+    // Every problem, reported by its line: the first one in the file, and how many more.
+    std::vector<std::pair<std::uint32_t, std::string>> problems;
+    std::vector<std::tuple<std::uint32_t, const KeySpec*, Value>> found;
+    auto walk = [&](auto&& self, const TomlValue& table, const std::string& prefix) -> void {
+      for (const auto& [name, v] : table.as_table()) {
+        const std::string path = prefix.empty() ? name : prefix + "." + name;
+        const std::uint32_t line = v.location().line();
+        const std::string where = config.m_file + " line " + std::to_string(line);
+        if (const KeySpec* spec = schema.find(path)) {
+          if (std::optional<Value> value = from_toml(*spec, v))
+            found.emplace_back(line, spec, std::move(*value));
+          else
+            problems.emplace_back(line, "config key " + in_quotes(path) + " (" + where + "): expected " +
+                                            describe_type(spec->type()) + ", got " + describe_toml(v));
+        } else if (v.is_table() && is_table_prefix(schema, path)) {
+          self(self, v, path);
+        } else {
+          problems.emplace_back(line, std::string("unknown config ") + (v.is_table() ? "table " : "key ") +
+                                          in_quotes(path) + " (" + where + ")" + suggestion(schema, path) +
+                                          "; --help lists every key");
+        }
+      }
+    };
+    walk(walk, root, "");
+    if (!problems.empty()) {
+      std::sort(problems.begin(), problems.end());
+      std::string message = problems.front().second;
+      if (problems.size() > 1) message += " (and " + std::to_string(problems.size() - 1) + " more problems)";
+      throw CollectiveError(message);
+    }
+    std::sort(found.begin(), found.end(),
+              [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+    for (auto& [line, spec, value] : found)
+      config.set(*spec, std::move(value), config.m_file + " line " + std::to_string(line));
+  }
+
+  // 3. Overrides, in order.
+  for (const std::string& s : settings) config.apply_setting(s, "--set");
+  auto spec_of = [&](const std::string& key) -> const KeySpec& {
+    const KeySpec* spec = schema.find(key);
+    if (!spec) throw std::logic_error("config: key " + in_quotes(key) + " of an option is not in the schema");
+    return *spec;
+  };
+  if (steps) config.set(spec_of(info.steps_key), Value(*steps), "--steps");
+  if (output) config.set(spec_of(info.output_key), Value(*output), "--output");
+  return config;
+}
+
+const Value& Config::value(const std::string& key) const { return m_values[index_of(key)]; }
+
+const std::string& Config::origin(const std::string& key) const { return m_origins[index_of(key)]; }
+
+const Value& Config::typed(const std::string& key, ValueType type) const {
+  const Value& v = value(key);
+  if (v.index() != static_cast<std::size_t>(type))
+    throw std::logic_error("config: key " + in_quotes(key) + " is not of type " + to_string(type));
+  return v;
+}
+
+bool Config::boolean(const std::string& key) const { return std::get<bool>(typed(key, ValueType::boolean)); }
+std::int64_t Config::integer(const std::string& key) const {
+  return std::get<std::int64_t>(typed(key, ValueType::integer));
+}
+double Config::real(const std::string& key) const { return std::get<double>(typed(key, ValueType::real)); }
+const std::string& Config::string(const std::string& key) const {
+  return std::get<std::string>(typed(key, ValueType::string));
+}
+const IntegerList& Config::integer_list(const std::string& key) const {
+  return std::get<IntegerList>(typed(key, ValueType::integer_list));
+}
+
+CollectiveError Config::error(const std::string& key, const std::string& what) const {
+  return CollectiveError("config key " + in_quotes(key) + " = " + to_toml_text(value(key)) + " (" + origin(key) +
+                         "): " + what);
+}
+
+std::string Config::to_toml() const {
+  std::string out;
+  std::string table;
+  for (std::size_t k = 0; k < m_values.size(); ++k) {
+    const KeySpec& spec = m_schema->keys()[k];
+    if (spec.table() != table) {
+      table = spec.table();
+      out += (out.empty() ? "[" : "\n[") + table + "]\n";
+    }
+    out += spec.name() + " = " + to_toml_text(m_values[k]);
+    if (m_origins[k] != "default") out += "  # " + m_origins[k];
+    out += "\n";
+  }
+  return out;
+}
+
+std::string Config::help_text(const ConfigSchema& schema, const ProgramInfo& info) {
+  std::string out = info.name + ": " + info.description + "\n\n";
+  out += "Usage: mpirun -np N " + info.name + " [options]\n\nOptions:\n";
+  auto option = [&](const std::string& name, const std::string& meaning) {
+    std::string line = "  " + name;
+    line.resize(std::max<std::size_t>(line.size() + 1, 26), ' ');
+    out += line + meaning + "\n";
+  };
+  option("-h, --help", "print this help (options and every config key) and exit");
+  option("--config FILE", "read config keys from a TOML file (key a.b = key b of table [a])");
+  option("--set KEY=VALUE", "override one config key; repeatable; applied after --config, in order");
+  if (!info.steps_key.empty()) option("--steps N", "the same as --set " + info.steps_key + "=N");
+  if (!info.output_key.empty()) option("--output DIR", "the same as --set " + info.output_key + "=DIR");
+  option("--restart latest|PATH", "continue from the newest valid snapshot, or from PATH");
+  if (!info.examples.empty()) out += "\nExamples:\n" + info.examples;
+  out += "\nConfig keys (\"key = default  meaning [units]; accepted values\"):\n";
+  std::string table;
+  for (const KeySpec& spec : schema.keys()) {
+    if (spec.table() != table) {
+      table = spec.table();
+      out += "  [" + table + "]\n";
+    }
+    std::string line = "    " + spec.name() + " = " + to_toml_text(spec.default_value());
+    line.resize(std::max<std::size_t>(line.size() + 2, 34), ' ');
+    line += spec.meaning();
+    if (!spec.units().empty()) line += " [" + spec.units() + "]";
+    if (spec.type() != ValueType::string || !spec.constraint_text().starts_with("string"))
+      line += "; " + spec.constraint_text();
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace parlayer::runtime

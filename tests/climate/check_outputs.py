@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""parlayer-climate's HDF5 output is byte-identical on 1, 2, 3 and 4 ranks, with overlap on and off,
+with both halo backends and with other process grids; climate.xmf describes the snapshots; and
+scripts/plot renders them.
+
+Usage: check_outputs.py MPIEXEC BINARY CONFIG PLOT_SCRIPT WORK_DIR
+Compares datasets by their bytes (never with a tolerance). Needs Debian's python3-h5py.
+"""
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import h5py
+
+mpiexec, binary, config, plot, work = sys.argv[1:6]
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+failures = []
+
+
+def run(name, ranks, *settings):
+    out = os.path.join(work, name)
+    cmd = [mpiexec, "-q", "--oversubscribe", "-np", str(ranks), binary, "--config", config, "--output", out]
+    for s in settings:
+        cmd += ["--set", s]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        sys.exit(f"FAIL {' '.join(cmd)}: exit {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return out
+
+
+def snapshots(folder):
+    return sorted(os.path.basename(p) for p in glob.glob(os.path.join(folder, "climate_*.h5")))
+
+
+reference = run("np1", 1, "parallel.overlap=false")
+reference_files = snapshots(reference)
+if len(reference_files) < 3:
+    sys.exit(f"FAIL expected at least 3 snapshots (first, interval, last), got {reference_files}")
+
+variants = {
+    "np2": (2,),
+    "np3": (3,),
+    "np4": (4,),
+    "np2-overlap-off-datatypes": (2, "parallel.overlap=false", "parallel.halo_backend=datatypes"),
+    "np3-grid-1x3": (3, "parallel.process_grid=[1,3]"),
+    "np4-grid-2x2-datatypes": (4, "parallel.process_grid=[2,2]", "parallel.halo_backend=datatypes"),
+}
+for name, (ranks, *settings) in variants.items():
+    folder = run(name, ranks, *settings)
+    if snapshots(folder) != reference_files:
+        failures.append(f"{name}: snapshots {snapshots(folder)} != {reference_files}")
+        continue
+    for file in reference_files:
+        with h5py.File(os.path.join(reference, file), "r") as a, h5py.File(os.path.join(folder, file), "r") as b:
+            for key in ("step", "time"):
+                if a.attrs[key] != b.attrs[key]:
+                    failures.append(f"{name}/{file}: attribute {key} {b.attrs[key]} != {a.attrs[key]}")
+            for field in ("h", "u", "v", "tracer"):
+                da, db = a["fields"][field], b["fields"][field]
+                if da.dtype != db.dtype or da.shape != db.shape or da[()].tobytes() != db[()].tobytes():
+                    failures.append(f"{name}/{file}: /fields/{field} differs from the 1-rank run")
+    print(f"{'ok ' if not any(f.startswith(name + '/') for f in failures) else 'FAIL'} {name}: "
+          f"{len(reference_files)} snapshots x 4 fields byte-identical to 1 rank")
+
+# The final state must have moved (a test of identical zeros would prove nothing).
+with h5py.File(os.path.join(reference, reference_files[0]), "r") as a, \
+        h5py.File(os.path.join(reference, reference_files[-1]), "r") as b:
+    if a["fields"]["v"][()].tobytes() == b["fields"]["v"][()].tobytes():
+        failures.append("the jet did not evolve (v unchanged)")
+    ny, nx = b["fields"]["h"].shape
+
+# climate.xmf: valid XML, one time step per snapshot, every HDF reference resolvable with its dims.
+tree = ET.parse(os.path.join(reference, "climate.xmf"))
+steps = tree.getroot().findall("./Domain/Grid/Grid")
+if len(steps) != len(reference_files):
+    failures.append(f"climate.xmf has {len(steps)} time steps for {len(reference_files)} snapshots")
+references = 0
+for item in tree.getroot().iter("DataItem"):
+    if item.get("Format") != "HDF":
+        continue
+    file, dataset = item.text.strip().split(":")
+    dims = tuple(int(d) for d in item.get("Dimensions").split())
+    with h5py.File(os.path.join(reference, file), "r") as f:
+        if dataset not in f or f[dataset].shape != dims or dims != (ny, nx):
+            failures.append(f"climate.xmf: {item.text} with dims {dims} does not match the file")
+    references += 1
+if references != 4 * len(reference_files):
+    failures.append(f"climate.xmf references {references} datasets, expected {4 * len(reference_files)}")
+print(f"ok  climate.xmf: {len(steps)} time steps, {references} dataset references resolved")
+
+# scripts/plot: one PNG per snapshot (+ the GIF when Pillow is there).
+result = subprocess.run([plot, reference, "--dpi", "50"], capture_output=True, text=True, timeout=120)
+pngs = glob.glob(os.path.join(reference, "png", "frame_*.png"))
+if result.returncode != 0 or len(pngs) != len(reference_files):
+    failures.append(f"scripts/plot: exit {result.returncode}, {len(pngs)} PNGs\n{result.stderr}")
+else:
+    print(f"ok  scripts/plot: {len(pngs)} PNG frames" +
+          (", climate.gif" if os.path.exists(os.path.join(reference, "climate.gif")) else ""))
+
+for f in failures:
+    print("FAIL", f)
+sys.exit(1 if failures else 0)

@@ -1,0 +1,148 @@
+// The climate model in-process: exact rest, conservation, bit-for-bit across rank counts and
+// overlap/halo modes, and the gravity-wave phase speed against theory.
+#include <catch2/catch.hpp>
+#include <mpi.h>
+
+#include <cmath>
+#include <iomanip>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include "model_support.hpp"
+
+using climate::testing::ModelRun;
+using parlayer::halo::Backend;
+using parlayer::halo::Overlap;
+using parlayer::testing::same_bytes;
+
+namespace {
+
+// A small jet that develops quickly (the instability grows within the test's steps).
+std::vector<std::string> small_jet(const std::string& scheme = "limited") {
+  return {"grid.nx=48",           "grid.ny=24",          "grid.lx=1.2e6",         "grid.ly=6.0e5",
+          "initial.state=jet",    "initial.jet_speed=30", "initial.jet_width=6e4", "initial.perturbation=0.3",
+          "physics.viscosity=300", "time.cfl=0.6",         "tracer.scheme=" + scheme};
+}
+
+}  // namespace
+
+TEST_CASE("a lake at rest over a seamount stays exactly at rest", "[lake]") {
+  for (const char* shape : {"seamount", "ridge"}) {
+    ModelRun run({"grid.nx=40", "grid.ny=20", "grid.lx=2e6", "grid.ly=1e6", "initial.state=lake_at_rest",
+                  std::string("topography.shape=") + shape, "topography.height=777.7", "topography.width=2.1e5",
+                  "physics.depth=1000.3", "physics.viscosity=1000", "tracer.pattern=bands"},
+                 MPI_COMM_WORLD);
+    const std::vector<double> before = run.gather();
+    run.run(300);
+    const std::vector<double> after = run.gather();
+    INFO("topography " << shape);
+    CHECK(same_bytes(before, after));  // h, u, v and tracer: every bit
+  }
+}
+
+TEST_CASE("mass is conserved to round-off and the tracer stays within its initial bounds", "[conservation]") {
+  // Tracer patterns whose extremes sit in the jet, where the flow stirs them hardest.
+  for (const std::string scheme : {"limited", "upwind"})
+    for (const std::string pattern : {"bands", "blob"}) {
+    std::vector<std::string> settings = small_jet(scheme);
+    settings.insert(settings.end(), {"tracer.pattern=" + pattern, "initial.radius=1e5"});
+    ModelRun run(settings, MPI_COMM_WORLD);
+    const ModelRun::Totals start = run.totals();
+    run.run(150);
+    const ModelRun::Totals end = run.totals();
+    INFO(std::setprecision(17) << "tracer " << pattern << ", " << scheme << " scheme: mass " << start.mass << " -> "
+                               << end.mass << ", tracer [" << start.tracer_min << ", " << start.tracer_max
+                               << "] -> [" << end.tracer_min << ", " << end.tracer_max << "], tracer mass "
+                               << start.tracer_mass << " -> " << end.tracer_mass);
+    CHECK(std::fabs(end.mass - start.mass) / start.mass < 1e-13);
+    CHECK(std::fabs(end.tracer_mass - start.tracer_mass) / start.tracer_mass < 1e-12);
+    // Monotone advection: no new extrema (exactly: no tolerance).
+    CHECK(end.tracer_min >= start.tracer_min);
+    CHECK(end.tracer_max <= start.tracer_max);
+    CHECK(end.h_min > 0);
+  }
+}
+
+TEST_CASE("the jet gives the same bytes on every rank count, overlap on/off and both halo backends",
+          "[bitwise]") {
+  const int steps = 40;
+  // The reference: rank 0 alone (MPI_COMM_SELF), overlap off.
+  std::vector<double> reference;
+  if (climate::testing::rank_of(MPI_COMM_WORLD) == 0) {
+    ModelRun single(small_jet(), MPI_COMM_SELF, Overlap::off);
+    single.run(steps);
+    reference = single.gather();
+  }
+  for (const Overlap overlap : {Overlap::on, Overlap::off})
+    for (const Backend backend : {Backend::packed, Backend::datatypes}) {
+      ModelRun run(small_jet(), MPI_COMM_WORLD, overlap, backend);
+      run.run(steps);
+      const std::vector<double> mine = run.gather();
+      if (climate::testing::rank_of(MPI_COMM_WORLD) == 0) {
+        INFO("overlap " << to_string(overlap) << ", " << to_string(backend) << " halo, "
+                        << climate::testing::size_of(MPI_COMM_WORLD) << " ranks, process grid "
+                        << run.decomposition.process_grid()[0] << "x" << run.decomposition.process_grid()[1]);
+        CHECK(same_bytes(reference, mine));
+      }
+    }
+  // A process grid split along y too (walls inside rank blocks' neighbourhoods).
+  const int ranks = climate::testing::size_of(MPI_COMM_WORLD);
+  ModelRun split_y(small_jet(), MPI_COMM_WORLD, Overlap::on, Backend::packed, {1, ranks});
+  split_y.run(steps);
+  const std::vector<double> mine = split_y.gather();
+  if (climate::testing::rank_of(MPI_COMM_WORLD) == 0) {
+    INFO("process grid 1x" << ranks);
+    CHECK(same_bytes(reference, mine));
+  }
+}
+
+namespace {
+
+// Phase speed of a linear standing gravity wave h = H + a cos(kx) cos(wt) on nx cells: the time of
+// the first zero crossing of its projection on cos(kx) is a quarter period.
+double measured_phase_speed(int nx) {
+  const double lx = 1.0e6, depth = 100.0;
+  ModelRun run({"grid.nx=" + std::to_string(nx), "grid.ny=4", "grid.lx=1e6", "grid.ly=1.25e5",
+                "initial.state=gravity_wave", "initial.amplitude=0.01", "initial.wavenumber=1",
+                "physics.depth=100", "physics.f0=0", "physics.beta=0", "physics.viscosity=0", "time.cfl=0.2"},
+               MPI_COMM_WORLD);
+  const double k = 2 * std::numbers::pi / lx, dx = lx / nx, dt = run.model.dt();
+  auto projection = [&] {
+    const climate::Field& h = run.model.state().h;
+    parlayer::runtime::ExactSum sum;
+    h.for_each(h.interior(), [&](int i, int j, int) { sum.add((h(i, j) - depth) * std::cos(k * (i + 0.5) * dx)); });
+    return parlayer::runtime::global_sum(sum, MPI_COMM_WORLD);
+  };
+  double previous = projection();
+  for (int step = 1;; ++step) {
+    run.model.step();
+    const double now = projection();
+    if (now <= 0.0) {  // linear interpolation: the crossing is where cos is straightest
+      const double t0 = (step - 1 + previous / (previous - now)) * dt;
+      return (std::numbers::pi / 2) / t0 / k;
+    }
+    previous = now;
+    REQUIRE(step < 100000);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a linear gravity wave travels at sqrt(gH), converging at second order", "[gravity_wave]") {
+  const double c = std::sqrt(9.81 * 100.0);
+  const double e32 = measured_phase_speed(32) / c - 1.0;
+  const double e64 = measured_phase_speed(64) / c - 1.0;
+  // C-grid theory: c_h = c sin(k dx/2) / (k dx/2), so the error is -(k dx)^2 / 24 to leading order.
+  auto theory = [&](int nx) {
+    const double s = std::numbers::pi / nx;
+    return std::sin(s) / s - 1.0;
+  };
+  INFO("relative phase-speed error: " << e32 << " (32 cells per wave; C-grid theory " << theory(32) << "), "
+                                      << e64 << " (64 cells; theory " << theory(64) << ")");
+  CHECK(std::fabs(e32) < 2.5e-3);  // stated tolerances: 0.25% and 0.07%
+  CHECK(std::fabs(e64) < 7e-4);
+  CHECK(std::fabs(e32 / e64 - 4.0) < 0.5);  // second order: halving dx quarters the error
+  CHECK(std::fabs(e32 - theory(32)) < 1e-4);  // and it is the error the discretisation predicts
+  CHECK(std::fabs(e64 - theory(64)) < 1e-4);
+}

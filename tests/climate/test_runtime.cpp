@@ -1,0 +1,232 @@
+// parlayer::runtime: reproducible sums and the config parser.
+#include <catch2/catch.hpp>
+#include <mpi.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "parlayer/error.hpp"
+#include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/runtime/config.hpp"
+#include "parlayer/runtime/log.hpp"
+#include "parlayer/runtime/reproducible_sum.hpp"
+#include "parlayer/runtime/time_loop.hpp"
+#include "parlayer/runtime/timers.hpp"
+#include "support.hpp"
+
+using parlayer::CollectiveError;
+using parlayer::runtime::Config;
+using parlayer::runtime::ConfigSchema;
+using parlayer::runtime::ExactSum;
+
+namespace {
+
+// Terms over 600 orders of magnitude, both signs: a naive sum depends heavily on the order.
+std::vector<double> nasty_terms(std::size_t n) {
+  std::vector<double> terms;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double r = parlayer::testing::random_at(11, static_cast<int>(i), 0, 0);
+    const double s = parlayer::testing::random_at(12, static_cast<int>(i), 0, 0);
+    terms.push_back((s < 0.5 ? -1.0 : 1.0) * std::ldexp(0.5 + r, static_cast<int>(s * 2000.0) - 1000));
+  }
+  return terms;
+}
+
+}  // namespace
+
+TEST_CASE("ExactSum is exact and independent of the order of the terms", "[runtime]") {
+  ExactSum a;
+  a.add(1e100);
+  a.add(1.0);
+  a.add(-1e100);
+  CHECK(a.value() == 1.0);
+
+  ExactSum tenth;
+  for (int i = 0; i < 10; ++i) tenth.add(0.1);
+  CHECK(tenth.value() == 1.0);  // exact sum 1.000000000000000055511151231257827, rounded
+
+  ExactSum tiny;
+  tiny.add(std::numeric_limits<double>::denorm_min());
+  tiny.add(std::numeric_limits<double>::denorm_min());
+  CHECK(tiny.value() == 2 * std::numeric_limits<double>::denorm_min());
+
+  std::vector<double> terms = nasty_terms(5000);
+  ExactSum forward, backward, shuffled;
+  forward.add(terms.data(), terms.size());
+  for (auto it = terms.rbegin(); it != terms.rend(); ++it) backward.add(*it);
+  std::mt19937 g(5);
+  std::shuffle(terms.begin(), terms.end(), g);
+  // Shuffled and split into two partial sums merged afterwards.
+  ExactSum half;
+  shuffled.add(terms.data(), terms.size() / 2);
+  half.add(terms.data() + terms.size() / 2, terms.size() - terms.size() / 2);
+  shuffled += half;
+  CHECK(forward.value() == backward.value());
+  CHECK(forward.value() == shuffled.value());
+
+  ExactSum cancel;  // x + (-x) for every term: exactly zero
+  for (const double t : terms) cancel.add(t), cancel.add(-t);
+  CHECK(cancel.value() == 0.0);
+
+  ExactSum special;
+  special.add(1.0);
+  special.add(std::numeric_limits<double>::infinity());
+  CHECK(special.value() == std::numeric_limits<double>::infinity());
+  special.add(-std::numeric_limits<double>::infinity());
+  CHECK(std::isnan(special.value()));
+}
+
+TEST_CASE("global_sum gives the single-rank sum, bit for bit, on any rank count", "[runtime]") {
+  int ranks = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  const std::vector<double> terms = nasty_terms(3001);
+  ExactSum all;
+  all.add(terms.data(), terms.size());
+  ExactSum mine, mine_squared;
+  for (std::size_t i = 0; i < terms.size(); ++i)
+    if (static_cast<int>(i % static_cast<std::size_t>(ranks)) == parlayer::parallel::world_rank()) {
+      mine.add(terms[i]);
+      mine_squared.add(terms[i] * terms[i]);
+    }
+  ExactSum both[] = {mine, mine_squared};
+  parlayer::runtime::global_sum(both, MPI_COMM_WORLD);
+  CHECK(both[0].value() == all.value());
+  ExactSum squares;
+  for (const double t : terms) squares.add(t * t);
+  CHECK(both[1].value() == squares.value());
+  CHECK(parlayer::runtime::global_sum(mine, MPI_COMM_WORLD) == all.value());
+}
+
+namespace {
+
+ConfigSchema test_schema() {
+  ConfigSchema s;
+  s.add_int("grid.nx", 64, "cells").at_least(4);
+  s.add_real("time.dt", 1.5, "step", "s").greater_than(0);
+  s.add_bool("run.fast", false, "fast");
+  s.add_string("ic.name", "jet", "initial state").one_of({"jet", "lake"});
+  s.add_int_list("parallel.grid", {0, 0}, "process grid").entries(2).at_least(0);
+  s.add_string("out.dir", "out", "folder");
+  return s;
+}
+
+// The CollectiveError message of `f`, or "" if it does not throw one.
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const CollectiveError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Config::load on a file with `text` (written by rank 0) and extra arguments.
+Config load(const ConfigSchema& schema, const std::string& text, std::vector<std::string> args = {}) {
+  const std::string path = "/tmp/parlayer-config-test-" + std::to_string(getppid()) + ".toml";
+  if (parlayer::parallel::world_rank() == 0) std::ofstream(path) << text;
+  MPI_Barrier(MPI_COMM_WORLD);
+  std::vector<std::string> all = {"prog", "--config", path};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<const char*> argv;
+  for (const std::string& a : all) argv.push_back(a.c_str());
+  const parlayer::runtime::ProgramInfo info{"prog", "test", "", "", ""};
+  struct Cleanup {
+    std::string p;
+    ~Cleanup() {
+      MPI_Barrier(MPI_COMM_WORLD);
+      if (parlayer::parallel::world_rank() == 0) std::remove(p.c_str());
+    }
+  } cleanup{path};
+  return Config::load(schema, info, static_cast<int>(argv.size()), argv.data(), MPI_COMM_WORLD);
+}
+
+}  // namespace
+
+TEST_CASE("config: file, --set and types; every mistake names the key", "[runtime]") {
+  const ConfigSchema schema = test_schema();
+  const Config c = load(schema, "[grid]\nnx = 128\n[time]\ndt = 3\n[parallel]\ngrid = [2, 1]\n",
+                        {"--set", "ic.name=lake", "--set", "run.fast=true", "--set", "grid.nx=256"});
+  CHECK(c.integer("grid.nx") == 256);  // --set wins over the file
+  CHECK(c.real("time.dt") == 3.0);     // an integer is a valid real
+  CHECK(c.boolean("run.fast"));
+  CHECK(c.string("ic.name") == "lake");
+  CHECK(c.integer_list("parallel.grid") == parlayer::runtime::IntegerList{2, 1});
+  CHECK(c.string("out.dir") == "out");  // default
+
+  // The echoed config parses back to the same values.
+  const Config again = load(schema, c.to_toml());
+  for (const auto& spec : schema.keys()) CHECK(again.value(spec.key()) == c.value(spec.key()));
+
+  CHECK_THAT(error_of([&] { load(schema, "[grid]\nnxx = 3\n"); }),
+             Catch::Contains("unknown config key 'grid.nxx'") && Catch::Contains("line 2") &&
+                 Catch::Contains("did you mean 'grid.nx'"));
+  CHECK_THAT(error_of([&] { load(schema, "[grid]\nnx = 2.5\n"); }),
+             Catch::Contains("'grid.nx'") && Catch::Contains("expected an integer"));
+  CHECK_THAT(error_of([&] { load(schema, "[grid]\nnx = 2\n"); }),
+             Catch::Contains("'grid.nx' = 2") && Catch::Contains(">= 4"));
+  CHECK_THAT(error_of([&] { load(schema, "[time]\ndt = 0\n"); }), Catch::Contains("'time.dt'") && Catch::Contains("> 0"));
+  CHECK_THAT(error_of([&] { load(schema, "[ic]\nname = \"storm\"\n"); }), Catch::Contains("one of jet, lake"));
+  CHECK_THAT(error_of([&] { load(schema, "[parallel]\ngrid = [1, 2, 3]\n"); }), Catch::Contains("'parallel.grid'"));
+  CHECK_THAT(error_of([&] { load(schema, "[grid\nnx = 1\n"); }), Catch::Contains("malformed TOML") && Catch::Contains("line 1"));
+  CHECK_THAT(error_of([&] { load(schema, "", {"--set", "grid.nx=many"}); }),
+             Catch::Contains("'grid.nx'") && Catch::Contains("--set"));
+  CHECK_THAT(error_of([&] { load(schema, "", {"--set", "nx=5"}); }), Catch::Contains("did you mean 'grid.nx'"));
+  CHECK_THAT(error_of([&] { load(schema, "", {"--frobnicate"}); }), Catch::Contains("command line"));
+  for (const std::string& message :
+       {error_of([&] { load(schema, "[grid]\nnxx = 3\n"); }), error_of([&] { load(schema, "[grid\n"); })})
+    CHECK(message.find('\n') == std::string::npos);  // one line each
+
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"time.dt=-1"}); }), Catch::Contains("'time.dt' = -1.0"));
+  const std::string help = Config::help_text(schema, {"prog", "test", "", "", ""});
+  for (const auto& spec : schema.keys()) CHECK_THAT(help, Catch::Contains(spec.name() + " = "));
+}
+
+TEST_CASE("the time loop's cadence: output, checkpoints, progress, and a requested stop", "[runtime]") {
+  parlayer::runtime::Log log(MPI_COMM_WORLD);
+  parlayer::runtime::Timers timers;
+  parlayer::runtime::LoopSettings settings;
+  settings.first_step = 3;
+  settings.last_step = 25;
+  settings.dt = 0.5;
+  settings.output_interval = 10;
+  settings.checkpoint_interval = 7;
+  settings.progress_interval = 100;
+  std::vector<std::int64_t> advanced, outputs, checkpoints, progress;
+  parlayer::runtime::LoopHooks hooks;
+  hooks.advance = [&](std::int64_t step, double time) {
+    CHECK(time == 0.5 * static_cast<double>(step));
+    advanced.push_back(step);
+  };
+  hooks.output = [&](std::int64_t step, double) { outputs.push_back(step); };
+  hooks.checkpoint = [&](std::int64_t step, double) { checkpoints.push_back(step); };
+  hooks.diagnostics = [&](std::int64_t step, double) {
+    progress.push_back(step);
+    return std::string("model text");
+  };
+  parlayer::runtime::LoopResult r = parlayer::runtime::run_time_loop(settings, hooks, log, timers);
+  CHECK(r.step == 25);
+  CHECK(r.time == 12.5);
+  CHECK_FALSE(r.stopped);
+  CHECK(advanced.size() == 22);
+  CHECK(outputs == std::vector<std::int64_t>{3, 10, 20, 25});
+  CHECK(checkpoints == std::vector<std::int64_t>{7, 14, 21, 25});
+  CHECK(progress == std::vector<std::int64_t>{3, 25});
+  CHECK(timers.count("advance") == 22);
+
+  outputs.clear(), checkpoints.clear(), advanced.clear();
+  settings.output_at_start = false;
+  hooks.should_stop = [](std::int64_t step) { return step >= 12; };
+  r = parlayer::runtime::run_time_loop(settings, hooks, log, timers);
+  CHECK(r.stopped);
+  CHECK(r.step == 12);
+  CHECK(outputs == std::vector<std::int64_t>{10, 12});
+  CHECK(checkpoints == std::vector<std::int64_t>{7, 12});
+}
