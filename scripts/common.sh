@@ -13,11 +13,16 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 say() { printf '\n== %s\n' "$*"; }
 
 # Configure (Release by default) and build with every core.
+#   build_parlayer [-DOPTION=VALUE...] [TARGET...]   (no target: everything)
 build_parlayer() {
+  local options=() targets=()
+  for arg in "$@"; do
+    if [[ $arg == -D* ]]; then options+=("$arg"); else targets+=(--target "$arg"); fi
+  done
   say "configure ($PARLAYER_BUILD)"
   cmake -S "$PARLAYER_ROOT" -B "$PARLAYER_BUILD" -DCMAKE_BUILD_TYPE="${PARLAYER_BUILD_TYPE:-Release}" \
-    "$@" >"$PARLAYER_BUILD.configure.log" 2>&1 ||
+    "${options[@]}" >"$PARLAYER_BUILD.configure.log" 2>&1 ||
     { cat "$PARLAYER_BUILD.configure.log"; echo "error: cmake configure failed" >&2; return 1; }
   say "build (-j$(nproc))"
-  cmake --build "$PARLAYER_BUILD" -j"$(nproc)"
+  cmake --build "$PARLAYER_BUILD" -j"$(nproc)" "${targets[@]}"
 }
