@@ -20,9 +20,11 @@ build_parlayer() {
     if [[ $arg == -D* ]]; then options+=("$arg"); else targets+=(--target "$arg"); fi
   done
   say "configure ($PARLAYER_BUILD)"
+  mkdir -p "$PARLAYER_BUILD"
+  local log=$PARLAYER_BUILD/configure.log
   cmake -S "$PARLAYER_ROOT" -B "$PARLAYER_BUILD" -DCMAKE_BUILD_TYPE="${PARLAYER_BUILD_TYPE:-Release}" \
-    "${options[@]}" >"$PARLAYER_BUILD.configure.log" 2>&1 ||
-    { cat "$PARLAYER_BUILD.configure.log"; echo "error: cmake configure failed" >&2; return 1; }
+    "${options[@]}" >"$log" 2>&1 ||
+    { cat "$log"; echo "error: cmake configure failed" >&2; return 1; }
   say "build (-j$(nproc))"
   cmake --build "$PARLAYER_BUILD" -j"$(nproc)" "${targets[@]}"
 }
