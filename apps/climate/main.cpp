@@ -9,17 +9,30 @@
 //   mpirun -np 3 --oversubscribe build/apps/climate/parlayer-climate --config apps/climate/configs/lake_at_rest.toml
 //   build/apps/climate/parlayer-climate --help
 //   scripts/plot out/climate          # PNG frames (tracer, vorticity) and an animated GIF
+//   mpirun -np 2 build/apps/climate/parlayer-climate --config apps/climate/configs/jet.toml
+//          --set checkpoint.interval=1000 --steps 5000                                   (one command)
+//   mpirun -np 3 build/apps/climate/parlayer-climate --config apps/climate/configs/jet.toml
+//          --restart latest          # continues from the newest valid checkpoint, on any rank count
 //
-// Any rank count and both overlap modes produce byte-identical snapshots.
+// Any rank count and both overlap modes produce byte-identical snapshots, and a restarted run
+// continues bit for bit. Exit codes: 0 finished, 2 error (one "error:" line), 3 stopped on SIGUSR1 or
+// SIGTERM after writing a checkpoint (requeue, then --restart latest), 1 crash.
 #include <mpi.h>
 
+#include <array>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
+#include <filesystem>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "output.hpp"
 #include "parameters.hpp"
+#include "parlayer/checkpoint/series.hpp"
+#include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
@@ -28,8 +41,10 @@
 #include "parlayer/runtime/log.hpp"
 #include "parlayer/runtime/parallel_options.hpp"
 #include "parlayer/runtime/reproducible_sum.hpp"
+#include "parlayer/runtime/stop_request.hpp"
 #include "parlayer/runtime/time_loop.hpp"
 #include "parlayer/runtime/timers.hpp"
+#include "restart.hpp"
 #include "shallow_water.hpp"
 
 using namespace parlayer;
@@ -44,8 +59,29 @@ runtime::ProgramInfo program_info() {
           "  mpirun -np 2 parlayer-climate --config apps/climate/configs/jet.toml\n"
           "  mpirun -np 4 parlayer-climate --config apps/climate/configs/jet.toml --set grid.nx=768 "
           "--set grid.ny=384 --set time.dt=0\n"
-          "  mpirun -np 3 parlayer-climate --config apps/climate/configs/lake_at_rest.toml --steps 500\n",
+          "  mpirun -np 3 parlayer-climate --config apps/climate/configs/lake_at_rest.toml --steps 500\n"
+          "  mpirun -np 2 parlayer-climate --config apps/climate/configs/jet.toml --set checkpoint.interval=500\n"
+          "  mpirun -np 3 parlayer-climate --config apps/climate/configs/jet.toml --restart latest\n"
+          "\nRestart: --restart latest continues from the newest valid checkpoint in checkpoint.dir (damaged\n"
+          "ones are reported and skipped), --restart PATH from that snapshot file (a checkpoint or an\n"
+          "output snapshot); any rank count and process grid; time.steps stays the step to reach, counted\n"
+          "from 0. The grid, physics, topography, initial and tracer keys and the time step must be those\n"
+          "of the snapshot.\n"
+          "Signals: SIGUSR1 or SIGTERM (under mpirun send SIGUSR1 to mpirun; srun/Slurm send SIGTERM to\n"
+          "every rank) stop the run at the next step boundary all ranks agree on, after writing a\n"
+          "checkpoint.\n"
+          "Exit codes: 0 finished; 2 error (one 'error:' line, e.g. a bad key or no valid snapshot);\n"
+          "3 stopped on a signal with a checkpoint written (requeue and use --restart latest); 1 crash.\n",
           "time.steps", "output.dir"};
+}
+
+// The library's checkpoint messages on rank 0 (stdout: stderr carries only the one error line).
+checkpoint::SnapshotSeries::Log checkpoint_log(const runtime::Log& log) {
+  return [log](const std::string& line) { log.info("  checkpoint: " + line); };
+}
+
+const char* signal_name(int signal) {
+  return signal == SIGUSR1 ? "SIGUSR1" : signal == SIGTERM ? "SIGTERM" : "a signal";
 }
 
 // The global diagnostics: exact (rank-count independent) sums and exact extrema.
@@ -81,9 +117,10 @@ int main(int argc, char** argv) {
     const runtime::ConfigSchema schema = climate::make_schema();
     const runtime::Config config = runtime::Config::load(schema, program_info(), argc, argv, world);
     if (config.help_requested()) return 0;
-    if (!config.restart_request().empty()) throw CollectiveError("restart is not available yet");
     const climate::Parameters p = climate::parameters_from(config);
     const runtime::ParallelOptions parallel_options = runtime::parallel_options(config);
+    // From here on SIGUSR1/SIGTERM only ask for a stop: checkpoint at an agreed step, exit code 3.
+    runtime::StopRequest stop(world);
 
     // 2. Decompose the channel (periodic in x, walls in y) and plan the halo exchange.
     const domain::Decomposition decomposition =
@@ -92,7 +129,9 @@ int main(int argc, char** argv) {
                                                climate::ShallowWater::stencil),
                                 world, parallel_options.backend);
 
-    // 3. The initial state, and the time step it allows (CFL check).
+    // 3. The initial state, and the time step it allows (CFL check). A restart computes them too:
+    //    the bottom topography, the initial mass (the drift's reference) and the automatic dt all
+    //    come from the initial state, so they are those of the run being continued.
     climate::ShallowWater model(p, decomposition, env.rank(), exchange, parallel_options.overlap);
     model.initialise();
     const Summary initial = summarise(model, world);
@@ -116,28 +155,79 @@ int main(int argc, char** argv) {
                     dt, p.dt == 0.0 ? " (automatic)" : "", static_cast<long long>(p.steps),
                     runtime::format_model_time(dt * static_cast<double>(p.steps)).c_str(), courant.gravity_wave,
                     courant.advective, courant.viscous));
-    const std::string config_text =
-        config.to_toml() + format("# effective time step (time.dt = 0 means automatic): %.17g s\n", dt);
+    const std::string config_text = config.to_toml() + climate::effective_dt_line(dt);
     if (config.boolean("log.echo_config")) log.block("effective configuration:\n" + config_text);
 
     // 5. Output: HDF5 snapshots + climate.xmf every output.interval steps.
     std::unique_ptr<climate::Output> output;
     if (p.output_interval > 0) {
-      output = std::make_unique<climate::Output>(p, decomposition, world, config_text);
+      output = std::make_unique<climate::Output>(p, decomposition, world, config_text, checkpoint_log(log));
       log.info("  snapshots every " + std::to_string(p.output_interval) + " steps in " + output->folder().string() +
                "/ (open " + output->xdmf_path().string() + " in ParaView)");
     }
 
-    // 6. The time loop.
+    // 6. Checkpoints: generations checkpoint_<step>.h5 in checkpoint.dir. Opening the series removes
+    //    the temporaries of a write a crash interrupted and proves the folder writable, before any
+    //    time is spent on steps.
+    checkpoint::SnapshotSeries checkpoints(p.checkpoint_dir, "checkpoint", world, p.checkpoint_keep,
+                                           checkpoint_log(log));
+    {
+      std::string cadence;
+      if (p.checkpoint_interval > 0) cadence += "every " + std::to_string(p.checkpoint_interval) + " steps, ";
+      if (p.checkpoint_wall_interval > 0)
+        cadence += "every " + runtime::format_duration(p.checkpoint_wall_interval) + " of wall time, ";
+      if (p.checkpoint_at_end) cadence += "at the end, ";
+      log.info("  checkpoints " + cadence + "on SIGUSR1/SIGTERM (then exit code 3) in " +
+               checkpoints.folder().string() + "/, keeping " + std::to_string(p.checkpoint_keep));
+    }
+    const std::array<domain::FieldBase*, 4> state_fields = model.state().fields();
+
+    // 7. Restart: the newest valid checkpoint (--restart latest) or a snapshot file (--restart PATH),
+    //    read into this decomposition (any rank count), checked against this model and config.
+    std::int64_t first_step = 0;
+    if (const std::string& request = config.restart_request(); !request.empty()) {
+      std::filesystem::path used;
+      checkpoint::SnapshotHeader header;
+      std::string writer;
+      if (request == "latest") {
+        const std::optional<checkpoint::SnapshotInfo> latest = checkpoints.restore_latest(decomposition, state_fields);
+        if (!latest)
+          throw CollectiveError("--restart latest: no checkpoint in '" + checkpoints.folder().string() +
+                                "' (checkpoint.dir) to restart from; run without --restart to start from step 0, "
+                                "or give --restart PATH");
+        used = latest->path;
+        header = latest->header;
+        std::string pgrid;
+        for (const int n : latest->writer_process_grid) {
+          if (!pgrid.empty()) pgrid += 'x';
+          pgrid += std::to_string(n);
+        }
+        writer = format(", written by %d ranks (process grid %s)", latest->writer_rank_count, pgrid.c_str());
+      } else {
+        used = request;
+        header = checkpoint::read_snapshot(used, world, decomposition, state_fields);
+      }
+      climate::check_restart_compatible(used, header, config, dt, p.steps);
+      first_step = header.step;
+      log.info(format("  restarted from %s: step %lld, t = %s%s", used.string().c_str(),
+                      static_cast<long long>(first_step), runtime::format_model_time(header.time).c_str(),
+                      writer.c_str()));
+      if (output) output->resume(first_step, dt);
+    }
+
+    // 8. The time loop.
     const double advective_limit = p.tracer_scheme == climate::TracerScheme::upwind
                                        ? 1.0
                                        : climate::CourantLimits::advective;
     bool warned = false;
     runtime::LoopSettings settings;
+    settings.first_step = first_step;
     settings.last_step = p.steps;
     settings.dt = dt;
     settings.output_interval = p.output_interval;
+    settings.output_at_start = first_step == 0;  // a restart's first state was written by the run it continues
     settings.progress_interval = p.log_interval;
+    settings.checkpoint_interval = 1;  // the hook below decides at every step (cadence by steps, wall time, end, stop)
     settings.cells = double(p.nx) * double(p.ny);
     runtime::LoopHooks hooks;
     hooks.advance = [&](std::int64_t, double) { model.step(); };
@@ -158,17 +248,55 @@ int main(int argc, char** argv) {
       return format("mass %.13e m3 (drift %+.1e)  energy %.10e m5/s2  tracer [%.6f, %.6f]", s.mass,
                     (s.mass - initial.mass) / initial.mass, s.energy, s.tracer_min, s.tracer_max);
     };
+    bool stopping = false;  // a stop was agreed at this step (before the last one)
+    hooks.should_stop = [&](std::int64_t step) {
+      const bool agreed = stop.should_stop(step);  // collective, non-blocking: same answer on every rank
+      stopping = agreed && step < settings.last_step;
+      return agreed;
+    };
+    // Wall-time cadence on rank 0's clock, agreed by a reduction (every rank gets rank 0's reading),
+    // never on each rank's own clock, which could differ by a step and deadlock the collective write.
+    double last_checkpoint_wall = runtime::wall_seconds();
+    auto wall_time_due = [&] {
+      if (p.checkpoint_wall_interval <= 0) return false;
+      const double since = env.is_root() ? runtime::wall_seconds() - last_checkpoint_wall
+                                         : -std::numeric_limits<double>::infinity();
+      return runtime::global_max(since, world) >= p.checkpoint_wall_interval;
+    };
+    std::filesystem::path last_checkpoint;
+    hooks.checkpoint = [&](std::int64_t step, double time) {
+      // Every operand is identical on every rank, so all ranks take the same branch.
+      const bool due = stopping || (p.checkpoint_interval > 0 && step % p.checkpoint_interval == 0) ||
+                       (p.checkpoint_at_end && step == settings.last_step) || wall_time_due();
+      if (!due) return;
+      last_checkpoint = checkpoints.write(decomposition, model.state().fields(),
+                                          {step, time, climate::model_name, config_text});
+      last_checkpoint_wall = runtime::wall_seconds();
+    };
     const runtime::LoopResult result = runtime::run_time_loop(settings, hooks, log, timers);
 
-    // 7. Report.
+    // 9. Report.
     const double advance = result.advance_seconds;
+    const double cell_steps = settings.cells * double(result.step - settings.first_step);
     log.info(format("done: %lld steps in %s (model step %s, %.1f ns per cell-step per rank)",
                     static_cast<long long>(result.step - settings.first_step),
                     runtime::format_duration(runtime::wall_seconds() - start).c_str(),
-                    runtime::format_rate(advance > 0 ? settings.cells * double(p.steps) / advance : 0.0, "cell/s").c_str(),
-                    p.steps > 0 ? advance * 1e9 * env.size() / (settings.cells * double(p.steps)) : 0.0));
+                    runtime::format_rate(advance > 0 ? cell_steps / advance : 0.0, "cell/s").c_str(),
+                    cell_steps > 0 ? advance * 1e9 * env.size() / cell_steps : 0.0));
     const std::string timer_report = timers.report(world, runtime::wall_seconds() - start);
     log.block(timer_report);
+    if (result.stopped) {
+      // What rank 0 itself received (a signal may have reached other ranks only).
+      const int signal = runtime::StopRequest::first_signal();
+      const int received = runtime::StopRequest::request_count();
+      log.info(format("stopped on request%s%s at step %lld of %lld: checkpoint %s written; exit code %d "
+                      "(checkpointed): continue with --restart latest",
+                      signal ? format(" by %s", signal_name(signal)).c_str() : "",
+                      received > 1 ? format(" (%d signals)", received).c_str() : "",
+                      static_cast<long long>(result.step), static_cast<long long>(settings.last_step),
+                      last_checkpoint.string().c_str(), runtime::exit_code_checkpointed));
+      return runtime::exit_code_checkpointed;
+    }
     return 0;
   });
 }

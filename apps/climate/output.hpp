@@ -8,6 +8,7 @@
 #include <string>
 
 #include "parameters.hpp"
+#include "parlayer/checkpoint/series.hpp"
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/runtime/xdmf.hpp"
 #include "shallow_water.hpp"
@@ -16,9 +17,16 @@ namespace climate {
 
 class Output {
 public:
-  // Creates the output folder. Collective over `comm`.
+  // Creates the output folder, removes the temporaries of snapshot writes a crash interrupted
+  // (logged through `log`) and checks that the folder is writable. Collective over `comm`.
   Output(const Parameters& p, const parlayer::domain::Decomposition& decomposition, MPI_Comm comm,
-         std::string config_text);
+         std::string config_text, parlayer::checkpoint::SnapshotSeries::Log log = {});
+
+  // A restarted run: lists the snapshots already in the folder up to `step` (the restart step) in
+  // climate.xmf, at time step * dt, so that the series shows the whole run without duplicates
+  // (later files, left by the interrupted run, are rewritten by this one). Returns how many.
+  // Collective over `comm`.
+  std::size_t resume(std::int64_t step, double dt);
 
   // Writes <dir>/climate_<step>.h5 (h, u, v, tracer: global datasets /fields/<name>) and rewrites
   // <dir>/climate.xmf. Collective over `comm`.
@@ -35,6 +43,9 @@ private:
   MPI_Comm m_comm;
   std::string m_config;
   parlayer::runtime::XdmfSeries m_xdmf;
+  // The folder's climate_<step>.h5 files seen as generations: lists them and cleans up temporaries.
+  // Output never calls its write() (no pruning: every output snapshot is kept).
+  parlayer::checkpoint::SnapshotSeries m_files;
 };
 
 // The XDMF grids of the C-grid variables: h and tracer on the cell grid, u on the cell grid shifted

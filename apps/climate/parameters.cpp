@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "parlayer/runtime/log.hpp"
 #include "parlayer/runtime/parallel_options.hpp"
@@ -61,6 +62,18 @@ parlayer::runtime::ConfigSchema make_schema() {
   s.add_int("output.interval", 100, "steps between snapshots (also at the first and last step); 0 = none")
       .at_least(0);
 
+  s.add_int("checkpoint.interval", 0,
+            "steps between checkpoints (restart files in checkpoint.dir; counted from step 0); 0 = none")
+      .at_least(0);
+  s.add_real("checkpoint.wall_interval", 0.0,
+             "wall time between checkpoints (rank 0's clock, agreed by all ranks); 0 = none", "s")
+      .at_least(0);
+  s.add_int("checkpoint.keep", 3, "checkpoint generations kept (older ones are removed after each write)")
+      .at_least(1).at_most(1000000);
+  s.add_string("checkpoint.dir", "",
+               "folder for checkpoints (checkpoint_<step>.h5); \"\" = <output.dir>/checkpoints");
+  s.add_bool("checkpoint.at_end", true, "write a checkpoint at the last step of a run");
+
   s.add_int("log.interval", 0, "steps between progress lines; 0 = about 20 per run").at_least(0);
   s.add_bool("log.echo_config", true, "print the effective configuration at start-up");
 
@@ -116,6 +129,12 @@ Parameters parameters_from(const Config& c) {
   p.output_dir = c.string("output.dir");
   p.output_interval = c.integer("output.interval");
   p.log_interval = c.integer("log.interval");
+  p.checkpoint_interval = c.integer("checkpoint.interval");
+  p.checkpoint_wall_interval = c.real("checkpoint.wall_interval");
+  p.checkpoint_keep = static_cast<int>(c.integer("checkpoint.keep"));
+  p.checkpoint_dir = c.string("checkpoint.dir");
+  if (p.checkpoint_dir.empty()) p.checkpoint_dir = (std::filesystem::path(p.output_dir) / "checkpoints").string();
+  p.checkpoint_at_end = c.boolean("checkpoint.at_end");
 
   // Combinations no single key's range can rule out.
   if (p.topography != Topography::flat && !(p.topography_height < p.depth))

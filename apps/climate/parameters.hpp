@@ -46,13 +46,19 @@ struct Parameters {
   std::string output_dir;
   std::int64_t output_interval = 0;
   std::int64_t log_interval = 0;
+  // [checkpoint] (restart files, apart from the visualisation snapshots of [output])
+  std::int64_t checkpoint_interval = 0;   // steps between checkpoints; 0 = none by step count
+  double checkpoint_wall_interval = 0.0;  // seconds of wall time between checkpoints; 0 = none [s]
+  int checkpoint_keep = 3;                // generations kept
+  std::string checkpoint_dir;             // resolved: "" in the config means <output_dir>/checkpoints
+  bool checkpoint_at_end = true;          // a checkpoint at the last step of a run
 
   double dx() const { return lx / nx; }
   double dy() const { return ly / ny; }
 };
 
-/// Every key of the model (grid, physics, topography, initial, tracer, time, output, log,
-/// parallel) with default and meaning.
+/// Every key of the model (grid, physics, topography, initial, tracer, time, output, checkpoint,
+/// log, parallel) with default and meaning.
 parlayer::runtime::ConfigSchema make_schema();
 
 /// The parameters of `config`, checked for consistency across keys.

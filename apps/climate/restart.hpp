@@ -1,0 +1,44 @@
+#pragma once
+// Restarting parlayer-climate from a snapshot: is the snapshot this model's, with this model's
+// configuration and time step? The checks are pure functions of the snapshot's header (identical
+// on every rank: the library broadcasts it) and of the effective config (identical on every rank),
+// so every rank reaches the same verdict and may throw a CollectiveError.
+//
+// What must match, and why:
+//  - model: the snapshot's `model` attribute is climate::model_name (another program's fields would
+//    have the same names by accident at best);
+//  - every key of the tables grid, physics, topography, initial and tracer: they define the
+//    equations, the grid and the bottom topography (which is recomputed, not stored);
+//  - the effective time step, bit for bit: model time is step * dt, so another dt would change the
+//    times and the answers. (time.dt and time.cfl themselves may differ if dt comes out the same.)
+// Everything else (time.steps, output.*, checkpoint.*, log.*, parallel.*) may change on restart.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "parlayer/checkpoint/snapshot.hpp"
+#include "parlayer/runtime/config.hpp"
+
+namespace climate {
+
+// The `model` attribute of every snapshot parlayer-climate writes (output and checkpoints).
+inline constexpr const char* model_name = "parlayer-climate rotating shallow water + tracer (C-grid, SSP-RK3)";
+
+// The line that ends the config text stored in snapshots; it records the effective time step
+// exactly (%.17g round-trips a double).
+std::string effective_dt_line(double dt);
+
+// The effective time step recorded in a snapshot's config text, if the line is there.
+std::optional<double> recorded_dt(const std::string& config_text);
+
+// The tables whose keys a restart must not change.
+bool is_model_key(const std::string& key);
+
+// Throws a CollectiveError (one line, naming `snapshot` and the first difference) unless the
+// snapshot `header` was written by this model with the same model keys as `config` and the same
+// effective time step `dt`, at a step no later than `last_step`. Local (same verdict everywhere).
+void check_restart_compatible(const std::filesystem::path& snapshot, const parlayer::checkpoint::SnapshotHeader& header,
+                              const parlayer::runtime::Config& config, double dt, std::int64_t last_step);
+
+}  // namespace climate
