@@ -1,0 +1,223 @@
+#include "limits.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "parlayer/parallel/mpi_check.hpp"
+
+namespace parlayer::bench {
+
+namespace {
+
+struct AlignedDelete {
+  void operator()(double* p) const noexcept { ::operator delete[](p, std::align_val_t{64}); }
+};
+using AlignedArray = std::unique_ptr<double[], AlignedDelete>;
+
+AlignedArray aligned_array(std::size_t n) {
+  return AlignedArray(new (std::align_val_t{64}) double[n]);
+}
+
+// Not inlined, restrict-qualified: the compiler sees three independent streams and vectorises.
+__attribute__((noinline)) void triad(double* __restrict a, const double* __restrict b,
+                                     const double* __restrict c, double s, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) a[i] = b[i] + s * c[i];
+}
+
+// STREAM "scale": one read stream and one written stream, the memory pattern of a Jacobi sweep.
+__attribute__((noinline)) void scale(double* __restrict a, const double* __restrict b, double s, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) a[i] = s * b[i];
+}
+
+[[noreturn]] void throw_errno(const std::string& what, const std::filesystem::path& path) {
+  throw std::runtime_error(what + " '" + path.string() + "': " + std::strerror(errno));
+}
+
+}  // namespace
+
+json bench_triad(MPI_Comm comm, const Config& cfg) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  const std::size_t n = static_cast<std::size_t>(cfg.triad_array_bytes) / sizeof(double);
+  AlignedArray a = aligned_array(n), b = aligned_array(n), c = aligned_array(n);
+  // First touch by the rank that uses the arrays (page placement), and values that stay finite.
+  for (std::size_t i = 0; i < n; ++i) a[i] = 0.0, b[i] = 1.0, c[i] = 0.5;
+
+  std::vector<int> actives{1};
+  if (size > 1) actives.push_back(size);
+  std::vector<double> best(actives.size(), 1e300), best_scale(actives.size(), 1e300);
+  triad(a.get(), b.get(), c.get(), 0.5, n);  // warm-up: page tables, frequency
+  for (int rep = 0; rep < std::max(cfg.reps, 3) * 2; ++rep)
+    for (std::size_t m = 0; m < actives.size(); ++m)
+      for (int kernel = 0; kernel < 2; ++kernel) {
+        wait_for_quiet(comm);
+        PARLAYER_MPI_CHECK(MPI_Barrier(comm));
+        double t = 0;
+        if (rank < actives[m]) {
+          const double t0 = now();
+          if (kernel == 0) triad(a.get(), b.get(), c.get(), 0.5, n);
+          else scale(a.get(), b.get(), 0.5, n);
+          t = now() - t0;
+        }
+        double& slot = kernel == 0 ? best[m] : best_scale[m];
+        slot = std::min(slot, max_over(comm, t));
+        if (rank == 0) sample_other_load(size);
+      }
+  // Keep the result observable, so no compiler can drop the stores.
+  volatile double sink = a[n / 2];
+  (void)sink;
+
+  json out;
+  out["array_bytes_per_rank"] = cfg.triad_array_bytes;
+  out["arrays"] = 3;
+  out["counted_bytes_per_element"] = 24;
+  out["with_write_allocate_bytes_per_element"] = 32;
+  out["results"] = json::array();
+  for (std::size_t m = 0; m < actives.size(); ++m) {
+    const double elements = static_cast<double>(n) * actives[m];
+    out["results"].push_back({{"ranks_active", actives[m]},
+                              {"best_s", best[m]},
+                              {"counted_GBps", 24.0 * elements / best[m] / 1e9},
+                              {"with_write_allocate_GBps", 32.0 * elements / best[m] / 1e9},
+                              {"scale_best_s", best_scale[m]},
+                              {"scale_counted_GBps", 16.0 * elements / best_scale[m] / 1e9},
+                              {"scale_with_write_allocate_GBps", 24.0 * elements / best_scale[m] / 1e9}});
+  }
+  return out;
+}
+
+double roofline_cells_per_s(const json& triad, int ranks, double bytes_per_cell_with_write_allocate,
+                            const char* key) {
+  if (!triad.is_object() || !triad.contains("results")) return 0;
+  for (const json& r : triad["results"])
+    if (r["ranks_active"].get<int>() == ranks && r.contains(key))
+      return r[key].get<double>() * 1e9 / bytes_per_cell_with_write_allocate;
+  return 0;
+}
+
+json bench_pingpong(MPI_Comm parent, const Config& cfg, std::vector<std::int64_t> sizes) {
+  json out;
+  out["transport"] = cfg.transport;
+  out["results"] = json::array();
+  int rank = 0, size = 1;
+  MPI_Comm_rank(parent, &rank);
+  MPI_Comm_size(parent, &size);
+  if (size < 2) return out;
+  MPI_Comm comm = MPI_COMM_NULL;
+  PARLAYER_MPI_CHECK(MPI_Comm_dup(parent, &comm));
+
+  std::sort(sizes.begin(), sizes.end());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  const std::int64_t largest = sizes.empty() ? 1 : sizes.back();
+  std::vector<char> buffer(static_cast<std::size_t>(largest), 1);
+  const int peer = rank == 0 ? 1 : 0;
+  const bool active = rank < 2;
+
+  for (std::int64_t bytes : sizes) {
+    const int count = static_cast<int>(bytes);
+    // Short repetitions (~4 MiB each way, 10..max round trips) and many of them: on a shared
+    // machine the best of many short windows is the one another process did not disturb.
+    const int iterations = static_cast<int>(std::clamp<std::int64_t>(
+        (std::int64_t{4} << 20) / std::max<std::int64_t>(bytes, 1), 10, cfg.pingpong_max_iterations));
+    auto round_trips = [&](int k) {
+      for (int it = 0; it < k; ++it) {
+        if (rank == 0) {
+          PARLAYER_MPI_CHECK(MPI_Send(buffer.data(), count, MPI_BYTE, peer, 1, comm));
+          PARLAYER_MPI_CHECK(MPI_Recv(buffer.data(), count, MPI_BYTE, peer, 1, comm, MPI_STATUS_IGNORE));
+        } else {
+          PARLAYER_MPI_CHECK(MPI_Recv(buffer.data(), count, MPI_BYTE, peer, 1, comm, MPI_STATUS_IGNORE));
+          PARLAYER_MPI_CHECK(MPI_Send(buffer.data(), count, MPI_BYTE, peer, 1, comm));
+        }
+      }
+    };
+    double best = 1e300;
+    if (active) round_trips(std::min(iterations, 10));  // warm-up: connections, registration
+    for (int rep = 0; rep < std::max(3 * cfg.reps, 3); ++rep) {
+      if (rep % 4 == 0) wait_for_quiet(comm);
+      PARLAYER_MPI_CHECK(MPI_Barrier(comm));
+      double t = 0;
+      if (active) {
+        const double t0 = now();
+        round_trips(iterations);
+        t = (now() - t0) / (2.0 * iterations);
+      }
+      best = std::min(best, max_over(comm, t));
+      if (rank == 0) sample_other_load(size);
+    }
+    out["results"].push_back({{"bytes", bytes},
+                              {"iterations", iterations},
+                              {"one_way_us", best * 1e6},
+                              {"bandwidth_GBps", static_cast<double>(bytes) / best / 1e9}});
+  }
+  MPI_Comm_free(&comm);
+  return out;
+}
+
+json bench_disk(MPI_Comm comm, const std::filesystem::path& dir, std::int64_t bytes) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  if (rank == 0) std::filesystem::create_directories(dir);
+  PARLAYER_MPI_CHECK(MPI_Barrier(comm));
+  const std::filesystem::path path = dir / "parlayer-bench-disk.tmp";
+
+  const std::int64_t share = bytes / size;
+  const std::int64_t begin = share * rank;
+  const std::int64_t end = rank == size - 1 ? bytes : begin + share;
+  constexpr std::int64_t block = std::int64_t{4} << 20;
+  std::vector<char> buffer(static_cast<std::size_t>(block));
+  for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = static_cast<char>(i * 131 + rank);
+
+  double best_write = 1e300, best_read = 1e300;
+  for (int rep = 0; rep < 3; ++rep) {
+    if (rank == 0) {
+      const int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
+      if (fd < 0) throw_errno("disk benchmark: cannot create", path);
+      ::close(fd);
+    }
+    PARLAYER_MPI_CHECK(MPI_Barrier(comm));
+    double t0 = now();
+    int fd = ::open(path.c_str(), O_WRONLY);
+    if (fd < 0) throw_errno("disk benchmark: cannot open", path);
+    for (std::int64_t at = begin; at < end; at += block) {
+      const std::size_t n = static_cast<std::size_t>(std::min(block, end - at));
+      if (::pwrite(fd, buffer.data(), n, at) != static_cast<ssize_t>(n)) throw_errno("pwrite", path);
+    }
+    if (::fsync(fd) != 0) throw_errno("fsync", path);
+    ::close(fd);
+    best_write = std::min(best_write, max_over(comm, now() - t0));
+
+    // Read back after dropping the (now clean) pages: what a restart from a cold cache sees.
+    fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) throw_errno("disk benchmark: cannot open", path);
+    ::posix_fadvise(fd, begin, end - begin, POSIX_FADV_DONTNEED);
+    PARLAYER_MPI_CHECK(MPI_Barrier(comm));
+    t0 = now();
+    for (std::int64_t at = begin; at < end; at += block) {
+      const std::size_t n = static_cast<std::size_t>(std::min(block, end - at));
+      if (::pread(fd, buffer.data(), n, at) != static_cast<ssize_t>(n)) throw_errno("pread", path);
+    }
+    ::close(fd);
+    best_read = std::min(best_read, max_over(comm, now() - t0));
+    PARLAYER_MPI_CHECK(MPI_Barrier(comm));
+    if (rank == 0) std::filesystem::remove(path);
+  }
+  return {{"dir", dir.string()},
+          {"bytes", bytes},
+          {"writers", size},
+          {"write_fsync_s", best_write},
+          {"write_fsync_GBps", static_cast<double>(bytes) / best_write / 1e9},
+          {"read_cold_s", best_read},
+          {"read_cold_GBps", static_cast<double>(bytes) / best_read / 1e9}};
+}
+
+}  // namespace parlayer::bench

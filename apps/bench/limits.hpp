@@ -1,0 +1,37 @@
+#pragma once
+/// \file
+/// \brief The machine's own limits, measured in the run that is compared with them.
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include "bench.hpp"
+
+namespace parlayer::bench {
+
+/// \brief STREAM-style triad a[i] = b[i] + s * c[i] over three arrays of cfg.triad_array_bytes
+///        each per rank (far beyond the last-level cache), first on rank 0 alone, then on every
+///        rank of `comm` at once. Counted bytes are 24 per element (read b, c, write a); with
+///        write-allocate 32 (a's line is read before it is written; no streaming stores).
+///        Interleaved with it, STREAM "scale" a[i] = s * b[i] (16 B counted, 24 with
+///        write-allocate): one stream in, one out, the memory pattern of a Jacobi sweep. Collective.
+json bench_triad(MPI_Comm comm, const Config& cfg);
+
+/// \brief Ping-pong between ranks 0 and 1 of `comm` (others wait) for each message size:
+///        one-way time = round trip / 2, bandwidth = size / one-way time. Needs 2 ranks; with one
+///        rank it returns an empty result. Collective.
+json bench_pingpong(MPI_Comm comm, const Config& cfg, std::vector<std::int64_t> sizes);
+
+/// \brief Raw sequential I/O of `bytes` in `dir`: every rank pwrite()s its contiguous share of one
+///        file in 4 MiB blocks, then fsync(); then (pages dropped with posix_fadvise) reads it back.
+///        The bound a snapshot of the same byte count is compared with. Collective.
+json bench_disk(MPI_Comm comm, const std::filesystem::path& dir, std::int64_t bytes);
+
+/// \brief The bandwidth-bound roofline in cells/s for a kernel moving `bytes_per_cell`, given the
+///        triad result for `ranks` active ranks (with-write-allocate bandwidth over
+///        with-write-allocate bytes, so both sides count the same DRAM traffic). `key` picks the
+///        triad's ("with_write_allocate_GBps") or the scale kernel's bandwidth. 0 if not measured.
+double roofline_cells_per_s(const json& triad, int ranks, double bytes_per_cell_with_write_allocate,
+                            const char* key = "with_write_allocate_GBps");
+
+}  // namespace parlayer::bench

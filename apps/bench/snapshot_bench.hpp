@@ -1,0 +1,19 @@
+#pragma once
+/// \file
+/// \brief Checkpoint bandwidth: write_snapshot / read_snapshot against raw write + fsync of the
+///        same byte count in the same folder, measured in the same run.
+///
+/// Two implementations, chosen by apps/bench/CMakeLists.txt: snapshot_bench.cpp when the
+/// checkpoint module has sources to link, snapshot_unavailable.cpp (reports the gap) otherwise.
+#include <filesystem>
+
+#include "bench.hpp"
+
+namespace parlayer::bench {
+
+/// \brief Writes and reads a snapshot of two 2D double fields holding cfg.disk_bytes in total,
+///        and measures raw write + fsync / cold read of the same bytes. Collective.
+/// \return {"status": "measured" | "gap", ...}
+json bench_snapshot(MPI_Comm comm, const Config& cfg, const std::filesystem::path& dir);
+
+}  // namespace parlayer::bench

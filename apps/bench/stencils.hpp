@@ -1,0 +1,113 @@
+#pragma once
+/// \file
+/// \brief Stencil kernels through the library's path: Field + HaloPlan + HaloExchange +
+///        run_stencil_step, written as a user of the public API would (rows through Field::ptr).
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench.hpp"
+#include "parlayer/domain/decomposition.hpp"
+#include "parlayer/domain/field.hpp"
+#include "parlayer/halo/halo_exchange.hpp"
+#include "parlayer/halo/overlap.hpp"
+
+namespace parlayer::bench {
+
+enum class Kernel { five_point_2d, nine_point_2d, seven_point_3d };
+
+/// \brief What a kernel is and what it moves per cell update (double precision, two arrays).
+struct KernelInfo {
+  Kernel kernel;
+  const char* name;            ///< "2d-5pt", "2d-9pt", "3d-7pt"
+  int dimensions;
+  halo::Stencil stencil;
+  double bytes_counted;        ///< read the input once + write the output: 16
+  double bytes_write_allocate; ///< + the output line read before it is written: 24
+  int flops;                   ///< adds and multiplies per cell
+};
+const KernelInfo& info(Kernel kernel);
+/// \brief Kernel by name; throws CollectiveError for an unknown one.
+Kernel kernel_from_string(const std::string& name);
+
+/// \brief How one step is run, for the throughput and exchange-exposure measurements.
+enum class Mode {
+  blocking,          ///< run_stencil_step(Overlap::off)
+  overlap,           ///< run_stencil_step(Overlap::on)
+  overlap_progress,  ///< Overlap::on, the deep interior in chunks with an MPI progress poke between
+  exchange_only,     ///< HaloExchange::exchange() alone (no computation)
+  compute_only,      ///< the kernels on the same boxes, no exchange
+  /// A proposal, not the library's path: start(); the deep interior taken as whole rows along
+  /// every axis without neighbours (so no one-cell-wide x strips when x is not decomposed);
+  /// finish(); the rest. Valid here because the benchmark's wall ghosts are static (no boundary
+  /// condition); the library would have to fill walls in start() to make it general.
+  overlap_rows,
+};
+const char* to_string(Mode mode);
+
+/// \brief One timed repetition; every time is per step.
+///
+/// Communication time of a rank in a step = its step time minus its time inside the kernels
+/// (MPI progress calls made from inside a kernel count as communication). Per step, the MINIMUM
+/// over ranks is the communication itself: a larger value on another rank is that rank waiting
+/// for a slower partner (load imbalance, another process on its core), not communication.
+struct StepTiming {
+  double step_s = 0;         ///< wall time per step (max over ranks)
+  double kernel_s = 0;       ///< inside the kernels (max over ranks)
+  double exposed_s = 0;      ///< communication not hidden: per step min over ranks, averaged
+  double exposed_wait_s = 0; ///< the same, max over ranks: includes waiting for a slower rank
+  double deep_s = 0;         ///< inside the deep-interior kernel (max over ranks)
+  double strip_s = 0;        ///< inside the boundary-strip kernels (max over ranks)
+  double strip_x_s = 0;      ///< of which the x strips: columns one cell wide (max over ranks)
+};
+/// \brief One kernel on one global grid over `comm`, through the library. Allocates two fields.
+class LibraryStencil {
+public:
+  /// \brief Collective over `comm`.
+  LibraryStencil(MPI_Comm comm, Kernel kernel, const std::vector<int>& extent);
+  ~LibraryStencil();
+  LibraryStencil(const LibraryStencil&) = delete;
+  LibraryStencil& operator=(const LibraryStencil&) = delete;
+
+  /// \brief Back to the initial condition. Local.
+  void reset();
+  /// \brief Runs `steps` steps in `mode` with the halo `backend`. Collective.
+  StepTiming run(int steps, Mode mode, halo::Backend backend = halo::Backend::packed);
+  /// \brief Sum of the interior over all ranks. Collective.
+  double checksum() const;
+
+  std::int64_t global_cells() const { return m_decomposition.global_box().cells(); }
+  const domain::Decomposition& decomposition() const { return m_decomposition; }
+  /// \brief The largest message this rank sends to one neighbour, in bytes (max over ranks).
+  std::int64_t max_message_bytes() const { return m_max_message; }
+  /// \brief Neighbours of the busiest rank.
+  int max_neighbours() const { return m_max_neighbours; }
+  /// \brief "1x2", "1x1x2".
+  std::string process_grid() const;
+  /// \brief Cells of the deep interior and of the boundary strip on the rank with the most.
+  std::int64_t deep_cells() const { return m_deep_cells; }
+  std::int64_t strip_cells() const { return m_strip_cells; }
+  /// \brief Cells of the x strips (the boundary-strip boxes that are columns) on that rank.
+  std::int64_t strip_x_cells() const { return m_strip_x_cells; }
+
+private:
+  MPI_Comm m_comm;
+  int m_rank;
+  Kernel m_kernel;
+  domain::Decomposition m_decomposition;
+  halo::HaloExchange m_packed, m_datatypes;
+  std::unique_ptr<domain::Field<double>> m_a, m_b;
+  domain::Field<double>* m_in;
+  domain::Field<double>* m_out;
+  std::int64_t m_max_message = 0;
+  int m_max_neighbours = 0;
+  std::int64_t m_deep_cells = 0, m_strip_cells = 0, m_strip_x_cells = 0;
+};
+
+/// \brief The halo message sizes (bytes per neighbour) of `kernel` on `extent` over `ranks`
+///        ranks: what the ping-pong should also measure. Local.
+std::vector<std::int64_t> halo_message_sizes(Kernel kernel, const std::vector<int>& extent, int ranks);
+
+}  // namespace parlayer::bench
