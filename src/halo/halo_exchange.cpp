@@ -209,7 +209,10 @@ void PendingExchange::finish() {
 // ---- HaloExchange ----
 
 HaloExchange::HaloExchange(HaloPlan plan, MPI_Comm comm, Backend backend)
-    : m_plan(std::make_unique<const HaloPlan>(std::move(plan))), m_backend(backend), m_comm(comm) {
+    : m_plan(std::make_unique<const HaloPlan>(std::move(plan))),
+      m_split(domain::split_interior(m_plan->interior(), m_plan->ghost_widths())),
+      m_backend(backend),
+      m_comm(comm) {
   if (m_comm.size() != m_plan->decomposition().rank_count())
     throw CollectiveError("halo exchange: the decomposition is for " +
                           std::to_string(m_plan->decomposition().rank_count()) +

@@ -94,6 +94,9 @@ public:
   }
 
   const HaloPlan& plan() const noexcept { return *m_plan; }
+  /// \brief The plan's interior split into deep interior and boundary strip (for a stencil
+  ///        reaching the halo width), computed once: run_stencil_step allocates nothing per step.
+  const domain::InteriorSplit& interior_split() const noexcept { return m_split; }
   Backend backend() const noexcept { return m_backend; }
   /// \brief Bytes this rank sends per exchange of `fields` (all neighbours). Local.
   std::int64_t bytes_sent(std::span<domain::FieldBase* const> fields) const;
@@ -102,6 +105,7 @@ private:
   FieldSetBinding& binding_for(std::span<domain::FieldBase* const> fields);
 
   std::unique_ptr<const HaloPlan> m_plan;  // on the heap: bindings point to it across moves
+  domain::InteriorSplit m_split;
   Backend m_backend;
   parallel::Communicator m_comm;
   std::vector<std::unique_ptr<FieldSetBinding>> m_bindings;  // most recently used last

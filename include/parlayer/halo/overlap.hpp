@@ -30,8 +30,7 @@ const char* to_string(Overlap overlap) noexcept;
 template <class InteriorKernel, class BoundaryKernel, class... Fields>
 void run_stencil_step(HaloExchange& exchange, Overlap overlap, InteriorKernel&& interior_kernel,
                       BoundaryKernel&& boundary_kernel, Fields&... fields) {
-  const domain::InteriorSplit split =
-      domain::split_interior(exchange.plan().interior(), exchange.plan().ghost_widths());
+  const domain::InteriorSplit& split = exchange.interior_split();
   if (overlap == Overlap::on) {
     PendingExchange pending = exchange.start(fields...);
     if (!split.deep.empty()) interior_kernel(split.deep);
