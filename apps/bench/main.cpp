@@ -500,17 +500,18 @@ void print_tables(const json& doc) {
   if (doc.contains("snapshot")) {
     const json& s = doc["snapshot"];
     Table t("Checkpoint: snapshot vs raw write+fsync of the same bytes",
-            {"status", "bytes", "raw write GB/s", "snapshot write GB/s", "write/raw", "raw read GB/s",
-             "snapshot read GB/s", "read/raw"});
+            {"status", "bytes", "raw write GB/s", "snapshot write GB/s", "write/raw", "unverified/raw",
+             "raw read GB/s", "snapshot read GB/s", "read/raw"});
     const json& raw = s["raw"];
     if (s["status"] == "measured")
       t.add({"measured", std::to_string(s["bytes"].get<std::int64_t>()), format("%.2f", raw["write_fsync_GBps"].get<double>()),
              format("%.2f", s["write_GBps"].get<double>()), format("%.2f", s["write_vs_raw"].get<double>()),
+             format("%.2f", s["write_unverified_vs_raw"].get<double>()),
              format("%.2f", raw["read_cold_GBps"].get<double>()), format("%.2f", s["read_GBps"].get<double>()),
              format("%.2f", s["read_vs_raw"].get<double>())});
     else
       t.add({"GAP", std::to_string(s["bytes"].get<std::int64_t>()), format("%.2f", raw["write_fsync_GBps"].get<double>()),
-             "-", "-", format("%.2f", raw["read_cold_GBps"].get<double>()), "-", "-"});
+             "-", "-", "-", format("%.2f", raw["read_cold_GBps"].get<double>()), "-", "-"});
     t.print();
     if (s["status"] != "measured") std::printf("  gap: %s\n", s["reason"].get<std::string>().c_str());
   }

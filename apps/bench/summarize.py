@@ -157,11 +157,11 @@ def main(out):
             continue
         raw = s["raw"]
         rows.append([name, s["status"], s["bytes"], f(raw["write_fsync_GBps"]), f(s.get("write_GBps")),
-                     f(s.get("write_vs_raw")), f(raw["read_cold_GBps"]), f(s.get("read_GBps")),
+                     f(s.get("write_vs_raw")), f(s.get("write_unverified_vs_raw")), f(raw["read_cold_GBps"]), f(s.get("read_GBps")),
                      f(s.get("read_vs_raw"))])
     md.append(table("Checkpoint (raw = pwrite + fsync / cold pread of the same bytes in the same folder)",
                     ["run", "status", "bytes", "raw write GB/s", "snapshot write GB/s", "write/raw",
-                     "raw read GB/s", "snapshot read GB/s", "read/raw"], rows))
+                     "unverified/raw", "raw read GB/s", "snapshot read GB/s", "read/raw"], rows))
     gaps = [f"- snapshot ({n}): {runs[n]['snapshot'].get('reason')}" for n in ["np1", "np2"]
             if runs[n] and runs[n].get("snapshot", {}).get("status") == "gap"]
 
