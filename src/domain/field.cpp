@@ -1,8 +1,37 @@
 #include "parlayer/domain/field.hpp"
 
+#include <sys/mman.h>
+
+#include <new>
 #include <stdexcept>
 
 namespace parlayer::domain {
+
+namespace detail {
+
+namespace {
+constexpr std::size_t cache_line = 64;
+constexpr std::size_t huge_page = std::size_t{2} << 20;
+std::size_t rounded_to_huge_pages(std::size_t bytes) { return (bytes + huge_page - 1) / huge_page * huge_page; }
+}  // namespace
+
+void* allocate_field_storage(std::size_t bytes) {
+  if (bytes < huge_page) return ::operator new(bytes, std::align_val_t{cache_line});
+  const std::size_t size = rounded_to_huge_pages(bytes);
+  void* p = ::operator new(size, std::align_val_t{huge_page});
+  // Best effort: where transparent huge pages are off or unsupported this fails harmlessly.
+  ::madvise(p, size, MADV_HUGEPAGE);
+  return p;
+}
+
+void free_field_storage(void* p, std::size_t bytes) noexcept {
+  if (bytes < huge_page)
+    ::operator delete(p, bytes, std::align_val_t{cache_line});
+  else
+    ::operator delete(p, rounded_to_huge_pages(bytes), std::align_val_t{huge_page});
+}
+
+}  // namespace detail
 
 const char* to_string(ElementType type) noexcept {
   switch (type) {

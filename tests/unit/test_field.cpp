@@ -100,3 +100,18 @@ TEST_CASE("a custom boundary hook receives the ghost box", "[field][boundary]") 
   CHECK(f(0, -1) == 1.f);
   CHECK(f(3, 4) == 2.f);
 }
+
+TEST_CASE("large fields are 2 MiB aligned (huge pages) and behave like small ones", "[field]") {
+  // 600 x 600 doubles with 1 ghost = 2.9 MB: the huge-page path of the allocator.
+  Field<double> big("big", IndexBox{{0, 0, 0}, {600, 600, 1}}, {1, 1, 0});
+  CHECK(reinterpret_cast<std::uintptr_t>(big.data()) % (std::uintptr_t{2} << 20) == 0);
+  CHECK(big(-1, -1) == 0.0);
+  CHECK(big(599, 599) == 0.0);
+  big.fill(2.5);
+  big(300, 300) = 7.0;
+  double sum = 0;
+  for (double v : big.values()) sum += v;
+  CHECK(sum == 2.5 * (602.0 * 602.0 - 1) + 7.0);
+  Field<double> small("small", IndexBox{{0, 0, 0}, {10, 10, 1}}, {1, 1, 0});
+  CHECK(reinterpret_cast<std::uintptr_t>(small.data()) % 64 == 0);
+}

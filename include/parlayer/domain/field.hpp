@@ -163,16 +163,23 @@ private:
   bool m_in_flight = false;
 };
 
-/// \brief Allocator aligning storage to 64 bytes (a cache line, and any SIMD register width).
+namespace detail {
+/// \brief Storage for field data: 64-byte aligned; blocks of 2 MiB or more are 2 MiB aligned and
+///        marked for transparent huge pages (madvise), which saves TLB misses in stencil sweeps.
+void* allocate_field_storage(std::size_t bytes);
+/// \brief Frees what allocate_field_storage(bytes) returned.
+void free_field_storage(void* p, std::size_t bytes) noexcept;
+}  // namespace detail
+
+/// \brief Allocator for field data (see detail::allocate_field_storage).
 template <class T>
 struct CacheLineAllocator {
   using value_type = T;
-  static constexpr std::align_val_t alignment{64};
   CacheLineAllocator() = default;
   template <class U>
   CacheLineAllocator(const CacheLineAllocator<U>&) noexcept {}
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
-  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, n * sizeof(T), alignment); }
+  T* allocate(std::size_t n) { return static_cast<T*>(detail::allocate_field_storage(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { detail::free_field_storage(p, n * sizeof(T)); }
   template <class U>
   bool operator==(const CacheLineAllocator<U>&) const noexcept { return true; }
 };
