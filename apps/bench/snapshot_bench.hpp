@@ -2,9 +2,7 @@
 /// \file
 /// \brief Checkpoint bandwidth: write_snapshot / read_snapshot against raw write + fsync of the
 ///        same byte count in the same folder, measured in the same run.
-///
-/// Two implementations, chosen by apps/bench/CMakeLists.txt: snapshot_bench.cpp when the
-/// checkpoint module has sources to link, snapshot_unavailable.cpp (reports the gap) otherwise.
+
 #include <filesystem>
 
 #include "bench.hpp"
