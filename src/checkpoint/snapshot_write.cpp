@@ -74,6 +74,18 @@ bool reservation_enabled() {
   return !(v && std::string(v) == "0");
 }
 
+// Rank 0 removes a write's temporary and reservation; every rank gets the same note for the error
+// message ("" if both went). Collective.
+std::string remove_temporaries(MPI_Comm comm, int rank, const fs::path& temporary, const fs::path& reservation) {
+  std::string note;
+  if (rank == 0)
+    for (const fs::path& p : {temporary, reservation})
+      if (const std::string failed = detail::remove_quietly(p); !failed.empty())
+        note += "; the temporary file could not be removed: " + failed;
+  detail::broadcast(comm, note, 0);
+  return note;
+}
+
 // What a write has open, and the clean-up when it is abandoned.
 struct OpenWrite {
   h5::File file;
@@ -101,13 +113,7 @@ struct OpenWrite {
       file.reset();
     }
     PARLAYER_MPI_CHECK(MPI_Barrier(comm));
-    std::string note;
-    if (rank == 0)
-      for (const fs::path& p : {temporary, reservation})
-        if (const std::string failed = detail::remove_quietly(p); !failed.empty())
-          note += "; the temporary file could not be removed: " + failed;
-    detail::broadcast(comm, note, 0);
-    return note;
+    return remove_temporaries(comm, rank, temporary, reservation);
   }
 };
 
@@ -288,13 +294,7 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
     throw fail(*why);
 
   const auto discard = [&](const std::string& why) {
-    std::string note;
-    if (rank == 0)
-      for (const fs::path& p : {temporary, reservation})
-        if (const std::string failed = detail::remove_quietly(p); !failed.empty())
-          note += "; the temporary file could not be removed: " + failed;
-    detail::broadcast(comm, note, 0);
-    return error(why + note);
+    return error(why + remove_temporaries(comm, rank, temporary, reservation));
   };
 
   // 10. Verify what is in the file, as a reader will see it.
