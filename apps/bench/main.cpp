@@ -178,7 +178,7 @@ void measure_kernel(MPI_Comm comm, const Config& cfg, const Suites& suites, Kern
     };
     lib_case(Mode::overlap, Backend::packed);
     lib_case(Mode::blocking, Backend::packed);
-    if (suites.stencil) lib_case(Mode::overlap_rows, Backend::packed);
+    if (suites.stencil) lib_case(Mode::overlap_all_sides, Backend::packed);
     if (ref)
       for (bool overlap : {true, false})
         list.push_back({std::string("reference/") + (overlap ? "overlap" : "blocking") + "/plain",
@@ -203,16 +203,16 @@ void measure_kernel(MPI_Comm comm, const Config& cfg, const Suites& suites, Kern
     lib.run(3, Mode::overlap);
     const double lib_sum = lib.checksum();
     lib.reset();
-    lib.run(3, Mode::overlap_rows);
-    const double proposal_sum = lib.checksum();
+    lib.run(3, Mode::overlap_all_sides);
+    const double all_sides_sum = lib.checksum();
     for (const Case& c : cases) {
       const bool reference = c.key.rfind("reference/", 0) == 0;
-      const bool proposal = c.key == "library/overlap-rows/packed";
-      if (!reference && !proposal && c.key != "library/overlap/packed" && c.key != "library/blocking/packed")
+      const bool all_sides = c.key == "library/overlap-all-sides/packed";
+      if (!reference && !all_sides && c.key != "library/overlap/packed" && c.key != "library/blocking/packed")
         continue;
       const double rate = cells / c.best.step_s;
       json e{{"kernel", k.name},
-             {"path", reference ? "reference" : proposal ? "proposal" : "library"},
+             {"path", reference ? "reference" : all_sides ? "all-sides" : "library"},
              {"mode", c.key.substr(c.key.find('/') + 1, c.key.rfind('/') - c.key.find('/') - 1)},
              {"ranks", ranks},
              {"process_grid", reference ? format("1x%d", ranks) : lib.process_grid()},
@@ -223,8 +223,8 @@ void measure_kernel(MPI_Comm comm, const Config& cfg, const Suites& suites, Kern
              {"bytes_per_cell_counted", k.bytes_counted},
              {"bytes_per_cell_write_allocate", k.bytes_write_allocate},
              {"oversubscribed", oversubscribed(ranks)}};  // roofline: add_rooflines(), after the last triad
-      if (proposal) e["same_result_as_library"] = proposal_sum == lib_sum;
-      if (!reference && !proposal) {
+      if (all_sides) e["same_result_as_library"] = all_sides_sum == lib_sum;
+      if (!reference && !all_sides) {
         e["deep_ns_per_cell"] = 1e9 * c.best.deep_s / static_cast<double>(std::max<std::int64_t>(lib.deep_cells(), 1));
         e["strip_ns_per_cell"] = 1e9 * c.best.strip_s / static_cast<double>(std::max<std::int64_t>(lib.strip_cells(), 1));
         e["strip_x_ns_per_cell"] =

@@ -71,7 +71,8 @@ domain::Decomposition decompose(const std::vector<int>& extent, int ranks) {
 }
 
 // A boundary-strip box that is an x strip: narrower along x than the interior, at most one halo
-// wide (split_interior peels x first, so these are the columns at the x ends of every row).
+// wide (split_interior peels x first, so these are the columns at the x ends of every row). The
+// library's split has them only where x is cut (or periodic).
 bool is_x_strip(const IndexBox& box, const IndexBox& interior) {
   return box.extent(0) <= 1 && interior.extent(0) > 2;
 }
@@ -108,7 +109,7 @@ const char* to_string(Mode mode) {
     case Mode::overlap_progress: return "overlap+progress";
     case Mode::exchange_only: return "exchange-only";
     case Mode::compute_only: return "compute-only";
-    case Mode::overlap_rows: return "overlap-rows";
+    case Mode::overlap_all_sides: return "overlap-all-sides";
   }
   return "?";
 }
@@ -141,8 +142,7 @@ LibraryStencil::LibraryStencil(MPI_Comm comm, Kernel kernel, const std::vector<i
     largest = std::max(largest, link.send.cells() * static_cast<std::int64_t>(sizeof(double)));
   m_max_message = static_cast<std::int64_t>(max_over(comm, static_cast<double>(largest)));
   m_max_neighbours = static_cast<int>(max_over(comm, static_cast<double>(m_packed.plan().links().size())));
-  const domain::InteriorSplit split =
-      domain::split_interior(m_packed.plan().interior(), m_packed.plan().ghost_widths());
+  const domain::InteriorSplit& split = m_packed.interior_split();
   m_deep_cells = static_cast<std::int64_t>(max_over(comm, static_cast<double>(split.deep.cells())));
   m_strip_cells = static_cast<std::int64_t>(
       max_over(comm, static_cast<double>(m_packed.plan().interior().cells() - split.deep.cells())));
@@ -201,15 +201,8 @@ StepTiming LibraryStencil::run(int steps, Mode mode, halo::Backend backend) {
     strip += t;
     if (is_x_strip(box, interior)) strip_x += t;
   };
-  const domain::InteriorSplit split = domain::split_interior(interior, exchange.plan().ghost_widths());
-  // overlap_rows: peel only the axes along which a neighbour exists.
-  domain::Index3 peel = exchange.plan().ghost_widths();
-  for (int a = 0; a < 3; ++a) {
-    bool linked = false;
-    for (const halo::NeighbourLink& link : exchange.plan().links()) linked = linked || link.direction[a] != 0;
-    if (!linked) peel[a] = 0;
-  }
-  const domain::InteriorSplit row_split = domain::split_interior(interior, peel);
+  const domain::InteriorSplit& split = exchange.interior_split();
+  const domain::InteriorSplit all_sides = domain::split_interior(interior, exchange.plan().ghost_widths());
 
   std::vector<double> comm(static_cast<std::size_t>(steps)), comm_min(comm.size());
   PARLAYER_MPI_CHECK(MPI_Barrier(m_comm));
@@ -226,11 +219,11 @@ StepTiming LibraryStencil::run(int steps, Mode mode, halo::Backend backend) {
       case Mode::overlap_progress:
         halo::run_stencil_step(exchange, halo::Overlap::on, deep_kernel_progress, strip_kernel, *m_in);
         break;
-      case Mode::overlap_rows: {
+      case Mode::overlap_all_sides: {
         halo::PendingExchange pending = exchange.start(*m_in);
-        if (!row_split.deep.empty()) deep_kernel(row_split.deep);
+        if (!all_sides.deep.empty()) deep_kernel(all_sides.deep);
         pending.finish();
-        for (const IndexBox& box : row_split.strip) strip_kernel(box);
+        for (const IndexBox& box : all_sides.strip) strip_kernel(box);
         break;
       }
       case Mode::exchange_only: exchange.exchange(*m_in); break;

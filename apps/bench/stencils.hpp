@@ -39,11 +39,10 @@ enum class Mode {
   overlap_progress,  ///< Overlap::on, the deep interior in chunks with an MPI progress poke between
   exchange_only,     ///< HaloExchange::exchange() alone (no computation)
   compute_only,      ///< the kernels on the same boxes, no exchange
-  /// A proposal, not the library's path: start(); the deep interior taken as whole rows along
-  /// every axis without neighbours (so no one-cell-wide x strips when x is not decomposed);
-  /// finish(); the rest. Valid here because the benchmark's wall ghosts are static (no boundary
-  /// condition); the library would have to fill walls in start() to make it general.
-  overlap_rows,
+  /// For comparison, not the library's path: start(); the deep interior as split_interior() with
+  /// every side peeled (the split HaloExchange used before it peeled only the sides with a
+  /// neighbour, so one-cell-wide x strips even where x is not cut); finish(); the rest.
+  overlap_all_sides,
 };
 const char* to_string(Mode mode);
 
@@ -60,7 +59,7 @@ struct StepTiming {
   double exposed_wait_s = 0; ///< the same, max over ranks: includes waiting for a slower rank
   double deep_s = 0;         ///< inside the deep-interior kernel (max over ranks)
   double strip_s = 0;        ///< inside the boundary-strip kernels (max over ranks)
-  double strip_x_s = 0;      ///< of which the x strips: columns one cell wide (max over ranks)
+  double strip_x_s = 0;      ///< of which the x strips: columns one halo wide (max over ranks)
 };
 /// \brief One kernel on one global grid over `comm`, through the library. Allocates two fields.
 class LibraryStencil {

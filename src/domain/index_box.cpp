@@ -45,8 +45,17 @@ std::string IndexBox::to_string() const {
 }
 
 InteriorSplit split_interior(const IndexBox& interior, const Index3& width) {
+  return split_interior(interior, width, PeeledSides{{{true, true}, {true, true}, {true, true}}});
+}
+
+InteriorSplit split_interior(const IndexBox& interior, const Index3& width, const PeeledSides& peel) {
   InteriorSplit split;
-  split.deep = interior.grown({-width[0], -width[1], -width[2]});
+  split.deep = interior;
+  for (int a = 0; a < 3; ++a) {
+    if (width[a] <= 0) continue;
+    if (peel[a][0]) split.deep.lo[a] += width[a];
+    if (peel[a][1]) split.deep.hi[a] -= width[a];
+  }
   if (split.deep.empty()) {
     if (!interior.empty()) split.strip.push_back(interior);
     split.deep = IndexBox{interior.lo, interior.lo};
@@ -56,7 +65,6 @@ InteriorSplit split_interior(const IndexBox& interior, const Index3& width) {
   // range, z slabs the deep x and y ranges. The slabs are disjoint and cover interior \ deep.
   IndexBox rest = interior;
   for (int a = 0; a < 3; ++a) {
-    if (width[a] == 0) continue;
     IndexBox low = rest, high = rest;
     low.hi[a] = split.deep.lo[a];
     high.lo[a] = split.deep.hi[a];

@@ -82,6 +82,16 @@ parallel::Datatype fields_type(const std::vector<FieldBase*>& fields, bool send,
   return parallel::Datatype(combined);
 }
 
+// The deep interior reaches every side without a neighbour: those ghosts are wall ghosts, filled
+// in start(), so only the sides that receive messages need a strip.
+domain::InteriorSplit split_for(const HaloPlan& plan) {
+  domain::PeeledSides peel{};
+  for (const NeighbourLink& link : plan.links())
+    for (int a = 0; a < 3; ++a)
+      if (link.direction[a] != 0) peel[a][link.direction[a] < 0 ? 0 : 1] = true;
+  return domain::split_interior(plan.interior(), plan.ghost_widths(), peel);
+}
+
 }  // namespace
 
 const char* to_string(Backend backend) noexcept {
@@ -143,6 +153,10 @@ struct FieldSetBinding {
   }
 
   void start() {
+    // Walls first: their ghosts come from the field's own interior, which is final when start()
+    // is called, so a kernel on the deep interior may read them while messages fly (the deep
+    // interior reaches the walls: HaloExchange peels only the sides with a neighbour).
+    for (FieldBase* f : fields) fill_walls(*f, *plan);
     if (backend == Backend::packed) {
       const auto& links = plan->links();
       for (std::size_t l = 0; l < links.size(); ++l) {
@@ -165,8 +179,12 @@ struct FieldSetBinding {
         for (FieldBase* f : fields) p = copy_box(*f, links[l].recv, p, Direction::unpack);
       }
     }
+    // For a box stencil the wall slabs extend over the ghost range of the other axes, so their
+    // edge and corner ghosts mirror cells that have just arrived: fill the walls again. (A star
+    // stencil's wall slabs span the interior only; start() filled them for good.)
+    const bool walls_read_received_ghosts = plan->stencil() == Stencil::box && !plan->links().empty();
     for (FieldBase* f : fields) {
-      fill_walls(*f, *plan);
+      if (walls_read_received_ghosts) fill_walls(*f, *plan);
       f->set_exchange_in_flight(false);
     }
   }
@@ -210,7 +228,7 @@ void PendingExchange::finish() {
 
 HaloExchange::HaloExchange(HaloPlan plan, MPI_Comm comm, Backend backend)
     : m_plan(std::make_unique<const HaloPlan>(std::move(plan))),
-      m_split(domain::split_interior(m_plan->interior(), m_plan->ghost_widths())),
+      m_split(split_for(*m_plan)),
       m_backend(backend),
       m_comm(comm) {
   if (m_comm.size() != m_plan->decomposition().rank_count())

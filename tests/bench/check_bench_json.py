@@ -68,8 +68,8 @@ for s in doc.get("stencils", []):
              f"stencils[{s.get('kernel')},{s.get('path')},{s.get('mode')}]")
 
 for s in doc.get("stencils", []):
-    if s.get("path") == "proposal" and s.get("same_result_as_library") is not True:
-        errors.append(f"stencils[{s.get('kernel')},proposal]: result differs from the library path")
+    if s.get("path") == "all-sides" and s.get("same_result_as_library") is not True:
+        errors.append(f"stencils[{s.get('kernel')},all-sides]: result differs from the library path")
 
 lvr = doc.get("library_vs_reference", [])
 if len(lvr) != 2:

@@ -146,29 +146,53 @@ TEST_CASE("overlap on and off give byte-identical fields, equal to the serial re
   }
 }
 
-TEST_CASE("split_interior feeds the overlap driver disjoint boxes", "[overlap]") {
+// The kernels see every interior cell exactly once, the deep interior while messages fly; only the
+// sides with a neighbour are peeled into the strip, so on walled axes the deep interior reaches
+// the wall. `probe` is the exchanged field (fields in flight are never written); `visits` counts.
+TEST_CASE("the overlap driver visits each cell once and peels only sides with a neighbour", "[overlap]") {
   int ranks = 0, rank = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  const Decomposition d(GridSpec{{24, 20}, {true, true}, {}}, ranks);
-  HaloExchange exchange(HaloPlan(d, rank, 2, Stencil::star), MPI_COMM_WORLD);
-  Field<int> visits("visits", d, rank, 2);
-  visits.fill(0);
-  int interior_calls = 0;
-  run_stencil_step(
-      exchange, Overlap::on,
-      [&](const IndexBox& box) {
-        ++interior_calls;
-        CHECK(visits.exchange_in_flight());  // the deep interior runs while messages fly
-        for_each_cell(box, [&](int i, int j, int k) { visits(i, j, k) += 1; });
-      },
-      [&](const IndexBox& box) {
-        CHECK_FALSE(visits.exchange_in_flight());
-        for_each_cell(box, [&](int i, int j, int k) { visits(i, j, k) += 1; });
-      },
-      visits);
-  CHECK(interior_calls == 1);
-  int wrong = 0;
-  for_each_cell(visits.interior(), [&](int i, int j, int k) { wrong += visits(i, j, k) != 1; });
-  CHECK(wrong == 0);
+  for (const std::vector<bool>& periodic : {std::vector<bool>{true, true}, std::vector<bool>{false, false},
+                                            std::vector<bool>{true, false}}) {
+    for (Stencil stencil : {Stencil::star, Stencil::box}) {
+      INFO("periodic " << periodic[0] << periodic[1] << ", stencil " << to_string(stencil));
+      const Decomposition d(GridSpec{{24, 20}, periodic, {}}, ranks);
+      const HaloPlan plan(d, rank, 2, stencil);
+      HaloExchange exchange(plan, MPI_COMM_WORLD);
+      Field<int> probe("probe", d, rank, 2), visits("visits", d, rank, 2);
+      probe.fill(0);
+      visits.fill(0);
+      int interior_calls = 0;
+      run_stencil_step(
+          exchange, Overlap::on,
+          [&](const IndexBox& box) {
+            ++interior_calls;
+            CHECK(probe.exchange_in_flight());  // the deep interior runs while messages fly
+            for_each_cell(box, [&](int i, int j, int k) { visits(i, j, k) += 1; });
+          },
+          [&](const IndexBox& box) {
+            CHECK_FALSE(probe.exchange_in_flight());
+            for_each_cell(box, [&](int i, int j, int k) { visits(i, j, k) += 1; });
+          },
+          probe);
+      CHECK(interior_calls == 1);
+      int wrong = 0;
+      for_each_cell(visits.interior(), [&](int i, int j, int k) { wrong += visits(i, j, k) != 1; });
+      CHECK(wrong == 0);
+      // A side is in the strip exactly when a neighbour sends ghosts across it.
+      const IndexBox& in = plan.interior();
+      const IndexBox& deep = exchange.interior_split().deep;
+      for (int a = 0; a < 2; ++a) {
+        bool low_link = false, high_link = false;
+        for (const NeighbourLink& link : plan.links()) {
+          low_link |= link.direction[a] < 0;
+          high_link |= link.direction[a] > 0;
+        }
+        CHECK(deep.lo[a] == in.lo[a] + (low_link ? 2 : 0));
+        CHECK(deep.hi[a] == in.hi[a] - (high_link ? 2 : 0));
+      }
+      if (ranks == 1 && !periodic[0] && !periodic[1]) CHECK(exchange.interior_split().strip.empty());
+    }
+  }
 }

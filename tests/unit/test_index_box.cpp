@@ -6,6 +6,7 @@
 
 using parlayer::domain::Index3;
 using parlayer::domain::IndexBox;
+using parlayer::domain::PeeledSides;
 using parlayer::domain::split_interior;
 
 TEST_CASE("IndexBox basics", "[index_box]") {
@@ -47,5 +48,35 @@ TEST_CASE("split_interior tiles the interior exactly once", "[index_box]") {
       // Every deep cell's stencil stays inside the interior.
       if (!split.deep.empty()) CHECK(interior.contains(split.deep.grown(width)));
     }
+  }
+}
+
+// Peeling only some sides: deep reaches the unpeeled sides, the strip still tiles the rest once,
+// and the strip boxes come as whole rows/planes when x is not peeled.
+TEST_CASE("split_interior peels only the sides asked for", "[index_box]") {
+  const IndexBox interior{{0, 0, 0}, {9, 8, 6}};
+  const Index3 width{2, 2, 2};
+  for (int mask = 0; mask < 64; ++mask) {
+    PeeledSides peel{};
+    for (int a = 0; a < 3; ++a)
+      for (int side = 0; side < 2; ++side) peel[a][side] = (mask >> (2 * a + side)) & 1;
+    INFO("mask " << mask);
+    const auto split = split_interior(interior, width, peel);
+    for (int a = 0; a < 3; ++a) {
+      CHECK(split.deep.lo[a] == interior.lo[a] + (peel[a][0] ? 2 : 0));
+      CHECK(split.deep.hi[a] == interior.hi[a] - (peel[a][1] ? 2 : 0));
+    }
+    std::int64_t cells = split.deep.cells();
+    for (const IndexBox& s : split.strip) {
+      CHECK(interior.contains(s));
+      CHECK_FALSE(s.empty());
+      CHECK(s.intersection(split.deep).empty());
+      for (const IndexBox& t : split.strip)
+        if (&s != &t) CHECK(s.intersection(t).empty());
+      if (!peel[0][0] && !peel[0][1]) CHECK(s.extent(0) == interior.extent(0));  // whole rows
+      cells += s.cells();
+    }
+    CHECK(cells == interior.cells());
+    if (mask == 0) CHECK(split.strip.empty());
   }
 }

@@ -62,7 +62,7 @@ enum class Side { low = 0, high = 1 };
 
 class FieldBase;
 
-/// \brief How ghost cells beyond a physical wall are filled (by halo exchange's finish()).
+/// \brief How ghost cells beyond a physical wall are filled (by halo exchange: see halo_exchange.hpp).
 ///
 /// For a ghost cell at distance g = 1..w beyond the wall, with interior cells numbered 0, 1, ...
 /// inward from the wall: constant → value; zero_gradient → interior 0; reflect → interior g-1
@@ -144,7 +144,8 @@ public:
   std::int64_t size() const noexcept { return m_allocated.cells(); }
 
   /// \brief True between a halo exchange's start() and finish() on this field. Set by
-  ///        halo::HaloExchange only; while true, the ghosts and boundary strip must not be touched.
+  ///        halo::HaloExchange only; while true, the field must not be written (MPI may be reading
+  ///        its boundary strip, and finish() writes its ghosts).
   bool exchange_in_flight() const noexcept { return m_in_flight; }
   void set_exchange_in_flight(bool in_flight) noexcept { m_in_flight = in_flight; }
 

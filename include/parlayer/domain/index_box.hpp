@@ -56,9 +56,21 @@ struct InteriorSplit {
   std::vector<IndexBox> strip;
 };
 
+/// \brief Which ends of each axis a split peels off into the strip: `[axis][0]` the low end,
+///        `[axis][1]` the high end.
+using PeeledSides = std::array<std::array<bool, 2>, 3>;
+
 /// \brief Splits `interior` into its deep part and boundary strip for a stencil reaching `width`
-///        cells along each axis. If the interior is thinner than 2*width along an axis, `deep` is
-///        empty and `strip` covers the whole interior. Local.
+///        cells along each axis, peeling every side. If the interior is thinner than 2*width along
+///        an axis, `deep` is empty and `strip` covers the whole interior. Local.
 InteriorSplit split_interior(const IndexBox& interior, const Index3& width);
+
+/// \brief The same, peeling only the sides marked in `peel`: the cells next to an unpeeled side
+///        stay in `deep`. HaloExchange peels only the sides that receive ghosts from a neighbour,
+///        so a kernel is never handed one-cell-wide columns along an axis that is not cut.
+///        Slabs are peeled x first, then y, then z; each spans the full remaining range of the
+///        later axes, so z slabs are whole planes and y slabs whole rows when x is not peeled.
+///        Local.
+InteriorSplit split_interior(const IndexBox& interior, const Index3& width, const PeeledSides& peel);
 
 }  // namespace parlayer::domain

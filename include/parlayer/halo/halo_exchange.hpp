@@ -12,7 +12,13 @@
 /// All fields of one start() travel in ONE message per neighbour. The first start() on a set of
 /// fields builds the MPI datatypes or pack buffers and the persistent requests for that set; later
 /// start()s on the same fields reuse them (no allocation per step). Messages never block in
-/// start(); finish() waits, unpacks and applies each field's boundary conditions at walls.
+/// start(). Each field's boundary conditions at walls are applied in start() (they read only the
+/// field's own interior, so the deep interior next to a wall can be computed while messages fly)
+/// and, for box stencils on ranks with neighbours, again in finish() (the edge and corner ghosts
+/// of a wall slab mirror ghosts received from a neighbour). finish() waits and unpacks.
+///
+/// While an exchange is in flight its fields must not be written: start() has packed (or MPI is
+/// reading) the boundary strip, and finish() may fill the walls again from the interior.
 #include <mpi.h>
 
 #include <boost/mpi/communicator.hpp>
@@ -96,6 +102,9 @@ public:
   const HaloPlan& plan() const noexcept { return *m_plan; }
   /// \brief The plan's interior split into deep interior and boundary strip (for a stencil
   ///        reaching the halo width), computed once: run_stencil_step allocates nothing per step.
+  ///        Only the sides with a neighbour are peeled into the strip; the deep interior extends
+  ///        to the walls (their ghosts are filled in start()), so a grid cut along y alone gets
+  ///        whole rows for its strip and no narrow columns.
   const domain::InteriorSplit& interior_split() const noexcept { return m_split; }
   Backend backend() const noexcept { return m_backend; }
   /// \brief Bytes this rank sends per exchange of `fields` (all neighbours). Local.
