@@ -32,17 +32,21 @@ std::string errno_text(int error);
 
 namespace parlayer::checkpoint::detail {
 
-/// Whether the file system could reserve space.
-enum class Reserved { yes, unsupported };
+// Space reservation. Both functions guarantee, when they return, that the disk blocks for the
+// first `bytes` bytes of the file are allocated, so later writes within that range cannot fail
+// for lack of space (ENOSPC, EDQUOT): fallocate(2) where the file system supports it; where it
+// does not (EOPNOTSUPP, ENOSYS: ext2/ext3 files, some NFS and FUSE mounts, ...) by writing zeros
+// and fsync, so that a full disk or quota is reported here and not by a later write. There is no
+// "not reserved" outcome: the write protocol relies on the space being there (docs/checkpoint.md).
 
-/// Creates `file` (which must not exist) and allocates `bytes` of disk space for it
-/// (fallocate(2)), so that later writes within that size cannot fail for lack of space.
-/// \return Reserved::unsupported (and no file) where the file system cannot preallocate.
-/// \throws parlayer::Error (and leaves no file) if the space is not available (ENOSPC, EDQUOT).
-Reserved reserve_new_file(const std::filesystem::path& file, std::uint64_t bytes);
+/// Creates `file` (which must not exist) and reserves `bytes` of disk space for it.
+/// \throws parlayer::Error (and leaves no file) if the space is not available or a call fails.
+void reserve_new_file(const std::filesystem::path& file, std::uint64_t bytes);
 
-/// Allocates disk space for the first `bytes` bytes of the existing `file` (extending its size
-/// to at least `bytes`). Same results as reserve_new_file.
-Reserved reserve_existing_file(const std::filesystem::path& file, std::uint64_t bytes);
+/// Reserves disk space for the first `bytes` bytes of the existing `file`, extending its size
+/// to at least `bytes`. Bytes already written are never changed: without fallocate, zeros go only
+/// into the range beyond the file's current size and into holes (SEEK_HOLE) below it.
+/// \throws parlayer::Error if the space is not available or a call fails (the file stays).
+void reserve_existing_file(const std::filesystem::path& file, std::uint64_t bytes);
 
 }  // namespace parlayer::checkpoint::detail

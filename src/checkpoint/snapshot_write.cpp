@@ -6,7 +6,6 @@
 #include <hdf5.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <set>
 #include <system_error>
 
@@ -65,13 +64,6 @@ std::uint64_t space_estimate(const SnapshotInfo& info, const domain::Decompositi
   for (const FieldRecord& r : info.fields)
     bytes += std::uint64_t(d.global_box().cells()) * domain::size_of(r.type) + 4 * 1024 + 2 * r.units.size();
   return bytes;
-}
-
-// PARLAYER_CHECKPOINT_RESERVE=0 turns the space reservation off (for file systems where
-// fallocate is slow, and to test the path taken where it is not supported).
-bool reservation_enabled() {
-  const char* v = std::getenv("PARLAYER_CHECKPOINT_RESERVE");
-  return !(v && std::string(v) == "0");
 }
 
 // Rank 0 removes a write's temporary and reservation; every rank gets the same note for the error
@@ -188,16 +180,16 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
 
   // 4. Reserve the space before HDF5 writes a byte: a full disk (or quota) fails here, cleanly.
   //    HDF5 and MPI-IO handle a full disk badly (a collective write's error can get lost; a
-  //    failing metadata flush can leave ranks in different collectives). The reservation is a
-  //    separate file for now: HDF5 truncates the file it creates.
+  //    failing metadata flush can leave ranks in different collectives: with almost no space
+  //    left, H5Fclose deadlocked). So there is no way around the reservation: fallocate, or
+  //    where the file system has none, zeros written and fsynced (files.hpp). The reservation is
+  //    a separate file for now: HDF5 truncates the file it creates. Its space is also what lets
+  //    an abandoned write close HDF5's file (OpenWrite::abandon frees it first).
   detail::RootResult reserved = detail::on_root(comm, rank, [&] {
-    if (!reservation_enabled()) return std::string("no");
-    return detail::reserve_new_file(reservation, space_estimate(info, decomposition)) == detail::Reserved::yes
-               ? std::string("yes")
-               : std::string("no");
+    detail::reserve_new_file(reservation, space_estimate(info, decomposition));
+    return std::string();
   });
   if (reserved.failure) throw error(*reserved.failure);
-  const bool can_reserve = reserved.payload == "yes";
 
   OpenWrite w;
   const auto fail = [&](const std::string& why) -> CollectiveError {
@@ -254,13 +246,16 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
       })))
     throw fail(*why);
 
-  // 7. Move the reservation onto the file: allocate its whole extent (end of allocated space),
-  //    then free the reservation. Every byte HDF5 writes from now on lands on allocated blocks.
-  if (can_reserve) {
+  // 7. Move the reservation onto the file: free the reservation, then allocate the file's whole
+  //    extent (end of allocated space; nothing has been written to it yet, HDF5 holds the
+  //    metadata in its cache until the close). Every byte HDF5 writes from now on, data and the
+  //    metadata flush in H5Fclose alike, lands on allocated blocks. The other ranks wait in the
+  //    broadcast meanwhile, so nothing else writes to the file.
+  {
     detail::RootResult moved = detail::on_root(comm, rank, [&] {
       hsize_t extent = 0;
       PARLAYER_H5_CHECK(H5Fget_filesize(w.file.get(), &extent), file_where);
-      detail::remove_quietly(reservation);
+      if (const std::string failed = detail::remove_quietly(reservation); !failed.empty()) throw Error(failed);
       detail::reserve_existing_file(temporary, extent);
       return std::string();
     });

@@ -29,6 +29,20 @@ clean_error() {  # clean_error TEXT
   [[ $rc -eq 2 ]] && [[ $(grep -c '^error: ' <<<"$out") -eq 1 ]] && grep -q -- "$1" <<<"$out" &&
     ! grep -qiE 'segmentation|signal [0-9]+|core dumped|MPI_ABORT' <<<"$out"
 }
+# no_fallocate COMMAND...: COMMAND (a program or a function such as run) on a file system
+# "without fallocate": the LD_PRELOAD shim in $PARLAYER_NO_FALLOCATE makes fallocate fail with
+# EOPNOTSUPP in every process started (mpiexec passes the environment on to the ranks).
+no_fallocate() { LD_PRELOAD=${PARLAYER_NO_FALLOCATE:?} "$@"; }
+# leave_free FOLDER KB: fills the file system of FOLDER (a tmpfs) with FOLDER/filler until exactly
+# KB kB are available (KB a multiple of 4: tmpfs counts pages).
+leave_free() {
+  rm -f "$1/filler"
+  local avail
+  avail=$(df --output=avail -k "$1" | tail -n 1 | tr -d ' ')
+  ((avail >= $2)) || return 1
+  dd if=/dev/zero of="$1/filler" bs=1k count=$((avail - $2)) 2>/dev/null || return 1
+  [[ $(df --output=avail -k "$1" | tail -n 1 | tr -d ' ') -eq $2 ]]
+}
 # Fingerprint of the committed generations in a folder (names and sha256).
 fingerprint() { (cd "$1" && sha256sum ckpt_*.h5 2>/dev/null); }
 # watchdog PID: ends PID with SIGTERM after 90 s (a hang guard, not a speed limit); sets watchdog.

@@ -51,8 +51,8 @@ struct SnapshotHeader {
 ///         reported the same way.
 ///
 /// The commit protocol (docs/checkpoint.md): rank 0 reserves the disk space the file needs
-/// (fallocate, where the file system supports it: a full disk fails here, cleanly, before HDF5
-/// writes anything); every rank writes `<folder>/.<file name>.tmp-<token>` (token agreed on rank
+/// (fallocate, or where the file system has none, zeros written and fsynced: a full disk or
+/// quota fails here, cleanly, before HDF5 writes anything); every rank writes `<folder>/.<file name>.tmp-<token>` (token agreed on rank
 /// 0: batch job id, pid, random) collectively; closes it and agrees that every rank succeeded;
 /// the file is verified (WriteOptions: by default every dataset is read back and its checksum
 /// compared); rank 0 fsyncs it, renames it to `path` (replacing a file of that name) and fsyncs
