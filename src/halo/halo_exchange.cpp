@@ -82,13 +82,19 @@ parallel::Datatype fields_type(const std::vector<FieldBase*>& fields, bool send,
   return parallel::Datatype(combined);
 }
 
-// The deep interior reaches every side without a neighbour: those ghosts are wall ghosts, filled
-// in start(), so only the sides that receive messages need a strip.
+// A link to this rank itself (an axis with one rank that is periodic) is a local copy, made in
+// start(): its ghosts mirror the field's own interior, like a wall's.
+bool is_local(const HaloPlan& plan, const NeighbourLink& link) { return link.rank == plan.rank(); }
+
+// The strip holds only the cells next to a side whose ghosts arrive by message. Walls and local
+// periodic copies are filled in start(), so the deep interior runs up to those sides.
 domain::InteriorSplit split_for(const HaloPlan& plan) {
   domain::PeeledSides peel{};
-  for (const NeighbourLink& link : plan.links())
+  for (const NeighbourLink& link : plan.links()) {
+    if (is_local(plan, link)) continue;
     for (int a = 0; a < 3; ++a)
       if (link.direction[a] != 0) peel[a][link.direction[a] < 0 ? 0 : 1] = true;
+  }
   return domain::split_interior(plan.interior(), plan.ghost_widths(), peel);
 }
 
@@ -110,8 +116,17 @@ struct FieldSetBinding {
   Backend backend = Backend::packed;
   std::vector<FieldBase*> fields;
   std::vector<const std::byte*> storage;  // with `fields`, the cache key: a reallocated field rebinds
-  std::vector<std::vector<std::byte>> send_buffers, recv_buffers;  // packed: one per link
-  std::vector<parallel::Datatype> send_types, recv_types;          // datatypes: one per link
+  std::vector<const NeighbourLink*> remote;  // links by message
+  // Links to this rank itself: copy `from->send` into `to->recv`, where `from` is the link in the
+  // opposite direction (the box a neighbour in direction d receives is what it sends towards -d).
+  struct LocalCopy {
+    const NeighbourLink* from;
+    const NeighbourLink* to;
+  };
+  std::vector<LocalCopy> local;
+  std::vector<std::vector<std::byte>> send_buffers, recv_buffers;  // packed: one per remote link
+  std::vector<parallel::Datatype> send_types, recv_types;          // datatypes: one per remote link
+  std::vector<std::byte> local_buffer;  // the largest local link's boxes, for the local copies
   parallel::RequestSet requests;  // persistent: all receives first, then all sends
   bool in_flight = false;
 
@@ -122,28 +137,46 @@ struct FieldSetBinding {
     return true;
   }
 
+  std::int64_t send_bytes(const NeighbourLink& link) const {
+    std::int64_t bytes = 0;
+    for (FieldBase* f : fields) bytes += box_bytes(*f, link.send);
+    return bytes;
+  }
+
   void build(MPI_Comm comm) {
-    const auto& links = plan->links();
+    for (const NeighbourLink& link : plan->links()) {
+      if (!is_local(*plan, link)) {
+        remote.push_back(&link);
+        continue;
+      }
+      const Index3 opposite{-link.direction[0], -link.direction[1], -link.direction[2]};
+      const auto from = std::find_if(plan->links().begin(), plan->links().end(),
+                                     [&](const NeighbourLink& l) { return l.direction == opposite; });
+      if (from == plan->links().end() || !is_local(*plan, *from))
+        throw std::logic_error("halo plan: a link to this rank has no local link in the opposite direction");
+      local.push_back({&*from, &link});
+    }
+    std::int64_t local_bytes = 0;
+    for (const LocalCopy& copy : local) local_bytes = std::max(local_bytes, send_bytes(*copy.from));
+    local_buffer.resize(static_cast<std::size_t>(local_bytes));
+
     std::vector<MPI_Request> recvs, sends;
-    for (const NeighbourLink& link : links) {
+    for (const NeighbourLink* link : remote) {
       MPI_Request r = MPI_REQUEST_NULL, s = MPI_REQUEST_NULL;
       if (backend == Backend::packed) {
-        std::int64_t send_bytes = 0, recv_bytes = 0;
-        for (FieldBase* f : fields) {
-          send_bytes += box_bytes(*f, link.send);
-          recv_bytes += box_bytes(*f, link.recv);
-        }
-        auto& sb = send_buffers.emplace_back(static_cast<std::size_t>(send_bytes));
+        std::int64_t recv_bytes = 0;
+        for (FieldBase* f : fields) recv_bytes += box_bytes(*f, link->recv);
+        auto& sb = send_buffers.emplace_back(static_cast<std::size_t>(send_bytes(*link)));
         auto& rb = recv_buffers.emplace_back(static_cast<std::size_t>(recv_bytes));
-        PARLAYER_MPI_CHECK(MPI_Recv_init(rb.data(), static_cast<int>(recv_bytes), MPI_BYTE, link.rank,
-                                         link.recv_tag, comm, &r));
-        PARLAYER_MPI_CHECK(MPI_Send_init(sb.data(), static_cast<int>(send_bytes), MPI_BYTE, link.rank,
-                                         link.send_tag, comm, &s));
+        PARLAYER_MPI_CHECK(MPI_Recv_init(rb.data(), static_cast<int>(rb.size()), MPI_BYTE, link->rank,
+                                         link->recv_tag, comm, &r));
+        PARLAYER_MPI_CHECK(MPI_Send_init(sb.data(), static_cast<int>(sb.size()), MPI_BYTE, link->rank,
+                                         link->send_tag, comm, &s));
       } else {
-        const auto& st = send_types.emplace_back(fields_type(fields, true, link));
-        const auto& rt = recv_types.emplace_back(fields_type(fields, false, link));
-        PARLAYER_MPI_CHECK(MPI_Recv_init(MPI_BOTTOM, 1, rt.get(), link.rank, link.recv_tag, comm, &r));
-        PARLAYER_MPI_CHECK(MPI_Send_init(MPI_BOTTOM, 1, st.get(), link.rank, link.send_tag, comm, &s));
+        const auto& st = send_types.emplace_back(fields_type(fields, true, *link));
+        const auto& rt = recv_types.emplace_back(fields_type(fields, false, *link));
+        PARLAYER_MPI_CHECK(MPI_Recv_init(MPI_BOTTOM, 1, rt.get(), link->rank, link->recv_tag, comm, &r));
+        PARLAYER_MPI_CHECK(MPI_Send_init(MPI_BOTTOM, 1, st.get(), link->rank, link->send_tag, comm, &s));
       }
       recvs.push_back(r);
       sends.push_back(s);
@@ -153,17 +186,21 @@ struct FieldSetBinding {
   }
 
   void start() {
-    // Walls first: their ghosts come from the field's own interior, which is final when start()
-    // is called, so a kernel on the deep interior may read them while messages fly (the deep
-    // interior reaches the walls: HaloExchange peels only the sides with a neighbour).
-    for (FieldBase* f : fields) fill_walls(*f, *plan);
-    if (backend == Backend::packed) {
-      const auto& links = plan->links();
-      for (std::size_t l = 0; l < links.size(); ++l) {
-        std::byte* p = send_buffers[l].data();
-        for (FieldBase* f : fields) p = copy_box(*f, links[l].send, p, Direction::pack);
+    // Local periodic copies, then walls: both read only the field's own interior (a box-stencil
+    // wall slab's corners also read the local copies' ghosts, hence the order), which is final
+    // when start() is called. So a kernel on the deep interior may read these ghosts while
+    // messages fly, and the deep interior runs up to these sides (split_for).
+    for (const LocalCopy& copy : local)
+      for (FieldBase* f : fields) {
+        copy_box(*f, copy.from->send, local_buffer.data(), Direction::pack);
+        copy_box(*f, copy.to->recv, local_buffer.data(), Direction::unpack);
       }
-    }
+    for (FieldBase* f : fields) fill_walls(*f, *plan);
+    if (backend == Backend::packed)
+      for (std::size_t l = 0; l < remote.size(); ++l) {
+        std::byte* p = send_buffers[l].data();
+        for (FieldBase* f : fields) p = copy_box(*f, remote[l]->send, p, Direction::pack);
+      }
     requests.start_all();
     in_flight = true;
     for (FieldBase* f : fields) f->set_exchange_in_flight(true);
@@ -172,17 +209,15 @@ struct FieldSetBinding {
   void finish() {
     requests.wait_all();
     in_flight = false;
-    if (backend == Backend::packed) {
-      const auto& links = plan->links();
-      for (std::size_t l = 0; l < links.size(); ++l) {
+    if (backend == Backend::packed)
+      for (std::size_t l = 0; l < remote.size(); ++l) {
         std::byte* p = recv_buffers[l].data();
-        for (FieldBase* f : fields) p = copy_box(*f, links[l].recv, p, Direction::unpack);
+        for (FieldBase* f : fields) p = copy_box(*f, remote[l]->recv, p, Direction::unpack);
       }
-    }
     // For a box stencil the wall slabs extend over the ghost range of the other axes, so their
-    // edge and corner ghosts mirror cells that have just arrived: fill the walls again. (A star
-    // stencil's wall slabs span the interior only; start() filled them for good.)
-    const bool walls_read_received_ghosts = plan->stencil() == Stencil::box && !plan->links().empty();
+    // edge and corner ghosts may mirror cells that have just arrived: fill the walls again. (A
+    // star stencil's wall slabs span the interior only; start() filled them for good.)
+    const bool walls_read_received_ghosts = plan->stencil() == Stencil::box && !remote.empty();
     for (FieldBase* f : fields) {
       if (walls_read_received_ghosts) fill_walls(*f, *plan);
       f->set_exchange_in_flight(false);

@@ -12,10 +12,12 @@
 /// All fields of one start() travel in ONE message per neighbour. The first start() on a set of
 /// fields builds the MPI datatypes or pack buffers and the persistent requests for that set; later
 /// start()s on the same fields reuse them (no allocation per step). Messages never block in
-/// start(). Each field's boundary conditions at walls are applied in start() (they read only the
-/// field's own interior, so the deep interior next to a wall can be computed while messages fly)
-/// and, for box stencils on ranks with neighbours, again in finish() (the edge and corner ghosts
-/// of a wall slab mirror ghosts received from a neighbour). finish() waits and unpacks.
+/// start(). Ghosts that come from the field's own interior are filled in start(): each field's
+/// boundary conditions at walls, and the copies along an axis that is periodic with one rank along
+/// it (a local copy, no message). So the deep interior next to those sides can be computed while
+/// messages fly. For box stencils on ranks with neighbours, finish() fills the walls again (the
+/// edge and corner ghosts of a wall slab mirror ghosts received by message). finish() waits and
+/// unpacks.
 ///
 /// While an exchange is in flight its fields must not be written: start() has packed (or MPI is
 /// reading) the boundary strip, and finish() may fill the walls again from the interior.
@@ -102,12 +104,13 @@ public:
   const HaloPlan& plan() const noexcept { return *m_plan; }
   /// \brief The plan's interior split into deep interior and boundary strip (for a stencil
   ///        reaching the halo width), computed once: run_stencil_step allocates nothing per step.
-  ///        Only the sides with a neighbour are peeled into the strip; the deep interior extends
-  ///        to the walls (their ghosts are filled in start()), so a grid cut along y alone gets
-  ///        whole rows for its strip and no narrow columns.
+  ///        Only the sides whose ghosts arrive by message are peeled into the strip; the deep
+  ///        interior extends to walls and to local periodic sides (filled in start()), so a grid
+  ///        cut along y alone gets whole rows for its strip and no narrow columns.
   const domain::InteriorSplit& interior_split() const noexcept { return m_split; }
   Backend backend() const noexcept { return m_backend; }
-  /// \brief Bytes this rank sends per exchange of `fields` (all neighbours). Local.
+  /// \brief Bytes this rank sends per exchange of `fields` (all neighbours, counting the local
+  ///        copies of an axis that is periodic with one rank along it). Local.
   std::int64_t bytes_sent(std::span<domain::FieldBase* const> fields) const;
 
 private:
