@@ -2,27 +2,20 @@
 # `timeout` only guards against a hang (the failure under test); it is never a speed threshold.
 # shellcheck shell=bash
 set -uo pipefail
+# check, finish, skip, in_private_mounts, watchdog, make_scratch (no arguments: $1.. stay ours)
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 tool=$1
 mpiexec=${PARLAYER_MPIEXEC:-mpiexec}
 np=${NP:-3}
-passed=0 failed=0 out="" rc=0 work=""
+out="" rc=0 work=""
 
 # make_work: a private scratch folder, removed on exit.
-make_work() {
-  work=$(mktemp -d "${TMPDIR:-/tmp}/parlayer-ckpt-sh-XXXXXX")
-  trap 'rm -rf "$work"' EXIT
-}
+make_work() { make_scratch "${TMPDIR:-/tmp}/parlayer-ckpt-sh"; }
 
 # run ARGS... : the tool under mpiexec on $np ranks → sets rc and out (stdout+stderr)
 run() {
   out=$(timeout 60 "$mpiexec" -q --oversubscribe -np "$np" "$tool" "$@" 2>&1)
   rc=$?
-}
-# check DESCRIPTION COMMAND... : one test line; prints the last output on failure
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok - $what"; ((passed++)); else
-    echo "not ok - $what"; printf '%s\n' "$out" | tail -n 20 | sed 's/^/    | /'; ((failed++)); fi
 }
 # The job ended by itself with a CollectiveError: exit 2, one "error:" line, no crash, no hang.
 clean_error() {  # clean_error TEXT
@@ -45,31 +38,3 @@ leave_free() {
 }
 # Fingerprint of the committed generations in a folder (names and sha256).
 fingerprint() { (cd "$1" && sha256sum ckpt_*.h5 2>/dev/null); }
-# watchdog PID: ends PID with SIGTERM after 90 s (a hang guard, not a speed limit); sets watchdog.
-# Short sleeps and no inherited output, so `kill $watchdog` ends it at once and ctest never waits
-# for a stray sleep holding its pipe.
-watchdog() {
-  (
-    exec >/dev/null 2>&1
-    trap 'exit 0' TERM
-    for ((i = 0; i < 900; ++i)); do sleep 0.1; done
-    kill -TERM "$1"
-  ) &
-  watchdog=$!
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  ((failed == 0))
-}
-skip() {
-  echo "SKIP: $*"
-  exit 77
-}
-# Runs the rest of this script inside a user+mount namespace (root there), or skips with the reason.
-in_private_mounts() {
-  if [[ -z ${PARLAYER_IN_NAMESPACE:-} ]]; then
-    local why
-    why=$(unshare -Urm true 2>&1) || skip "unshare -Urm is not permitted here ($why): cannot make a read-only or full file system without privileges"
-    PARLAYER_IN_NAMESPACE=1 exec unshare -Urm "$0" "$@"
-  fi
-}
