@@ -1,8 +1,8 @@
 #pragma once
 // The hot loop: one forward-Euler stage of SSP-RK3 over a box of cells, fused with the Runge-Kutta
 // combination (docs/climate.md, "Discretisation"). Rows are processed with raw pointers; the
-// quantities shared by neighbouring rows (mass fluxes, potential vorticity, Bernoulli function,
-// tracer face values) live in rolling row buffers, so each is computed once per row.
+// quantities shared by neighbouring rows (mass fluxes, PV fluxes, Bernoulli function, tracer face
+// values) live in rolling row buffers, so each is computed once per row.
 #include <vector>
 
 #include "parameters.hpp"
@@ -13,12 +13,12 @@ namespace climate {
 
 struct RowBuffers {
   explicit RowBuffers(int max_width);
-  // Each row holds entries -2 .. max_width + 1 (pointer offset 2).
-  struct Row {
-    std::vector<double> storage;
-    double* p = nullptr;
-  };
-  Row mass_x[2], mass_y[2], pv[2], bernoulli[2], tracer_y[2], tracer_x;
+  // Each row holds entries -2 .. max_width + 1; row pointers are 64-byte aligned at entry 0.
+  // Per quantity two rows (the current and the next row of the sweep), except tracer_x.
+  double *mass_x[2], *mass_y[2], *pv_flux_x[2], *pv_flux_y[2], *bernoulli[2], *tracer_y[2], *tracer_x;
+
+private:
+  std::vector<double> m_storage;
 };
 
 struct StageArgs {
