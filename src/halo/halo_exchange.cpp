@@ -127,6 +127,12 @@ struct FieldSetBinding {
   std::vector<std::vector<std::byte>> send_buffers, recv_buffers;  // packed: one per remote link
   std::vector<parallel::Datatype> send_types, recv_types;          // datatypes: one per remote link
   std::vector<std::byte> local_buffer;  // the largest local link's boxes, for the local copies
+  // What start() fills of each wall's ghost slab: the slab without its ghost ranges along other
+  // axes on sides that receive by message (a box stencil's corners at a cut axis). Those parts
+  // mirror ghosts that are still in flight (MPI may be writing them: not to be read), so finish()
+  // fills the whole slabs again when any part was left out.
+  std::vector<Wall> start_walls;
+  bool refill_walls = false;
   parallel::RequestSet requests;  // persistent: all receives first, then all sends
   bool in_flight = false;
 
@@ -159,6 +165,22 @@ struct FieldSetBinding {
     std::int64_t local_bytes = 0;
     for (const LocalCopy& copy : local) local_bytes = std::max(local_bytes, send_bytes(*copy.from));
     local_buffer.resize(static_cast<std::size_t>(local_bytes));
+
+    bool by_message[3][2] = {};
+    for (const NeighbourLink* link : remote)
+      for (int a = 0; a < 3; ++a)
+        if (link->direction[a] != 0) by_message[a][link->direction[a] < 0 ? 0 : 1] = true;
+    const IndexBox& interior = plan->interior();
+    for (const Wall& wall : plan->walls()) {
+      Wall part = wall;
+      for (int b = 0; b < 3; ++b) {
+        if (b == wall.axis) continue;
+        if (by_message[b][0]) part.ghosts.lo[b] = std::max(part.ghosts.lo[b], interior.lo[b]);
+        if (by_message[b][1]) part.ghosts.hi[b] = std::min(part.ghosts.hi[b], interior.hi[b]);
+      }
+      refill_walls = refill_walls || !(part.ghosts == wall.ghosts);
+      start_walls.push_back(part);
+    }
 
     std::vector<MPI_Request> recvs, sends;
     for (const NeighbourLink* link : remote) {
@@ -195,7 +217,9 @@ struct FieldSetBinding {
         copy_box(*f, copy.from->send, local_buffer.data(), Direction::pack);
         copy_box(*f, copy.to->recv, local_buffer.data(), Direction::unpack);
       }
-    for (FieldBase* f : fields) fill_walls(*f, *plan);
+    for (FieldBase* f : fields)
+      for (const Wall& part : start_walls)
+        if (!part.ghosts.empty()) fill_wall(*f, part);
     if (backend == Backend::packed)
       for (std::size_t l = 0; l < remote.size(); ++l) {
         std::byte* p = send_buffers[l].data();
@@ -214,12 +238,9 @@ struct FieldSetBinding {
         std::byte* p = recv_buffers[l].data();
         for (FieldBase* f : fields) p = copy_box(*f, remote[l]->recv, p, Direction::unpack);
       }
-    // For a box stencil the wall slabs extend over the ghost range of the other axes, so their
-    // edge and corner ghosts may mirror cells that have just arrived: fill the walls again. (A
-    // star stencil's wall slabs span the interior only; start() filled them for good.)
-    const bool walls_read_received_ghosts = plan->stencil() == Stencil::box && !remote.empty();
+    // The wall parts start() left out mirror ghosts that have just arrived (see start_walls).
     for (FieldBase* f : fields) {
-      if (walls_read_received_ghosts) fill_walls(*f, *plan);
+      if (refill_walls) fill_walls(*f, *plan);
       f->set_exchange_in_flight(false);
     }
   }
