@@ -86,16 +86,21 @@ parallel::Datatype fields_type(const std::vector<FieldBase*>& fields, bool send,
 // start(): its ghosts mirror the field's own interior, like a wall's.
 bool is_local(const HaloPlan& plan, const NeighbourLink& link) { return link.rank == plan.rank(); }
 
-// The strip holds only the cells next to a side whose ghosts arrive by message. Walls and local
-// periodic copies are filled in start(), so the deep interior runs up to those sides.
-domain::InteriorSplit split_for(const HaloPlan& plan) {
-  domain::PeeledSides peel{};
+// The sides of the interior ([axis][low/high]) whose ghosts arrive by message from another rank.
+domain::PeeledSides sides_by_message(const HaloPlan& plan) {
+  domain::PeeledSides sides{};
   for (const NeighbourLink& link : plan.links()) {
     if (is_local(plan, link)) continue;
     for (int a = 0; a < 3; ++a)
-      if (link.direction[a] != 0) peel[a][link.direction[a] < 0 ? 0 : 1] = true;
+      if (link.direction[a] != 0) sides[a][link.direction[a] < 0 ? 0 : 1] = true;
   }
-  return domain::split_interior(plan.interior(), plan.ghost_widths(), peel);
+  return sides;
+}
+
+// The strip holds only the cells next to a side whose ghosts arrive by message. Walls and local
+// periodic copies are filled in start(), so the deep interior runs up to those sides.
+domain::InteriorSplit split_for(const HaloPlan& plan) {
+  return domain::split_interior(plan.interior(), plan.ghost_widths(), sides_by_message(plan));
 }
 
 }  // namespace
@@ -166,10 +171,7 @@ struct FieldSetBinding {
     for (const LocalCopy& copy : local) local_bytes = std::max(local_bytes, send_bytes(*copy.from));
     local_buffer.resize(static_cast<std::size_t>(local_bytes));
 
-    bool by_message[3][2] = {};
-    for (const NeighbourLink* link : remote)
-      for (int a = 0; a < 3; ++a)
-        if (link->direction[a] != 0) by_message[a][link->direction[a] < 0 ? 0 : 1] = true;
+    const domain::PeeledSides by_message = sides_by_message(*plan);
     const IndexBox& interior = plan->interior();
     for (const Wall& wall : plan->walls()) {
       Wall part = wall;
