@@ -11,8 +11,9 @@ void fill_wall(domain::FieldBase& field, const Wall& wall);
 
 /// \brief Applies `field`'s boundary conditions at every wall of `plan`, in plan.walls() order.
 ///        HaloExchange::start() (and for box stencils finish()) calls this; call it yourself only
-///        for fields you do not exchange. A custom hook is called with each wall's ghost box; it
-///        may read the field's interior and, for box stencils, the other axes' ghosts. Local.
+///        for fields you do not exchange. A custom hook is called with a wall's ghost box, or in
+///        start() with the part of it that mirrors no ghost still in flight; it may read the
+///        field's interior and, for box stencils, the other axes' ghosts. Local.
 void fill_walls(domain::FieldBase& field, const HaloPlan& plan);
 
 }  // namespace parlayer::halo
