@@ -111,7 +111,9 @@ public:
   const IndexBox& allocated() const noexcept { return m_allocated; }
   /// \brief Ghost widths along x, y, z (z is 0 for 2D fields).
   const Index3& ghost_widths() const noexcept { return m_ghost; }
-  /// \brief The deep interior and boundary strip for a stencil reaching `width` cells.
+  /// \brief The deep interior and boundary strip for a stencil reaching `width` cells, every side
+  ///        peeled. With a halo::HaloExchange prefer its interior_split(), which peels only the
+  ///        sides whose ghosts arrive by message (a larger deep interior, no narrow columns).
   InteriorSplit split(int width) const;
   /// \brief The ghost cells as disjoint boxes: faces, edges and corners.
   std::vector<IndexBox> ghost_boxes() const;
