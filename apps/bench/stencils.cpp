@@ -71,7 +71,7 @@ constexpr bool pairs_pay = K != Kernel::seven_point_3d;
 // The kernel on one box of the interior: one call per pair of rows (j, j+1) of the box (where
 // pairs pay), else and at the end of an odd count one call per row.
 template <Kernel K>
-void apply_box(const Field<double>& in, Field<double>& out, const IndexBox& b) {
+void apply_box(const domain::FieldBox<double>& in, domain::FieldBox<double>& out, const IndexBox& b) {
   const std::ptrdiff_t sy = in.stride_y(), sz = in.stride_z();
   const int len = b.extent(0);
   if (len == 0) return;
@@ -92,9 +92,9 @@ void apply_box(const Field<double>& in, Field<double>& out, const IndexBox& b) {
 
 void apply(Kernel kernel, const Field<double>& in, Field<double>& out, const IndexBox& b) {
   switch (kernel) {
-    case Kernel::five_point_2d: return apply_box<Kernel::five_point_2d>(in, out, b);
-    case Kernel::nine_point_2d: return apply_box<Kernel::nine_point_2d>(in, out, b);
-    case Kernel::seven_point_3d: return apply_box<Kernel::seven_point_3d>(in, out, b);
+    case Kernel::five_point_2d: return apply_box<Kernel::five_point_2d>(in.only(), out.only(), b);
+    case Kernel::nine_point_2d: return apply_box<Kernel::nine_point_2d>(in.only(), out.only(), b);
+    case Kernel::seven_point_3d: return apply_box<Kernel::seven_point_3d>(in.only(), out.only(), b);
   }
 }
 
@@ -151,8 +151,11 @@ std::vector<std::int64_t> halo_message_sizes(Kernel kernel, const std::vector<in
   std::set<std::int64_t> sizes;
   for (int r = 0; r < ranks; ++r) {
     const halo::HaloPlan plan(d, r, 1, info(kernel).stencil);
-    for (const halo::NeighbourLink& link : plan.links())
-      sizes.insert(link.send.cells() * static_cast<std::int64_t>(sizeof(double)));
+    for (const halo::PeerTransfer& peer : plan.transfers().peers) {
+      std::int64_t cells = 0;
+      for (const halo::BoxRegion& r : peer.send) cells += r.cells.cells();
+      sizes.insert(cells * static_cast<std::int64_t>(sizeof(double)));
+    }
   }
   return {sizes.begin(), sizes.end()};
 }
@@ -170,17 +173,20 @@ LibraryStencil::LibraryStencil(MPI_Comm comm, Kernel kernel, const std::vector<i
       m_in(m_a.get()),
       m_out(m_b.get()) {
   std::int64_t largest = 0;
-  for (const halo::NeighbourLink& link : m_packed.plan().links())
-    largest = std::max(largest, link.send.cells() * static_cast<std::int64_t>(sizeof(double)));
+  for (const halo::PeerTransfer& peer : m_packed.plan().transfers().peers) {
+    std::int64_t cells = 0;
+    for (const halo::BoxRegion& r : peer.send) cells += r.cells.cells();
+    largest = std::max(largest, cells * static_cast<std::int64_t>(sizeof(double)));
+  }
   m_max_message = static_cast<std::int64_t>(max_over(comm, static_cast<double>(largest)));
-  m_max_neighbours = static_cast<int>(max_over(comm, static_cast<double>(m_packed.plan().links().size())));
+  m_max_neighbours = static_cast<int>(max_over(comm, static_cast<double>(m_packed.plan().transfers().peers.size())));
   const domain::InteriorSplit& split = m_packed.interior_split();
   m_deep_cells = static_cast<std::int64_t>(max_over(comm, static_cast<double>(split.deep.cells())));
   m_strip_cells = static_cast<std::int64_t>(
-      max_over(comm, static_cast<double>(m_packed.plan().interior().cells() - split.deep.cells())));
+      max_over(comm, static_cast<double>(m_packed.plan().interior(0).cells() - split.deep.cells())));
   std::int64_t x_cells = 0;
   for (const IndexBox& box : split.strip)
-    if (is_x_strip(box, m_packed.plan().interior())) x_cells += box.cells();
+    if (is_x_strip(box, m_packed.plan().interior(0))) x_cells += box.cells();
   m_strip_x_cells = static_cast<std::int64_t>(max_over(comm, static_cast<double>(x_cells)));
   reset();
 }
@@ -201,7 +207,7 @@ void LibraryStencil::reset() {
 
 StepTiming LibraryStencil::run(int steps, Mode mode, halo::Backend backend) {
   halo::HaloExchange& exchange = backend == halo::Backend::packed ? m_packed : m_datatypes;
-  const IndexBox interior = exchange.plan().interior();
+  const IndexBox interior = exchange.plan().interior(0);
   double deep = 0, strip = 0, strip_x = 0;
   auto deep_kernel = [&](const IndexBox& box) {
     const double t0 = now();

@@ -22,8 +22,8 @@ constexpr int y_axis = 1;
 // the wall face itself holds 0 and the ghosts beyond it mirror the interior with a sign change,
 // v(j_wall - m) = -v(j_wall + m). The library's reflect_odd mirrors about a cell boundary, which
 // is right for a variable at cell centres but one row off for v: hence this custom hook.
-void fill_v_wall(FieldBase& base, int axis, Side side, const IndexBox& ghosts) {
-  auto& v = static_cast<Field&>(base);
+void fill_v_wall(parlayer::domain::FieldBoxBase& base, int axis, Side side, const IndexBox& ghosts) {
+  auto& v = static_cast<Field::Box&>(base);
   const int wall = side == Side::low ? v.interior().lo[axis] : v.interior().hi[axis];
   for (int j = ghosts.lo[1]; j < ghosts.hi[1]; ++j) {
     double* row = v.ptr(ghosts.lo[0], j);

@@ -222,6 +222,19 @@ std::string extent_text(const std::vector<int>& e) {
   return s;
 }
 
+void check_field_boxes(const domain::FieldBase& field, const domain::Decomposition& d, int rank) {
+  const std::vector<int>& mine = d.boxes_of(rank);
+  if (field.box_count() != static_cast<int>(mine.size()))
+    throw Error("field '" + field.name() + "' has " + std::to_string(field.box_count()) + " boxes but rank " +
+                std::to_string(rank) + " owns " + std::to_string(mine.size()));
+  for (std::size_t b = 0; b < mine.size(); ++b)
+    if (field.box(static_cast<int>(b)).interior() != d.layout().box(mine[b]))
+      throw Error("field '" + field.name() + "' has box " + field.box(static_cast<int>(b)).interior().to_string() +
+                  " but rank " + std::to_string(rank) + " owns " + d.layout().box(mine[b]).to_string());
+}
+
+int transfer_rounds(const domain::Decomposition& d) { return std::max(1, d.ownership().max_boxes_per_rank()); }
+
 std::vector<int> extent_of(const domain::Decomposition& d) {
   std::vector<int> e;
   for (int a = 0; a < d.dimensions(); ++a) e.push_back(d.global_box().extent(a));

@@ -40,6 +40,11 @@ std::vector<std::int64_t> widen(const std::vector<int>& v);
 std::string extent_text(const std::vector<int>& extent);
 /// The global extent of `d`, x first, one entry per axis.
 std::vector<int> extent_of(const domain::Decomposition& d);
+/// Throws unless `field` holds exactly the boxes `rank` owns in `d`.
+void check_field_boxes(const domain::FieldBase& field, const domain::Decomposition& d, int rank);
+/// How many collective transfers a dataset takes: one per local box, as many as the rank with the
+/// most boxes has (at least 1: ranks with fewer boxes join with an empty selection).
+int transfer_rounds(const domain::Decomposition& d);
 
 // ---- attributes (scalar unless named *_ints) ----
 void write_string(hid_t object, const char* name, const std::string& value, const std::string& where);

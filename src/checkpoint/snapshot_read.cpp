@@ -153,9 +153,7 @@ SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const 
                       " ranks, the communicator has " + std::to_string(size));
         for (domain::FieldBase* f : targets) {
           if (!f) throw Error("a field pointer is null");
-          if (f->interior() != decomposition.box_of(rank))
-            throw Error("field '" + f->name() + "' has interior " + f->interior().to_string() + " but rank " +
-                        std::to_string(rank) + " owns " + decomposition.box_of(rank).to_string());
+          check_field_boxes(*f, decomposition, rank);
         }
       })))
     throw error(*why);
@@ -184,7 +182,9 @@ SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const 
     throw error(*why);
 
   const int dims = decomposition.dimensions();
-  const domain::IndexBox mine = decomposition.box_of(rank);
+  const std::vector<int>& mine = decomposition.boxes_of(rank);
+  const int rounds = transfer_rounds(decomposition);
+  const domain::IndexBox& global = decomposition.global_box();
   std::vector<std::byte> scratch;
   std::vector<std::uint64_t> local(info.fields.size(), 0);
   for (std::size_t i = 0; i < info.fields.size(); ++i) {
@@ -196,18 +196,30 @@ SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const 
           open_datasets.emplace_back(PARLAYER_H5_CHECK(H5Dopen2(file.get(), ("/fields/" + r.name).c_str(), H5P_DEFAULT), dwhere));
           const hid_t ds = open_datasets.back().get();
           h5::PropertyList dxpl = collective_transfer(dwhere);
+          // One collective read per local box (rounds as in the writer); into the target's box,
+          // or into a scratch buffer when only verifying.
           static std::byte nothing{};
-          if (target) {
-            Selection s = select(ds, mine, target->allocated(), dims, decomposition.global_box(), dwhere);
-            void* data = mine.empty() ? &nothing : static_cast<void*>(target->bytes());
-            PARLAYER_H5_CHECK(H5Dread(ds, memory_type(r.type), s.memory.get(), s.file.get(), dxpl.get(), data), dwhere);
-            local[i] = partial_checksum(*target, decomposition.global_box());
-          } else {
-            scratch.resize(std::size_t(mine.cells()) * domain::size_of(r.type));
-            Selection s = select(ds, mine, mine, dims, decomposition.global_box(), dwhere);
-            void* data = mine.empty() ? &nothing : static_cast<void*>(scratch.data());
-            PARLAYER_H5_CHECK(H5Dread(ds, memory_type(r.type), s.memory.get(), s.file.get(), dxpl.get(), data), dwhere);
-            local[i] = partial_checksum(scratch.data(), domain::size_of(r.type), mine, decomposition.global_box());
+          for (int round = 0; round < rounds; ++round) {
+            const bool have = round < static_cast<int>(mine.size());
+            const domain::IndexBox share = have ? decomposition.layout().box(mine[static_cast<std::size_t>(round)])
+                                                : domain::IndexBox{};
+            void* data = &nothing;
+            domain::IndexBox buffer = share;
+            if (have && target) {
+              buffer = target->box(round).allocated();
+              data = target->box(round).bytes();
+            } else if (have) {
+              scratch.resize(std::size_t(share.cells()) * domain::size_of(r.type));
+              data = scratch.data();
+            }
+            Selection s = select(ds, share, buffer, dims, global, dwhere);
+            PARLAYER_H5_CHECK(H5Dread(ds, memory_type(r.type), s.memory.get(), s.file.get(), dxpl.get(),
+                                      share.empty() ? &nothing : data),
+                              dwhere);
+            if (have && target)
+              local[i] += partial_checksum(target->box(round), global);
+            else if (have)
+              local[i] += partial_checksum(scratch.data(), domain::size_of(r.type), share, global);
           }
           open_datasets.back().close(dwhere);
           open_datasets.clear();

@@ -51,9 +51,7 @@ void check_write_arguments(const fs::path& path, int rank, int size, const domai
     if (!f) throw Error("a field pointer is null");
     check_name(f->name());
     if (!names.insert(f->name()).second) throw Error("field '" + f->name() + "' is given twice");
-    if (f->interior() != d.box_of(rank))
-      throw Error("field '" + f->name() + "' has interior " + f->interior().to_string() + " but rank " +
-                  std::to_string(rank) + " owns " + d.box_of(rank).to_string());
+    check_field_boxes(*f, d, rank);
   }
 }
 
@@ -262,18 +260,26 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
     if (moved.failure) throw fail(*moved.failure);
   }
 
-  // 8. The data: one collective write per field, each rank its interior (ghosts excluded).
+  // 8. The data: per field, one collective write per local box (as many rounds as the rank with
+  //    the most boxes has; a rank out of boxes joins with an empty selection), each box's
+  //    interior (ghosts excluded).
+  const int rounds = transfer_rounds(decomposition);
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const domain::FieldBase& f = *fields[i];
     if (Failure why = agree(comm, attempt([&] {
           const std::string dwhere = "dataset /fields/" + f.name() + " of " + file_where;
           h5::PropertyList dxpl = collective_transfer(dwhere);
-          Selection s = select(w.datasets[i].get(), f.interior(), f.allocated(), dims, decomposition.global_box(), dwhere);
-          static const std::byte nothing{};
-          const void* data = f.interior().empty() ? &nothing : static_cast<const void*>(f.bytes());
-          PARLAYER_H5_CHECK(H5Dwrite(w.datasets[i].get(), memory_type(f.element_type()), s.memory.get(), s.file.get(),
-                                     dxpl.get(), data),
-                            dwhere);
+          for (int round = 0; round < rounds; ++round) {
+            static const std::byte nothing{};
+            const domain::IndexBox none;
+            const domain::FieldBoxBase* box = round < f.box_count() ? &f.box(round) : nullptr;
+            Selection s = select(w.datasets[i].get(), box ? box->interior() : none, box ? box->allocated() : none, dims,
+                                 decomposition.global_box(), dwhere);
+            const void* data = box && !box->interior().empty() ? static_cast<const void*>(box->bytes()) : &nothing;
+            PARLAYER_H5_CHECK(H5Dwrite(w.datasets[i].get(), memory_type(f.element_type()), s.memory.get(),
+                                       s.file.get(), dxpl.get(), data),
+                              dwhere);
+          }
         })))
       throw fail(*why);
   }

@@ -55,23 +55,33 @@ std::size_t size_of(ElementType type) noexcept {
   return 0;
 }
 
-FieldBase::FieldBase(std::string name, const IndexBox& interior, const Index3& ghost_widths)
-    : m_name(std::move(name)), m_interior(interior), m_ghost(ghost_widths) {
-  for (int a = 0; a < 3; ++a)
-    if (ghost_widths[a] < 0)
-      throw std::invalid_argument("field '" + m_name + "': negative ghost width");
+FieldBoxBase::FieldBoxBase(const FieldBase& field, int layout_index, const IndexBox& interior,
+                           const Index3& ghost_widths)
+    : m_field(&field), m_layout_index(layout_index), m_interior(interior), m_ghost(ghost_widths) {
   m_allocated = interior.grown(ghost_widths);
   m_stride_y = m_allocated.extent(0);
   m_stride_z = m_stride_y * m_allocated.extent(1);
 }
 
-InteriorSplit FieldBase::split(int width) const {
+FieldBase::FieldBase(std::string name, const Index3& ghost_widths) : m_name(std::move(name)), m_ghost(ghost_widths) {
+  for (int a = 0; a < 3; ++a)
+    if (ghost_widths[a] < 0) throw std::invalid_argument("field '" + m_name + "': negative ghost width");
+}
+
+const FieldBoxBase& FieldBase::only_box() const {
+  if (m_box_list.size() != 1)
+    throw std::logic_error("field '" + m_name + "' has " + std::to_string(m_box_list.size()) +
+                           " boxes on this rank; access its boxes with field[tile] or field.box(n), not as one box");
+  return *m_box_list.front();
+}
+
+InteriorSplit FieldBoxBase::split(int width) const {
   Index3 w{};
   for (int a = 0; a < 3; ++a) w[a] = m_ghost[a] > 0 ? width : 0;
   return split_interior(m_interior, w);
 }
 
-std::vector<IndexBox> FieldBase::ghost_boxes() const {
+std::vector<IndexBox> FieldBoxBase::ghost_boxes() const {
   std::vector<IndexBox> boxes;
   for (int dz = -1; dz <= 1; ++dz)
     for (int dy = -1; dy <= 1; ++dy)
@@ -89,11 +99,11 @@ std::vector<IndexBox> FieldBase::ghost_boxes() const {
   return boxes;
 }
 
-Index3 FieldBase::to_local(const Index3& global) const noexcept {
+Index3 FieldBoxBase::to_local(const Index3& global) const noexcept {
   return {global[0] - m_interior.lo[0], global[1] - m_interior.lo[1], global[2] - m_interior.lo[2]};
 }
 
-Index3 FieldBase::to_global(const Index3& local) const noexcept {
+Index3 FieldBoxBase::to_global(const Index3& local) const noexcept {
   return {local[0] + m_interior.lo[0], local[1] + m_interior.lo[1], local[2] + m_interior.lo[2]};
 }
 

@@ -8,7 +8,7 @@ using domain::BoundaryCondition;
 using domain::Side;
 
 template <class T>
-void fill_wall_typed(domain::Field<T>& f, const Wall& wall, const BoundaryCondition& bc) {
+void fill_wall_typed(domain::FieldBox<T>& f, const Wall& wall, const BoundaryCondition& bc) {
   const int a = wall.axis;
   const bool low = wall.side == Side::low;
   const IndexBox& in = f.interior();
@@ -31,19 +31,19 @@ void fill_wall_typed(domain::Field<T>& f, const Wall& wall, const BoundaryCondit
 
 }  // namespace
 
-void fill_wall(domain::FieldBase& field, const Wall& wall) {
-  const BoundaryCondition& bc = field.boundary_condition(wall.axis, wall.side);
+void fill_wall(domain::FieldBoxBase& box, const Wall& wall) {
+  const BoundaryCondition& bc = box.field().boundary_condition(wall.axis, wall.side);
   switch (bc.kind) {
     case BoundaryCondition::Kind::none: return;
-    case BoundaryCondition::Kind::custom: bc.hook(field, wall.axis, wall.side, wall.ghosts); return;
+    case BoundaryCondition::Kind::custom: bc.hook(box, wall.axis, wall.side, wall.ghosts); return;
     default:
-      domain::visit_field(field, [&](auto& typed) { fill_wall_typed(typed, wall, bc); });
+      domain::visit_box(box, [&](auto& typed) { fill_wall_typed(typed, wall, bc); });
   }
 }
 
 void fill_walls(domain::FieldBase& field, const HaloPlan& plan) {
   plan.check_compatible(field);
-  for (const Wall& wall : plan.walls()) fill_wall(field, wall);
+  for (const Wall& wall : plan.walls()) fill_wall(field.box(wall.box), wall);
 }
 
 }  // namespace parlayer::halo

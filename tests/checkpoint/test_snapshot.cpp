@@ -244,7 +244,7 @@ TEST_CASE("write errors are agreed: every rank throws the same error, nothing is
   std::vector<const domain::FieldBase*> with_odd = m.const_fields();
   with_odd.push_back(&odd);
   const std::string one_rank = write_error(dir / "s.h5", with_odd, d);
-  CHECK_THAT(one_rank, Contains("field 'odd' has interior"));
+  CHECK_THAT(one_rank, Contains("field 'odd' has box"));
   if (p > 1) CHECK_THAT(one_rank, Contains("(rank " + std::to_string(p - 1) + ")"));
 
   std::vector<const domain::FieldBase*> twice = m.const_fields();

@@ -32,10 +32,9 @@ template <class T>
 std::vector<T> gather_global(const domain::Field<T>& field, const domain::Decomposition& d, MPI_Comm comm) {
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
-  const domain::IndexBox mine = field.interior();
-  std::vector<T> local;
-  local.reserve(static_cast<std::size_t>(mine.cells()));
-  domain::for_each_cell(mine, [&](int i, int j, int k) { local.push_back(field(i, j, k)); });
+  std::vector<T> local;  // every local box's interior, box after box
+  for (const domain::FieldBox<T>& box : field)
+    domain::for_each_cell(box.interior(), [&](int i, int j, int k) { local.push_back(box(i, j, k)); });
   const int bytes = static_cast<int>(local.size() * sizeof(T));
   std::vector<int> counts(static_cast<std::size_t>(d.rank_count())), displs(counts.size());
   MPI_Gather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
@@ -51,9 +50,10 @@ std::vector<T> gather_global(const domain::Field<T>& field, const domain::Decomp
   std::vector<T> global(static_cast<std::size_t>(g.cells()));
   for (int r = 0; r < d.rank_count(); ++r) {
     const T* src = packed.data() + displs[static_cast<std::size_t>(r)] / static_cast<int>(sizeof(T));
-    domain::for_each_cell(d.box_of(r), [&](int i, int j, int k) {
-      global[static_cast<std::size_t>(i + g.hi[0] * (j + std::int64_t{g.hi[1]} * k))] = *src++;
-    });
+    for (const int b : d.boxes_of(r))
+      domain::for_each_cell(d.layout().box(b), [&](int i, int j, int k) {
+        global[static_cast<std::size_t>(i + g.hi[0] * (j + std::int64_t{g.hi[1]} * k))] = *src++;
+      });
   }
   return global;
 }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "parlayer/domain/decomposition.hpp"
@@ -67,6 +68,24 @@ struct Case {
   std::vector<int> grid;  // empty: automatic
 };
 
+// Whether a plan of `width` can serve `d`, from the rule's definition: a periodic axis has at
+// least `width` cells; along a walled axis, a box touching a wall has at least `width` cells and a
+// box not touching it lies at least `width` cells away from it.
+bool plan_fits(const Decomposition& d, int width) {
+  const IndexBox& g = d.global_box();
+  for (int a = 0; a < d.dimensions(); ++a)
+    for (const IndexBox& b : d.layout().boxes()) {
+      if (d.periodic(a)) {
+        if (g.extent(a) < width) return false;
+        continue;
+      }
+      const bool low = b.lo[a] == 0, high = b.hi[a] == g.hi[a];
+      if ((low || high) && b.extent(a) < width) return false;
+      if ((!low && b.lo[a] < width) || (!high && g.hi[a] - b.hi[a] < width)) return false;
+    }
+  return true;
+}
+
 std::string describe(const Case& c, Stencil s, int w, Backend b) {
   std::ostringstream o;
   o << c.extent.size() << "D extent";
@@ -100,14 +119,17 @@ void set_conditions(FieldBase& f, int fid, BoundaryCondition (&bc)[3][2]) {
 
 template <class T>
 void fill_interior(Field<T>& f, int fid, const IndexBox& g, int round) {
-  for_each_cell(f.interior(), [&](int i, int j, int k) { f(i, j, k) = static_cast<T>(cell_value(fid, {i, j, k}, g, round)); });
+  for (FieldBox<T>& box : f)
+    for_each_cell(box.interior(),
+                  [&](int i, int j, int k) { box(i, j, k) = static_cast<T>(cell_value(fid, {i, j, k}, g, round)); });
 }
 
 // Counts cells (interior included) holding the wrong bytes; a ghost outside the stencil must hold the sentinel.
 template <class T>
-int count_wrong(const Field<T>& f, int fid, const Decomposition& d, const BoundaryCondition (&bc)[3][2],
+int count_wrong(const Field<T>& field, int fid, const Decomposition& d, const BoundaryCondition (&bc)[3][2],
                 Stencil stencil, T sentinel, int round) {
   int wrong = 0;
+  for (const FieldBox<T>& f : field)
   for_each_cell(f.allocated(), [&](int i, int j, int k) {
     const Index3 c{i, j, k};
     int outside = 0;
@@ -122,62 +144,101 @@ int count_wrong(const Field<T>& f, int fid, const Decomposition& d, const Bounda
     if (std::memcmp(&f(i, j, k), &want, sizeof(T)) != 0) {  // bytes: a NaN sentinel compares too
       if (wrong < 3)
         UNSCOPED_INFO("field " << fid << " cell (" << i << "," << j << "," << k << ") holds "
-                               << double(f(i, j, k)) << ", expected " << double(want));
+                               << double(f(i, j, k)) << ", expected " << double(want) << " (box "
+                               << f.interior().to_string() << ")");
       ++wrong;
     }
   });
   return wrong;
 }
 
+
+// Every stencil, width 1..3 and backend on `d`: every ghost of three fields of three element
+// types holds what it mirrors, in two rounds (the second reuses the cached binding).
+void check_every_ghost(const Decomposition& d, const std::string& what) {
+  const int rank = world_rank();
+  for (Stencil stencil : {Stencil::star, Stencil::box})
+    for (int width = 1; width <= 3; ++width)
+      for (Backend backend : {Backend::packed, Backend::datatypes}) {
+        INFO(what << ", " << to_string(stencil) << " width " << width << " " << to_string(backend) << " on "
+                  << d.rank_count() << " ranks");
+        if (!plan_fits(d, width)) {
+          CHECK_THROWS_AS(HaloPlan(d, rank, width, stencil), parlayer::CollectiveError);
+          continue;
+        }
+        HaloExchange exchange(HaloPlan(d, rank, width, stencil), MPI_COMM_WORLD, backend);
+        Field<double> f0("f0", d, rank, width);
+        Field<std::int32_t> f1("f1", d, rank, width);
+        Field<float> f2("f2", d, rank, width);
+        BoundaryCondition bc[3][3][2];
+        set_conditions(f0, 0, bc[0]);
+        set_conditions(f1, 1, bc[1]);
+        set_conditions(f2, 2, bc[2]);
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        for (int round = 0; round < 2; ++round) {
+          f0.fill(nan);
+          f1.fill(-123456);
+          f2.fill(1e30f);
+          fill_interior(f0, 0, d.global_box(), round);
+          fill_interior(f1, 1, d.global_box(), round);
+          fill_interior(f2, 2, d.global_box(), round);
+          PendingExchange pending = exchange.start(f0, f1, f2);
+          CHECK(pending.in_flight());
+          CHECK(f0.exchange_in_flight());
+          pending.finish();
+          CHECK_FALSE(f0.exchange_in_flight());
+          CHECK(count_wrong(f0, 0, d, bc[0], stencil, nan, round) == 0);
+          CHECK(count_wrong(f1, 1, d, bc[1], stencil, std::int32_t{-123456}, round) == 0);
+          CHECK(count_wrong(f2, 2, d, bc[2], stencil, 1e30f, round) == 0);
+        }
+      }
+}
+
 }  // namespace
 
 TEST_CASE("halo exchange fills every ghost with the cell it mirrors", "[halo]") {
-  const int ranks = world_size(), rank = world_rank();
+  const int ranks = world_size();
   std::vector<Case> cases = {
       {{13, 11}, {true, true}, {}},   {{13, 11}, {true, false}, {}}, {{13, 11}, {false, false}, {}},
       {{10, 12}, {false, true}, {1, ranks}},  // all ranks along y: a prime grid at 3 ranks
       {{9, 8, 7}, {true, false, true}, {}},   {{9, 8, 7}, {false, true, false}, {}},
       {{7, 9, 12}, {true, true, true}, {1, 1, ranks}}};
-  for (const Case& c : cases) {
-    const Decomposition d(GridSpec{c.extent, c.periodic, c.grid}, ranks);
-    for (Stencil stencil : {Stencil::star, Stencil::box})
-      for (int width = 1; width <= 3; ++width)
-        for (Backend backend : {Backend::packed, Backend::datatypes}) {
-          INFO(describe(c, stencil, width, backend) << " on " << ranks << " ranks");
-          bool fits = true;
-          for (int a = 0; a < d.dimensions(); ++a) fits &= d.min_block_extent(a) >= width;
-          if (!fits) {  // a ghost region must come from the nearest neighbour alone
-            CHECK_THROWS_AS(HaloPlan(d, rank, width, stencil), parlayer::CollectiveError);
-            continue;
-          }
-          HaloExchange exchange(HaloPlan(d, rank, width, stencil), MPI_COMM_WORLD, backend);
-          Field<double> f0("f0", d, rank, width);
-          Field<std::int32_t> f1("f1", d, rank, width);
-          Field<float> f2("f2", d, rank, width);
-          BoundaryCondition bc[3][3][2];
-          set_conditions(f0, 0, bc[0]);
-          set_conditions(f1, 1, bc[1]);
-          set_conditions(f2, 2, bc[2]);
-          const double nan = std::numeric_limits<double>::quiet_NaN();
-          // Two rounds: the second reuses the cached plan, buffers and persistent requests.
-          for (int round = 0; round < 2; ++round) {
-            f0.fill(nan);
-            f1.fill(-123456);
-            f2.fill(1e30f);
-            fill_interior(f0, 0, d.global_box(), round);
-            fill_interior(f1, 1, d.global_box(), round);
-            fill_interior(f2, 2, d.global_box(), round);
-            PendingExchange pending = exchange.start(f0, f1, f2);
-            CHECK(pending.in_flight());
-            CHECK(f0.exchange_in_flight());
-            pending.finish();
-            CHECK_FALSE(f0.exchange_in_flight());
-            CHECK(count_wrong(f0, 0, d, bc[0], stencil, nan, round) == 0);
-            CHECK(count_wrong(f1, 1, d, bc[1], stencil, std::int32_t{-123456}, round) == 0);
-            CHECK(count_wrong(f2, 2, d, bc[2], stencil, 1e30f, round) == 0);
-          }
-        }
+  for (const Case& c : cases)
+    check_every_ghost(Decomposition(GridSpec{c.extent, c.periodic, c.grid}, ranks), describe(c, Stencil::star, 0, Backend::packed));
+}
+
+TEST_CASE("halo exchange on layouts of many boxes per rank", "[halo][layout]") {
+  const int ranks = world_size();
+  using Owners = Ownership (*)(const Layout&, int);
+  const std::pair<const char*, Owners> owners[] = {
+      {"round-robin", [](const Layout& l, int r) { return Ownership::round_robin(l, r); }},
+      {"space-filling curve", [](const Layout& l, int r) { return Ownership::space_filling_curve(l, r); }},
+      {"knapsack", [](const Layout& l, int r) { return Ownership::knapsack(l, r); }}};
+  // 4 x 3 boxes of a 2D grid, both axes periodic, one periodic, none; 3D boxes.
+  const GridSpec grids[] = {{{17, 13}, {true, true}, {}}, {{17, 13}, {true, false}, {}},
+                            {{17, 13}, {false, false}, {}}, {{9, 10, 8}, {true, false, true}, {}}};
+  for (const GridSpec& g : grids) {
+    const Layout layout = g.extent.size() == 2 ? Layout::blocks(g, {4, 3, 1}) : Layout::blocks(g, {2, 3, 2});
+    for (const auto& [name, make] : owners)
+      check_every_ghost(Decomposition(layout, make(layout, ranks)), std::string(name) + " over " +
+                                                                        std::to_string(layout.size()) + " boxes");
   }
+  // Uneven explicit extents (PETSc lx, ly), boxes thinner than the halo in the middle.
+  const GridSpec channel{{20, 12}, {true, false}, {}};
+  const Layout uneven = Layout::from_extents(channel, {{1, 7, 2, 10}, {3, 1, 2, 6}});
+  check_every_ghost(Decomposition(uneven, Ownership::round_robin(uneven, ranks)), "uneven extents");
+}
+
+TEST_CASE("a periodic axis spanned by one box, and ranks with no box", "[halo][layout]") {
+  const int ranks = world_size();
+  // One box along x (periodic): its x ghosts are copies of itself; 2 boxes along y for 1..4 ranks
+  // (ranks 2 and 3 own nothing and still take part).
+  const GridSpec g{{11, 10}, {true, true}, {}};
+  const Layout strips = Layout::blocks(g, {1, 2, 1});
+  check_every_ghost(Decomposition(strips, Ownership::round_robin(strips, ranks)), "one box along x");
+  // The whole grid on the last rank alone.
+  const Layout whole = Layout::blocks(g, {1, 1, 1});
+  check_every_ghost(Decomposition(whole, Ownership({ranks - 1}, ranks)), "whole grid on the last rank");
 }
 
 TEST_CASE("one message per neighbour carries all fields", "[halo]") {
@@ -188,8 +249,12 @@ TEST_CASE("one message per neighbour carries all fields", "[halo]") {
   Field<float> b("b", d, rank, 2);
   FieldBase* both[] = {&a, &b};
   FieldBase* only_a[] = {&a};
-  // Box stencil on a periodic 2D grid: 8 links, each carrying both fields' boxes.
-  CHECK(exchange.plan().links().size() == 8);
+  // Box stencil on a periodic 2D grid: one message per peer, whatever the number of pieces; the
+  // pieces (and local copies) cover the whole ghost ring.
+  std::set<int> peers;
+  for (const PeerTransfer& p : exchange.plan().transfers().peers) peers.insert(p.rank);
+  CHECK(peers.size() == exchange.plan().transfers().peers.size());
+  CHECK(peers.count(rank) == 0);
   const IndexBox in = d.box_of(rank);
   const std::int64_t ring = in.grown({2, 2, 0}).cells() - in.cells();
   CHECK(exchange.bytes_sent(only_a) == ring * 8);
@@ -212,9 +277,21 @@ TEST_CASE("a second start on fields in flight is an error", "[halo]") {
   CHECK_THROWS_AS(exchange.start(wide), std::invalid_argument);
 }
 
-TEST_CASE("halo width larger than a block is a clear error", "[halo]") {
+TEST_CASE("a halo that boxes cannot serve is a clear error", "[halo]") {
+  using Catch::Matchers::Contains;
   const int ranks = world_size();
-  const Decomposition d(GridSpec{{ranks * 2, 8}, {true, false}, {ranks, 1}}, ranks);
-  CHECK_THROWS_WITH(HaloPlan(d, 0, 3, Stencil::star), Catch::Matchers::Contains("exceeds the smallest block along x"));
-  CHECK_THROWS_WITH(HaloPlan(d, 0, 5, Stencil::star), Catch::Matchers::Contains("width must be 1..4"));
+  // Walled along x: boxes of 2 cells and a halo of 3.
+  const Decomposition d(GridSpec{{ranks * 2, 8}, {false, true}, {ranks, 1}}, ranks);
+  CHECK_THROWS_WITH(HaloPlan(d, 0, 3, Stencil::star), Contains("narrower than the halo width 3") && Contains("box 0"));
+  CHECK_THROWS_WITH(HaloPlan(d, 0, 5, Stencil::star), Contains("width must be 1..4"));
+  // Periodic: small boxes are fine (ghosts come from several boxes), but not fewer cells than the width.
+  const Layout thin = Layout::blocks(GridSpec{{8, 8}, {true, true}, {}}, {4, 1, 1});
+  CHECK_NOTHROW(HaloPlan(Decomposition(thin, Ownership::round_robin(thin, ranks)), 0, 3, Stencil::box));
+  CHECK_THROWS_WITH(HaloPlan(Decomposition(GridSpec{{2, 8}, {true, true}, {1, ranks}}, ranks), 0, 3, Stencil::star),
+                    Contains("exceeds the 2 cells of the periodic axis x"));
+  // A box in the middle that lies closer to a wall than the halo width, without touching it.
+  const GridSpec g{{12, 8}, {false, false}, {}};
+  const Layout layout(g, {IndexBox{{0, 0, 0}, {12, 4, 1}}, IndexBox{{1, 4, 0}, {12, 8, 1}}, IndexBox{{0, 4, 0}, {1, 8, 1}}});
+  CHECK_THROWS_WITH(HaloPlan(Decomposition(layout, Ownership::round_robin(layout, ranks)), 0, 2, Stencil::star),
+                    Contains("box 1") && Contains("closer than the halo width 2"));
 }

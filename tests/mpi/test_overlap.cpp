@@ -95,25 +95,27 @@ std::vector<double> reference(const Setup& s, int steps) {
   return interior;
 }
 
-// The library run: the same sweeps through run_stencil_step on this rank's block.
-std::vector<double> library_run(const Setup& s, int steps, Overlap overlap, Backend backend) {
-  int ranks = 0, rank = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+// The library run: the same sweeps through run_stencil_step on this rank's boxes of `d`.
+std::vector<double> library_run(const Setup& s, const Decomposition& d, int steps, Overlap overlap, Backend backend) {
+  int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  const Decomposition d(GridSpec{s.extent, s.periodic, {}}, ranks);
   HaloExchange exchange(HaloPlan(d, rank, 1, s.stencil), MPI_COMM_WORLD, backend);
   Field<double> a("a", d, rank, 1), b("b", d, rank, 1);
   for (Field<double>* f : {&a, &b})
     for (int axis = 0; axis < 3; ++axis) f->set_boundary_condition(axis, BoundaryCondition::zero_gradient());
-  for_each_cell(a.interior(), [&](int i, int j, int k) { a(i, j, k) = random_at(7, i, j, k); });
+  for (FieldBox<double>& box : a)
+    for_each_cell(box.interior(), [&](int i, int j, int k) { box(i, j, k) = random_at(7, i, j, k); });
   Field<double>* in = &a;
   Field<double>* out = &b;
+  const Reach reach{1, s.stencil};
   for (int step = 0; step < steps; ++step) {
-    auto kernel = [&](const IndexBox& box) {
-      auto at = [&](int i, int j, int k) { return (*in)(i, j, k); };
-      for_each_cell(box, [&](int i, int j, int k) { (*out)(i, j, k) = update(s.kernel, gather(s.kernel, at, i, j, k)); });
+    auto kernel = [&](const Tile& t) {
+      const FieldBox<double>& from = (*in)[t];
+      FieldBox<double>& to = (*out)[t];
+      auto at = [&](int i, int j, int k) { return from(i, j, k); };
+      for_each_cell(t.box, [&](int i, int j, int k) { to(i, j, k) = update(s.kernel, gather(s.kernel, at, i, j, k)); });
     };
-    run_stencil_step(exchange, overlap, kernel, kernel, *in);
+    run_stencil_step(exchange, overlap, reach, kernel, kernel, *in);
     std::swap(in, out);
   }
   return gather_global(*in, d, MPI_COMM_WORLD);
@@ -134,15 +136,25 @@ TEST_CASE("overlap on and off give byte-identical fields, equal to the serial re
   for (const Setup& s : setups) {
     INFO("kernel " << int(s.kernel) << ", " << s.extent.size() << "D");
     const std::vector<double> want = rank == 0 ? reference(s, steps) : std::vector<double>{};
-    for (Backend backend : {Backend::packed, Backend::datatypes}) {
-      const auto off = library_run(s, steps, Overlap::off, backend);
-      const auto on = library_run(s, steps, Overlap::on, backend);
-      if (rank == 0) {
-        INFO("backend " << to_string(backend));
-        CHECK(same_bytes(off, want));
-        CHECK(same_bytes(on, want));
+    int ranks = 0;
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    const GridSpec grid{s.extent, s.periodic, {}};
+    // The default one block per rank, and 12 (2D) or 18 (3D) boxes over the ranks.
+    const Layout many = s.extent.size() == 2 ? Layout::blocks(grid, {4, 3, 1}) : Layout::blocks(grid, {3, 3, 2});
+    const std::pair<const char*, Decomposition> layouts[] = {
+        {"one block per rank", Decomposition(grid, ranks)},
+        {"boxes on a space-filling curve", Decomposition(many, Ownership::space_filling_curve(many, ranks))},
+        {"boxes round-robin", Decomposition(many, Ownership::round_robin(many, ranks))}};
+    for (const auto& [name, d] : layouts)
+      for (Backend backend : {Backend::packed, Backend::datatypes}) {
+        const auto off = library_run(s, d, steps, Overlap::off, backend);
+        const auto on = library_run(s, d, steps, Overlap::on, backend);
+        if (rank == 0) {
+          INFO(name << ", backend " << to_string(backend));
+          CHECK(same_bytes(off, want));
+          CHECK(same_bytes(on, want));
+        }
       }
-    }
   }
 }
 
@@ -180,19 +192,26 @@ TEST_CASE("the overlap driver visits each cell once and peels only sides with a 
       int wrong = 0;
       for_each_cell(visits.interior(), [&](int i, int j, int k) { wrong += visits(i, j, k) != 1; });
       CHECK(wrong == 0);
-      // A side is in the strip exactly when another rank sends ghosts across it (walls, and an
-      // axis periodic with one rank along it, are filled from the rank's own interior in start()).
-      const IndexBox& in = plan.interior();
+      // A side is in the strip exactly when another rank owns a ghost cell the stencil reads
+      // across it (walls, and an axis periodic with one rank along it, are filled from the rank's
+      // own interior in start()).
+      const IndexBox& in = plan.interior(0);
       const IndexBox& deep = exchange.interior_split().deep;
-      for (int a = 0; a < 2; ++a) {
-        bool low_link = false, high_link = false;
-        for (const NeighbourLink& link : plan.links()) {
-          if (link.rank == rank) continue;
-          low_link |= link.direction[a] < 0;
-          high_link |= link.direction[a] > 0;
+      bool remote[2][2] = {};
+      for_each_cell(in.grown({2, 2, 0}), [&](int i, int j, int k) {
+        const Index3 c{i, j, k};
+        const bool outside_x = i < in.lo[0] || i >= in.hi[0], outside_y = j < in.lo[1] || j >= in.hi[1];
+        if (!(outside_x || outside_y) || (stencil == Stencil::star && outside_x && outside_y)) return;
+        const std::optional<int> owner = d.owner_of(c);
+        if (!owner || *owner == rank) return;
+        for (int a = 0; a < 2; ++a) {
+          if (c[a] < in.lo[a]) remote[a][0] = true;
+          if (c[a] >= in.hi[a]) remote[a][1] = true;
         }
-        CHECK(deep.lo[a] == in.lo[a] + (low_link ? 2 : 0));
-        CHECK(deep.hi[a] == in.hi[a] - (high_link ? 2 : 0));
+      });
+      for (int a = 0; a < 2; ++a) {
+        CHECK(deep.lo[a] == in.lo[a] + (remote[a][0] ? 2 : 0));
+        CHECK(deep.hi[a] == in.hi[a] - (remote[a][1] ? 2 : 0));
       }
       if (ranks == 1) CHECK(exchange.interior_split().strip.empty());
     }

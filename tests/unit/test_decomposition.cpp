@@ -117,24 +117,19 @@ TEST_CASE("uneven extents: the first n % p blocks get one cell more", "[decompos
   CHECK(d.box_of(2) == IndexBox{{7, 0, 0}, {10, 1, 1}});
 }
 
-TEST_CASE("neighbours, periodic wrap and walls", "[decomposition]") {
-  // 3x2 grid, periodic in x, walled in y. Ranks: row y=0: 0 1 2, row y=1: 3 4 5.
+TEST_CASE("owners across periodic wraps and walls; rank numbering", "[decomposition]") {
+  // 3x2 grid, periodic in x, walled in y. Ranks: row y=0: 0 1 2, row y=1: 3 4 5 (x fastest).
   Decomposition d(GridSpec{{9, 4}, {true, false}, {3, 2}}, 6);
-  CHECK(d.coords_of(4) == Index3{1, 1, 0});
-  CHECK(d.neighbour(0, {-1, 0, 0}) == 2);   // wraps in x
-  CHECK(d.neighbour(2, {1, 0, 0}) == 0);
-  CHECK(d.neighbour(0, {0, -1, 0}) == std::nullopt);  // wall
-  CHECK(d.neighbour(0, {0, 1, 0}) == 3);
-  CHECK(d.neighbour(0, {-1, 1, 0}) == 5);   // corner across the periodic edge
-  CHECK(d.neighbour(3, {1, 1, 0}) == std::nullopt);
-  CHECK(d.owner_of({-1, 0, 0}) == 2);
+  CHECK(d.process_grid() == Index3{3, 2, 1});
+  CHECK(d.box_of(4) == IndexBox{{3, 2, 0}, {6, 4, 1}});
+  CHECK(d.boxes_of(4) == std::vector<int>{4});
+  CHECK(d.owner_of({-1, 0, 0}) == 2);  // wraps in x
   CHECK(d.owner_of({9, 3, 0}) == 3);
-  CHECK(d.owner_of({0, -1, 0}) == std::nullopt);
-  CHECK(d.directions().size() == 8);
-  CHECK(Decomposition(GridSpec{{4, 4, 4}, {}, {}}, 1).directions().size() == 26);
-  // One rank along a periodic axis is its own neighbour.
+  CHECK(d.owner_of({-1, 2, 0}) == 5);  // corner across the periodic edge
+  CHECK(d.owner_of({0, -1, 0}) == std::nullopt);  // wall
+  CHECK(d.owner_of({0, 4, 0}) == std::nullopt);
   Decomposition single(GridSpec{{8, 8}, {true, true}, {}}, 1);
-  CHECK(single.neighbour(0, {1, 1, 0}) == 0);
+  CHECK(single.owner_of({-3, 11, 0}) == 0);
   CHECK(single.ghost_widths(2) == Index3{2, 2, 0});
 }
 

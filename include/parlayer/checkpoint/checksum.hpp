@@ -51,7 +51,10 @@ constexpr std::uint64_t cell_hash(std::uint64_t g, std::uint64_t bits) noexcept 
 std::uint64_t partial_checksum(const void* values, std::size_t element_size, const domain::IndexBox& box,
                                const domain::IndexBox& global) noexcept;
 
-/// \brief Sum of cell_hash over the interior of `field`, within the global grid `global`. Local.
+/// \brief Sum of cell_hash over the interior of one box of a field, within the global grid
+///        `global`. Local.
+std::uint64_t partial_checksum(const domain::FieldBoxBase& box, const domain::IndexBox& global) noexcept;
+/// \brief Sum of cell_hash over the interiors of every local box of `field`. Local.
 std::uint64_t partial_checksum(const domain::FieldBase& field, const domain::IndexBox& global) noexcept;
 
 /// \brief The checksum of the global field whose interiors the ranks of `comm` hold. Collective.

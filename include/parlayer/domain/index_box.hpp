@@ -46,6 +46,14 @@ struct IndexBox {
   std::string to_string() const;
 };
 
+/// \brief Calls fn(i, j, k) for every cell of `box`, x fastest. Local.
+template <class Fn>
+void for_each_cell(const IndexBox& box, Fn&& fn) {
+  for (int k = box.lo[2]; k < box.hi[2]; ++k)
+    for (int j = box.lo[1]; j < box.hi[1]; ++j)
+      for (int i = box.lo[0]; i < box.hi[0]; ++i) fn(i, j, k);
+}
+
 /// \brief A rank's interior split for the overlap pattern (see halo/overlap.hpp).
 ///
 /// `deep` holds the cells whose stencil of radius `width` reaches no ghost cell: they can be

@@ -6,14 +6,16 @@
 
 namespace parlayer::halo {
 
-/// \brief Applies `field`'s boundary condition to one wall's ghost slab. Local.
-void fill_wall(domain::FieldBase& field, const Wall& wall);
+/// \brief Applies the boundary condition of `box`'s field to one wall's ghost slab of that box.
+///        Local.
+void fill_wall(domain::FieldBoxBase& box, const Wall& wall);
 
-/// \brief Applies `field`'s boundary conditions at every wall of `plan`, in plan.walls() order.
-///        HaloExchange::start() (and for box stencils finish()) calls this; call it yourself only
-///        for fields you do not exchange. A custom hook is called with a wall's ghost box, or in
-///        start() with the part of it that mirrors no ghost still in flight; it may read the
-///        field's interior and, for box stencils, the other axes' ghosts. Local.
+/// \brief Applies `field`'s boundary conditions at every wall of `plan`, box by box in
+///        plan.walls() order. HaloExchange::start() (and for box stencils finish()) calls this;
+///        call it yourself only for fields you do not exchange. A custom hook is called with the
+///        box and a wall's ghost cells, or in start() with the part of them that mirrors no ghost
+///        still in flight; it may read the box's interior and, for box stencils, the other axes'
+///        ghosts. Local.
 void fill_walls(domain::FieldBase& field, const HaloPlan& plan);
 
 }  // namespace parlayer::halo

@@ -2,30 +2,27 @@
 /// \file
 /// \brief HaloExchange: split-phase ghost-cell exchange of many fields at once.
 ///
-///     halo::HaloPlan plan(decomposition, world.rank(), 1, halo::Stencil::star);
-///     halo::HaloExchange exchange(plan, world);              // duplicates the communicator
+///     halo::HaloPlan plan(decomposition, rank, 1, halo::Stencil::star);
+///     halo::HaloExchange exchange(plan, comm);               // duplicates the communicator
 ///     auto pending = exchange.start(h, u, v);                // returns at once
-///     ... compute the deep interior ...
+///     ... compute the deep interior of each box ...
 ///     pending.finish();                                      // ghosts valid, walls filled
-///     ... compute the boundary strip ...
+///     ... compute the boundary strip of each box ...
 ///
-/// All fields of one start() travel in ONE message per neighbour. The first start() on a set of
-/// fields builds the MPI datatypes or pack buffers and the persistent requests for that set; later
-/// start()s on the same fields reuse them (no allocation per step). Messages never block in
-/// start(). Ghosts that come from the field's own interior are filled in start(): each field's
-/// boundary conditions at walls, and the copies along an axis that is periodic with one rank along
-/// it (a local copy, no message). So the deep interior next to those sides can be computed while
-/// messages fly. For box stencils on ranks with neighbours, finish() fills the walls again (the
-/// edge and corner ghosts of a wall slab mirror ghosts received by message). finish() waits and
-/// unpacks.
+/// All fields of one start() travel in ONE message per pair of ranks, whatever the number of
+/// boxes: every piece of every box between two ranks is packed into it. The first start() on a set
+/// of fields builds the MPI datatypes or pack buffers and the persistent requests for that set;
+/// later start()s on the same fields reuse them (no allocation per step). Messages never block in
+/// start(). Ghosts that come from this rank's own boxes are filled in start(): copies between its
+/// boxes (and from a box to itself across a periodic axis it spans), then each field's boundary
+/// conditions at walls. So the deep interior next to those sides can be computed while messages
+/// fly. For box stencils on ranks with neighbours, finish() fills the walls again (the edge and
+/// corner ghosts of a wall slab mirror ghosts received by message). finish() waits and unpacks.
 ///
 /// While an exchange is in flight its fields must not be written: start() has packed (or MPI is
 /// reading) the boundary strip, and finish() may fill the walls again from the interior.
 #include <mpi.h>
 
-#include <boost/mpi/communicator.hpp>
-
-#include <array>
 #include <memory>
 #include <span>
 #include <string>
@@ -39,14 +36,21 @@ namespace parlayer::halo {
 
 /// \brief How ghost data travels; chosen at run time, both give identical ghosts.
 enum class Backend {
-  packed,     ///< copy boxes into one contiguous buffer per neighbour, send bytes
-  datatypes,  ///< MPI derived datatypes (subarrays combined in a struct) describe the boxes in place
+  packed,     ///< copy regions into one contiguous buffer per peer, send bytes
+  datatypes,  ///< MPI derived datatypes (subarrays combined in a struct) describe the regions in place
 };
 
 /// \brief "packed" or "datatypes".
 const char* to_string(Backend backend) noexcept;
 /// \brief Parses "packed" / "datatypes"; throws CollectiveError otherwise.
 Backend backend_from_string(const std::string& name);
+
+/// \brief How far a kernel reads from the cell it writes: `width` cells, along the axes only
+///        (star) or diagonally too (box). The overlap driver checks it against the exchange.
+struct Reach {
+  int width = 1;
+  Stencil shape = Stencil::star;
+};
 
 class HaloExchange;
 struct FieldSetBinding;  // the cached datatypes/buffers/requests of one set of fields
@@ -76,9 +80,8 @@ private:
 class HaloExchange {
 public:
   /// \brief Collective over `comm` (it is duplicated, so parlayer's tags never meet the user's).
+  /// \throws CollectiveError if the decomposition is for another number of ranks than `comm` has.
   HaloExchange(HaloPlan plan, MPI_Comm comm, Backend backend = Backend::packed);
-  HaloExchange(HaloPlan plan, const boost::mpi::communicator& comm, Backend backend = Backend::packed)
-      : HaloExchange(std::move(plan), static_cast<MPI_Comm>(comm), backend) {}
   /// \brief Waits for exchanges still in flight (never frees live requests).
   ~HaloExchange();
   HaloExchange(HaloExchange&&) noexcept;
@@ -102,25 +105,31 @@ public:
   }
 
   const HaloPlan& plan() const noexcept { return *m_plan; }
-  /// \brief The plan's interior split into deep interior and boundary strip (for a stencil
+  /// \brief Per local box, its interior split into deep interior and boundary strip (for a stencil
   ///        reaching the halo width), computed once: run_stencil_step allocates nothing per step.
   ///        Only the sides whose ghosts arrive by message are peeled into the strip; the deep
-  ///        interior extends to walls and to local periodic sides (filled in start()), so a grid
+  ///        interior extends to walls and to sides filled by local copies (in start()), so a grid
   ///        cut along y alone gets whole rows for its strip and no narrow columns.
-  const domain::InteriorSplit& interior_split() const noexcept { return m_split; }
+  const std::vector<domain::InteriorSplit>& interior_splits() const noexcept { return m_splits; }
+  /// \brief The split of this rank's one box. \throws std::logic_error unless it has exactly one.
+  const domain::InteriorSplit& interior_split() const;
+  /// \brief Throws CollectiveError if a kernel reaching `reach` cannot be served by this exchange:
+  ///        wider than its ghosts, or diagonal (box) over a star exchange. Every rank decides alike.
+  void check_reach(const Reach& reach) const;
   Backend backend() const noexcept { return m_backend; }
-  /// \brief Bytes this rank sends per exchange of `fields` (all neighbours, counting the local
-  ///        copies of an axis that is periodic with one rank along it). Local.
+  /// \brief Bytes this rank sends per exchange of `fields` (all peers, counting the local copies
+  ///        between its boxes). Local.
   std::int64_t bytes_sent(std::span<domain::FieldBase* const> fields) const;
 
 private:
   FieldSetBinding& binding_for(std::span<domain::FieldBase* const> fields);
 
   std::unique_ptr<const HaloPlan> m_plan;  // on the heap: bindings point to it across moves
-  domain::InteriorSplit m_split;
+  std::vector<domain::InteriorSplit> m_splits;
   Backend m_backend;
   parallel::Communicator m_comm;
   std::vector<std::unique_ptr<FieldSetBinding>> m_bindings;  // most recently used last
+  int m_next_tag = 0;
 };
 
 }  // namespace parlayer::halo

@@ -1,13 +1,18 @@
 #pragma once
 /// \file
-/// \brief HaloPlan: which boxes of one rank's field travel to and from which neighbour.
+/// \brief HaloPlan: where every ghost cell of this rank's boxes comes from.
 ///
-/// Built once per (decomposition, rank, halo width, stencil shape) and reused every step, like
-/// PETSc's DMDA scatter or AMReX's cached FillBoundary pattern. Pure geometry, no MPI.
+/// Built by intersection, as AMReX builds FillBoundary: each local box's ghost region (width w,
+/// faces only for a star stencil, faces, edges and corners for a box stencil; periodic images
+/// included) is intersected with every box of the layout. Pieces from a box of this rank are local
+/// copies; pieces from another rank travel in one message per rank pair; ghosts beyond a wall are
+/// filled from the field's boundary conditions. Built once per (decomposition, rank, width,
+/// stencil) and reused every step. Pure geometry, no MPI.
 #include <vector>
 
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
+#include "parlayer/halo/transfer_plan.hpp"
 
 namespace parlayer::halo {
 
@@ -23,47 +28,44 @@ enum class Stencil {
 /// \brief "star" or "box".
 const char* to_string(Stencil stencil) noexcept;
 
-/// \brief One message pair with one neighbour, in one direction.
-struct NeighbourLink {
-  Index3 direction;  ///< from this rank towards the neighbour (components -1, 0, +1)
-  int rank;          ///< the neighbour (may be this rank on a periodic axis with one rank)
-  IndexBox send;     ///< interior cells sent to it (this rank's global indices)
-  IndexBox recv;     ///< ghost cells received from it (this rank's indices; beyond the global box
-                     ///< where a periodic axis wraps)
-  int send_tag;      ///< unique per direction, so two links to the same rank never cross
-  int recv_tag;
-};
-
-/// \brief A wall of the global grid that this rank's block touches.
+/// \brief A wall of the global grid that one of this rank's boxes touches.
 struct Wall {
+  int box;  ///< local box index
   int axis;
   domain::Side side;
   IndexBox ghosts;  ///< the ghost slab beyond the wall to fill (range along the other axes:
                     ///< interior for star, interior plus ghosts for box)
 };
 
-/// \brief Per-neighbour send/receive boxes for one rank. Immutable, copyable, Local.
+/// \brief Where this rank's ghosts come from. Immutable, copyable, Local.
 class HaloPlan {
 public:
-  /// \throws CollectiveError if width is not in 1..4, or exceeds the smallest block along an axis
-  ///         (a ghost region must come from the nearest neighbour alone).
+  /// \throws CollectiveError (every rank finds the same) if width is not in 1..4, a periodic axis
+  ///         has fewer cells than the width, or along a walled axis a box touching a wall is
+  ///         narrower than the width or a box not touching it lies closer to it than the width
+  ///         (its ghosts would reach beyond the wall, or a wall ghost would mirror another box).
   HaloPlan(const domain::Decomposition& decomposition, int rank, int width, Stencil stencil);
 
   const domain::Decomposition& decomposition() const noexcept { return m_decomposition; }
   int rank() const noexcept { return m_rank; }
   int width() const noexcept { return m_width; }
   Stencil stencil() const noexcept { return m_stencil; }
-  /// \brief The rank's interior.
-  const IndexBox& interior() const noexcept { return m_interior; }
   /// \brief Ghost widths of fields this plan serves ({w, w, 0} in 2D).
   Index3 ghost_widths() const noexcept { return m_decomposition.ghost_widths(m_width); }
-  /// \brief Links to existing neighbours, in a fixed order.
-  const std::vector<NeighbourLink>& links() const noexcept { return m_links; }
-  /// \brief Walls this rank touches, in axis order (x low, x high, y low, ...): the order in which
-  ///        boundary conditions are applied, so box-stencil corners at two walls are well defined.
+  /// \brief This rank's boxes (layout indices, ascending: local box n is boxes()[n]).
+  const std::vector<int>& boxes() const { return m_decomposition.boxes_of(m_rank); }
+  /// \brief Local box `local`'s interior.
+  const IndexBox& interior(int local) const { return m_decomposition.layout().box(boxes().at(static_cast<std::size_t>(local))); }
+  /// \brief Local copies and messages.
+  const TransferPlan& transfers() const noexcept { return m_transfers; }
+  /// \brief Walls this rank's boxes touch, box by box, each in axis order (x low, x high, y low,
+  ///        ...): the order in which boundary conditions are applied, so box-stencil corners at two
+  ///        walls are well defined.
   const std::vector<Wall>& walls() const noexcept { return m_walls; }
+  /// \brief Per local box: the sides ([axis][low/high]) with ghosts that arrive by message.
+  const std::vector<domain::PeeledSides>& sides_by_message() const noexcept { return m_by_message; }
 
-  /// \brief Throws std::invalid_argument unless `field` has this plan's interior and ghost widths.
+  /// \brief Throws std::invalid_argument unless `field` has this plan's boxes and ghost widths.
   void check_compatible(const domain::FieldBase& field) const;
 
 private:
@@ -71,9 +73,9 @@ private:
   int m_rank;
   int m_width;
   Stencil m_stencil;
-  IndexBox m_interior;
-  std::vector<NeighbourLink> m_links;
+  TransferPlan m_transfers;
   std::vector<Wall> m_walls;
+  std::vector<domain::PeeledSides> m_by_message;
 };
 
 }  // namespace parlayer::halo

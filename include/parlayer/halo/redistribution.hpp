@@ -1,0 +1,112 @@
+#pragma once
+/// \file
+/// \brief Redistribution: moves fields from one decomposition to another of the same grid.
+///
+///     // Same ranks, another layout (rebalancing, a change of box size):
+///     halo::Redistribution move(old_decomposition, new_decomposition, comm);
+///     move.run(old_h, new_h);
+///
+///     // Disjoint groups of one job (coupling): ranks {0, 1} hold `a`, ranks {2, 3} receive it.
+///     halo::Redistribution couple(a_decomposition, {0, 1}, b_decomposition, {2, 3}, world);
+///     auto pending = couple.start(sources, targets);   // a rank passes what it has, {} otherwise
+///     ... other work ...
+///     pending.finish();
+///
+/// The plan intersects every target box with the source boxes (YAXT's xmap, MCT's router, AMReX's
+/// ParallelCopy): pieces between boxes of one rank are local copies, every piece between two ranks
+/// travels in ONE message. It is built once (at construction, from the decompositions alone) and
+/// bound to a list of fields on their first start() (buffers or datatypes, persistent requests),
+/// like a halo exchange. Only interiors move; ghosts of the targets are left as they were. Cells of
+/// a target box that lie in a source box with no owner are left as they were too. Exact bytes.
+#include <mpi.h>
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "parlayer/domain/decomposition.hpp"
+#include "parlayer/domain/field.hpp"
+#include "parlayer/halo/halo_exchange.hpp"
+#include "parlayer/halo/transfer_plan.hpp"
+#include "parlayer/parallel/handles.hpp"
+
+namespace parlayer::halo {
+
+namespace detail {
+class TransferEngine;
+}
+
+/// \brief A redistribution in flight. Move-only; finish() completes it; if destroyed unfinished,
+///        its destructor finishes it (waiting, never abandoning live requests).
+class [[nodiscard]] PendingRedistribution {
+public:
+  PendingRedistribution(PendingRedistribution&& other) noexcept;
+  PendingRedistribution& operator=(PendingRedistribution&& other) noexcept;
+  PendingRedistribution(const PendingRedistribution&) = delete;
+  PendingRedistribution& operator=(const PendingRedistribution&) = delete;
+  ~PendingRedistribution();
+
+  /// \brief Waits for every message and unpacks. Collective over the pairs of ranks that exchange.
+  void finish();
+  bool in_flight() const noexcept { return m_engine != nullptr; }
+
+private:
+  friend class Redistribution;
+  explicit PendingRedistribution(detail::TransferEngine* engine) noexcept : m_engine(engine) {}
+  detail::TransferEngine* m_engine = nullptr;
+};
+
+/// \brief Moves fields from decomposition `from` to decomposition `to` (the same global grid).
+///        Move-only.
+class Redistribution {
+public:
+  /// \brief Both decompositions over all ranks of `comm` (decomposition rank r is comm rank r).
+  ///        Collective over `comm` (duplicated).
+  /// \throws CollectiveError if the grids differ or a decomposition is for another rank count.
+  Redistribution(const domain::Decomposition& from, const domain::Decomposition& to, MPI_Comm comm,
+                 Backend backend = Backend::packed);
+  /// \brief `from` runs on the ranks `from_ranks` of `comm` (its rank r on comm rank
+  ///        from_ranks[r]), `to` on `to_ranks`; the two groups may be the same, overlap or be
+  ///        disjoint. Collective over `comm` (duplicated): every rank of it constructs, also one in
+  ///        neither group.
+  /// \throws CollectiveError if the grids differ, a rank list has the wrong length, repeats a
+  ///         rank or names one outside `comm`.
+  Redistribution(const domain::Decomposition& from, std::vector<int> from_ranks, const domain::Decomposition& to,
+                 std::vector<int> to_ranks, MPI_Comm comm, Backend backend = Backend::packed);
+  ~Redistribution();
+  Redistribution(Redistribution&&) noexcept;
+  Redistribution& operator=(Redistribution&&) noexcept;
+
+  /// \brief Starts moving `from[i]` into `to[i]` for every i, and returns without waiting. A rank
+  ///        of the source group passes its fields over `from` (others pass {}), a rank of the
+  ///        target group its fields over `to` (others pass {}); same count, order and element
+  ///        types on every rank. Collective over the ranks that exchange pieces.
+  /// \throws std::invalid_argument if a field does not hold this rank's boxes of its decomposition,
+  ///         std::logic_error if a list is in flight already.
+  PendingRedistribution start(std::span<domain::FieldBase* const> from, std::span<domain::FieldBase* const> to);
+  /// \brief start() then finish().
+  void run(std::span<domain::FieldBase* const> from, std::span<domain::FieldBase* const> to) {
+    start(from, to).finish();
+  }
+  /// \brief One field each way (either may be null on a rank outside that group).
+  void run(domain::FieldBase* from, domain::FieldBase* to);
+
+  /// \brief This rank's local copies and messages.
+  const TransferPlan& plan() const noexcept { return m_plan; }
+  /// \brief Bytes this rank sends to other ranks per run of `fields_per_cell_bytes` bytes per cell
+  ///        (e.g. 8 for one double field). Local.
+  std::int64_t bytes_sent(std::int64_t bytes_per_cell) const;
+
+private:
+  detail::TransferEngine& engine_for(std::span<domain::FieldBase* const> from, std::span<domain::FieldBase* const> to);
+
+  domain::Decomposition m_from, m_to;
+  int m_from_rank = -1, m_to_rank = -1;  // this rank in each decomposition (-1: not in the group)
+  TransferPlan m_plan;
+  Backend m_backend;
+  parallel::Communicator m_comm;
+  std::vector<std::unique_ptr<detail::TransferEngine>> m_engines;  // most recently used last
+  int m_next_tag = 0;
+};
+
+}  // namespace parlayer::halo
