@@ -75,6 +75,13 @@ const FieldBoxBase& FieldBase::only_box() const {
   return *m_box_list.front();
 }
 
+void FieldBoxBase::throw_outside(int i, int j, int k) const {
+  throw std::out_of_range("field '" + m_field->name() + "': cell (" + std::to_string(i) + "," + std::to_string(j) +
+                          "," + std::to_string(k) + ") is outside box " + m_interior.to_string() +
+                          " and its ghosts " + m_allocated.to_string() +
+                          " (does the kernel read farther than the halo width?)");
+}
+
 InteriorSplit FieldBoxBase::split(int width) const {
   Index3 w{};
   for (int a = 0; a < 3; ++a) w[a] = m_ghost[a] > 0 ? width : 0;

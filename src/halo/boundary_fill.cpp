@@ -34,6 +34,7 @@ void fill_wall_typed(domain::FieldBox<T>& f, const Wall& wall, const BoundaryCon
 void fill_wall(domain::FieldBoxBase& box, const Wall& wall) {
   const BoundaryCondition& bc = box.field().boundary_condition(wall.axis, wall.side);
   switch (bc.kind) {
+    case BoundaryCondition::Kind::unset:
     case BoundaryCondition::Kind::none: return;
     case BoundaryCondition::Kind::custom: bc.hook(box, wall.axis, wall.side, wall.ghosts); return;
     default:

@@ -1,11 +1,14 @@
 #include "parlayer/halo/halo_exchange.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <exception>
 #include <stdexcept>
 #include <string>
 
 #include "parlayer/error.hpp"
 #include "parlayer/halo/boundary_fill.hpp"
+#include "parlayer/halo/checks.hpp"
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "transfer.hpp"
@@ -18,6 +21,54 @@ namespace {
 
 constexpr std::size_t max_cached_bindings = 16;
 constexpr int max_tag = 32767;  // the least MPI_TAG_UB the standard allows
+
+const char* const axis_name[3] = {"x", "y", "z"};
+
+// A hash of every box's interior bytes (FNV-1a over 64-bit words and the tail bytes, row by row):
+// what checked mode compares between start() and finish() to notice a write to a field in flight.
+std::uint64_t interior_hash(const FieldBase& f) {
+  std::uint64_t h = 1469598103934665603ULL;
+  const std::int64_t elem = static_cast<std::int64_t>(domain::size_of(f.element_type()));
+  for (int b = 0; b < f.box_count(); ++b) {
+    const domain::FieldBoxBase& box = f.box(b);
+    const IndexBox& in = box.interior();
+    const std::size_t row = static_cast<std::size_t>(in.extent(0) * elem);
+    for (int k = in.lo[2]; k < in.hi[2]; ++k)
+      for (int j = in.lo[1]; j < in.hi[1]; ++j) {
+        const std::byte* p = box.bytes() + box.offset(in.lo[0], j, k) * elem;
+        std::size_t n = 0;
+        for (; n + 8 <= row; n += 8) {
+          std::uint64_t w;
+          std::memcpy(&w, p + n, 8);
+          h = (h ^ w) * 1099511628211ULL;
+        }
+        for (; n < row; ++n) h = (h ^ std::to_integer<std::uint64_t>(p[n])) * 1099511628211ULL;
+      }
+  }
+  return h;
+}
+
+// Checked mode: a field exchanged over a decomposition with walls must say what its wall ghosts
+// hold. Every rank knows the decomposition's walls, so every rank finds the same.
+void check_walls_have_conditions(const HaloPlan& plan, std::span<FieldBase* const> fields) {
+  const domain::Decomposition& d = plan.decomposition();
+  for (const FieldBase* f : fields)
+    for (int a = 0; a < d.dimensions(); ++a) {
+      if (d.periodic(a)) continue;
+      for (const domain::Side side : {domain::Side::low, domain::Side::high})
+        if (f->boundary_condition(a, side).kind == domain::BoundaryCondition::Kind::unset)
+          throw CollectiveError(std::string("halo exchange: field '") + f->name() + "' has no boundary condition at the " +
+                                (side == domain::Side::low ? "low" : "high") + " wall of axis " + axis_name[a] +
+                                ", so its ghosts there would never be filled; call set_boundary_condition(" +
+                                std::to_string(a) + ", ...) (BoundaryCondition::none() leaves them as they are)");
+    }
+}
+
+std::string field_names(const std::vector<FieldBase*>& fields) {
+  std::string names;
+  for (const FieldBase* f : fields) names += (names.empty() ? "'" : ", '") + f->name() + "'";
+  return names;
+}
 
 }  // namespace
 
@@ -41,10 +92,14 @@ struct FieldSetBinding {
   std::vector<Wall> start_walls;
   bool refill_walls = false;
   bool in_flight = false;
+  MPI_Comm comm = MPI_COMM_NULL;
+  bool checked = false;                  // checked mode, fixed when the binding is made
+  std::vector<std::uint64_t> hashes;     // checked mode: each field's interior hash in start()
 
-  FieldSetBinding(const HaloPlan& p, std::span<FieldBase* const> list, MPI_Comm comm, int tag, Backend backend)
+  FieldSetBinding(const HaloPlan& p, std::span<FieldBase* const> list, MPI_Comm c, int tag, Backend backend)
       : plan(&p), fields(list.begin(), list.end()),
-        engine(std::make_unique<detail::TransferEngine>(p.transfers(), list, list, comm, tag, backend)) {
+        engine(std::make_unique<detail::TransferEngine>(p.transfers(), list, list, c, tag, backend)), comm(c),
+        checked(checks_enabled()) {
     for (const Wall& wall : p.walls()) {
       const IndexBox& interior = p.interior(wall.box);
       const domain::PeeledSides& by_message = p.sides_by_message()[static_cast<std::size_t>(wall.box)];
@@ -62,6 +117,11 @@ struct FieldSetBinding {
   bool matches(std::span<FieldBase* const> list) const { return engine->matches(list, list); }
 
   void start() {
+    if (checked) {
+      hashes.clear();
+      for (const FieldBase* f : fields) hashes.push_back(interior_hash(*f));
+      engine->poison_receives();
+    }
     // Local copies first, then walls: both read only the fields' own interiors (a box-stencil wall
     // slab's corners also read the local copies' ghosts, hence the order), which are final when
     // start() is called. So a kernel on the deep interior may read these ghosts while messages
@@ -75,6 +135,18 @@ struct FieldSetBinding {
   }
 
   void finish() {
+    if (checked) {
+      const std::vector<int> missing = engine->wait_for(check_timeout_seconds());
+      if (!missing.empty()) {
+        std::string ranks;
+        for (const int r : missing) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+        parallel::abort_job(("halo exchange of " + field_names(fields) + ": finish() has waited " +
+                             std::to_string(static_cast<int>(check_timeout_seconds())) +
+                             " s for the messages of rank(s) " + ranks +
+                             "; did every rank start() the same exchange? (PARLAYER_CHECK_TIMEOUT sets the wait)")
+                                .c_str());
+      }
+    }
     engine->finish();
     in_flight = false;
     // The wall parts start() left out mirror ghosts that have just arrived (see start_walls).
@@ -83,6 +155,24 @@ struct FieldSetBinding {
         for (const Wall& wall : plan->walls()) fill_wall(f->box(wall.box), wall);
       f->set_exchange_in_flight(false);
     }
+    if (checked) check_not_written();
+  }
+
+  // Checked mode: the lowest-numbered field written while in flight, on any rank, is reported by
+  // every rank alike (one reduction).
+  void check_not_written() {
+    int written = static_cast<int>(fields.size());
+    for (std::size_t f = 0; f < fields.size(); ++f)
+      if (interior_hash(*fields[f]) != hashes[f]) {
+        written = static_cast<int>(f);
+        break;
+      }
+    int first = 0;
+    PARLAYER_MPI_CHECK(MPI_Allreduce(&written, &first, 1, MPI_INT, MPI_MIN, comm));
+    if (first < static_cast<int>(fields.size()))
+      throw CollectiveError("halo exchange: field '" + fields[static_cast<std::size_t>(first)]->name() +
+                            "' was written between start() and finish(); a field in flight must not be written "
+                            "(its strip is being sent, its ghosts are being received)");
   }
 };
 
@@ -90,27 +180,38 @@ struct FieldSetBinding {
 
 PendingExchange::PendingExchange(PendingExchange&& other) noexcept : m_binding(std::exchange(other.m_binding, nullptr)) {}
 
+namespace {
+
+// A PendingExchange dropped (destroyed or overwritten) before finish(). Ghosts that arrive only
+// then were not there when the boundary strip was computed: a wrong answer on more than one rank.
+// So this is an error, not a convenience; except while unwinding from another error, when the
+// messages are completed quietly (live requests are never freed).
+void drop_unfinished(FieldSetBinding* binding) noexcept {
+  if (std::uncaught_exceptions() > 0) {
+    try {
+      binding->finish();
+    } catch (...) {
+    }
+    return;
+  }
+  parallel::abort_job(("a halo exchange of " + field_names(binding->fields) +
+                       " was started and its PendingExchange dropped without finish(); call finish() before "
+                       "reading the ghosts (or use exchange(), or run_stencil_step)")
+                          .c_str());
+}
+
+}  // namespace
+
 PendingExchange& PendingExchange::operator=(PendingExchange&& other) noexcept {
   if (this != &other) {
-    if (m_binding) {
-      try {
-        finish();
-      } catch (const std::exception& e) {
-        parallel::abort_job(e.what());
-      }
-    }
+    if (m_binding) drop_unfinished(m_binding);
     m_binding = std::exchange(other.m_binding, nullptr);
   }
   return *this;
 }
 
 PendingExchange::~PendingExchange() {
-  if (!m_binding) return;
-  try {
-    finish();
-  } catch (const std::exception& e) {
-    parallel::abort_job((std::string("finishing a halo exchange in ~PendingExchange: ") + e.what()).c_str());
-  }
+  if (m_binding) drop_unfinished(m_binding);
 }
 
 void PendingExchange::finish() {
@@ -181,15 +282,17 @@ FieldSetBinding& HaloExchange::binding_for(std::span<FieldBase* const> fields) {
 }
 
 PendingExchange HaloExchange::start(std::span<FieldBase* const> fields) {
-  if (fields.empty()) throw std::invalid_argument("halo exchange: start() needs at least one field");
+  // Mistakes every rank makes alike are CollectiveErrors (one line from rank 0, exit 2).
+  if (fields.empty()) throw CollectiveError("halo exchange: start() needs at least one field");
   for (std::size_t f = 0; f < fields.size(); ++f) {
     m_plan->check_compatible(*fields[f]);
     if (fields[f]->exchange_in_flight())
-      throw std::logic_error("halo exchange: field '" + fields[f]->name() +
-                             "' is already in flight (finish() the pending exchange first)");
+      throw CollectiveError("halo exchange: field '" + fields[f]->name() +
+                            "' is already in flight: start() was called again before finish()");
     for (std::size_t g = 0; g < f; ++g)
-      if (fields[g] == fields[f]) throw std::logic_error("halo exchange: field '" + fields[f]->name() + "' listed twice");
+      if (fields[g] == fields[f]) throw CollectiveError("halo exchange: field '" + fields[f]->name() + "' listed twice");
   }
+  if (checks_enabled()) check_walls_have_conditions(*m_plan, fields);
   FieldSetBinding& binding = binding_for(fields);
   binding.start();
   return PendingExchange(&binding);

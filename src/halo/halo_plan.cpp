@@ -182,10 +182,12 @@ HaloPlan::HaloPlan(const domain::Decomposition& decomposition, int rank, int wid
 
 void HaloPlan::check_compatible(const domain::FieldBase& field) const {
   const std::vector<int>& mine = boxes();
+  if (field.ghost_widths() != ghost_widths())  // the same on every rank
+    throw CollectiveError("halo exchange: field '" + field.name() + "' has ghost width " +
+                          std::to_string(field.ghost_widths()[0]) + ", but the exchange's plan has width " +
+                          std::to_string(m_width) + " (make fields with the plan's width)");
   std::string problem;
-  if (field.ghost_widths() != ghost_widths())
-    problem = "ghost width " + std::to_string(field.ghost_widths()[0]) + ", the plan's is " + std::to_string(m_width);
-  else if (field.box_count() != static_cast<int>(mine.size()))
+  if (field.box_count() != static_cast<int>(mine.size()))
     problem = std::to_string(field.box_count()) + " boxes on rank " + std::to_string(m_rank) + ", the plan has " +
               std::to_string(mine.size());
   else

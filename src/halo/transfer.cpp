@@ -1,6 +1,11 @@
 #include "transfer.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <climits>
+#include <limits>
+#include <type_traits>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -141,6 +146,7 @@ TransferEngine::TransferEngine(const TransferPlan& plan, std::span<FieldBase* co
       }
       m_recv_peers.push_back(p);
       recvs.push_back(r);
+      m_handle_peers.push_back(peer.rank);
     }
     if (!peer.send.empty()) {
       if (m_from.empty()) throw std::invalid_argument("transfer: this rank sends but was given no source fields");
@@ -157,8 +163,47 @@ TransferEngine::TransferEngine(const TransferPlan& plan, std::span<FieldBase* co
       sends.push_back(s);
     }
   }
-  for (MPI_Request r : recvs) m_requests.add(r);
-  for (MPI_Request s : sends) m_requests.add(s);
+  for (std::size_t s = 0; s < sends.size(); ++s) m_handle_peers.push_back(plan.peers[m_send_peers[s]].rank);
+  for (MPI_Request r : recvs) m_requests.add(r), m_handles.push_back(r);
+  for (MPI_Request s : sends) m_requests.add(s), m_handles.push_back(s);
+}
+
+void TransferEngine::poison_receives() {
+  for (const std::size_t p : m_recv_peers)
+    for (FieldBase* f : m_to)
+      domain::visit_field(*f, [&](auto& field) {
+        using T = typename std::remove_reference_t<decltype(field)>::value_type;
+        T poison;
+        if constexpr (std::numeric_limits<T>::has_signaling_NaN)
+          poison = std::numeric_limits<T>::signaling_NaN();
+        else
+          poison = std::numeric_limits<T>::lowest();
+        for (const BoxRegion& r : m_plan->peers[p].recv) field[r.box].fill(poison, r.cells);
+      });
+}
+
+std::vector<int> TransferEngine::wait_for(double seconds) {
+  const double start = MPI_Wtime();
+  std::vector<int> done(m_handles.size(), 0);
+  for (;;) {
+    bool all = true;
+    for (std::size_t h = 0; h < m_handles.size(); ++h) {
+      if (done[h]) continue;
+      // MPI_Test on a copy of a persistent request: it completes the operation and leaves the
+      // request inactive (the handle stays valid), so RequestSet::wait_all returns at once later.
+      MPI_Request copy = m_handles[h];
+      PARLAYER_MPI_CHECK(MPI_Test(&copy, &done[h], MPI_STATUS_IGNORE));
+      all = all && done[h];
+    }
+    if (all) return {};
+    if (MPI_Wtime() - start > seconds) break;
+    usleep(1000);
+  }
+  std::vector<int> missing;
+  for (std::size_t h = 0; h < m_handles.size(); ++h)
+    if (!done[h] && std::find(missing.begin(), missing.end(), m_handle_peers[h]) == missing.end())
+      missing.push_back(m_handle_peers[h]);
+  return missing;
 }
 
 bool TransferEngine::matches(std::span<FieldBase* const> from, std::span<FieldBase* const> to) const {

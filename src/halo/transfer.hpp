@@ -30,6 +30,12 @@ public:
   void start();
   /// Waits for every message and unpacks. Local (but completes only when the peers have started).
   void finish();
+  /// Checked mode: fills every cell the messages will write with a poison value (signalling NaN,
+  /// or the lowest integer). Call before start(). Local.
+  void poison_receives();
+  /// Checked mode: waits up to `seconds` for the started messages; on time-out returns the ranks
+  /// whose messages to or from this rank have not completed (empty: all done). Local.
+  std::vector<int> wait_for(double seconds);
   bool in_flight() const noexcept { return m_requests.active(); }
   /// True if `from` and `to` are this engine's fields, at the storage it bound.
   bool matches(std::span<domain::FieldBase* const> from, std::span<domain::FieldBase* const> to) const;
@@ -43,6 +49,8 @@ private:
   std::vector<parallel::Datatype> m_send_types, m_recv_types;          // datatypes: one per peer
   std::vector<std::size_t> m_send_peers, m_recv_peers;                 // peers with something to send / receive
   parallel::RequestSet m_requests;  // persistent: all receives first, then all sends
+  std::vector<MPI_Request> m_handles;  // the same persistent requests (handles stay valid), for wait_for
+  std::vector<int> m_handle_peers;     // the peer rank of each handle
 };
 
 }  // namespace parlayer::halo::detail

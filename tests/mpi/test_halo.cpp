@@ -14,6 +14,7 @@
 #include "parlayer/domain/field.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
+#include "parlayer/halo/overlap.hpp"
 
 using namespace parlayer::domain;
 using namespace parlayer::halo;
@@ -261,20 +262,31 @@ TEST_CASE("one message per neighbour carries all fields", "[halo]") {
   CHECK(exchange.bytes_sent(both) == ring * 12);
 }
 
-TEST_CASE("a second start on fields in flight is an error", "[halo]") {
+TEST_CASE("mistakes every rank makes alike are collective errors", "[halo]") {
+  using Catch::Matchers::Contains;
   const int ranks = world_size(), rank = world_rank();
   const Decomposition d(GridSpec{{8, 8}, {true, true}, {}}, ranks);
   HaloExchange exchange(HaloPlan(d, rank, 1, Stencil::star), MPI_COMM_WORLD, Backend::datatypes);
   Field<double> a("a", d, rank, 1), b("b", d, rank, 1);
   PendingExchange pending = exchange.start(a);
-  CHECK_THROWS_AS(exchange.start(a, b), std::logic_error);
-  CHECK_THROWS_AS(exchange.start(b, b), std::logic_error);
+  CHECK_THROWS_WITH(exchange.start(a, b), Contains("field 'a' is already in flight: start() was called again"));
+  CHECK_THROWS_AS(exchange.start(b, b), parlayer::CollectiveError);
   CHECK_NOTHROW(pending.finish());
   CHECK_THROWS_AS(pending.finish(), std::logic_error);
   CHECK_NOTHROW(exchange.exchange(a, b));
   // A field laid out for another width is rejected before any message is sent.
   Field<double> wide("wide", d, rank, 2);
-  CHECK_THROWS_AS(exchange.start(wide), std::invalid_argument);
+  CHECK_THROWS_WITH(exchange.start(wide), Contains("field 'wide' has ghost width 2, but the exchange's plan has width 1"));
+  // A kernel that reads farther than the ghosts, or diagonally over a star exchange: caught before
+  // it runs, on every rank count.
+  auto kernel = [](const Tile&) {};
+  CHECK_THROWS_WITH(run_stencil_step(exchange, Overlap::on, Reach{2, Stencil::star}, kernel, kernel, a),
+                    Contains("the kernel reads 2 cells (star), but the halo exchange fills 1"));
+  CHECK_THROWS_WITH(run_stencil_step(exchange, Overlap::off, Reach{1, Stencil::box}, kernel, kernel, a),
+                    Contains("reads diagonal neighbours (box), but the halo exchange is a star exchange"));
+  CHECK_FALSE(a.exchange_in_flight());  // nothing was started
+  CHECK_NOTHROW(run_stencil_step(exchange, Overlap::on, Reach{1, Stencil::star}, kernel, kernel, a));
+  CHECK_NOTHROW(run_stencil_step(exchange, Overlap::on, Reach{0, Stencil::box}, kernel, kernel, a));
 }
 
 TEST_CASE("a halo that boxes cannot serve is a clear error", "[halo]") {

@@ -43,6 +43,7 @@
 #include <utility>
 #include <vector>
 
+#include "parlayer/domain/checked.hpp"
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/index_box.hpp"
 #include "parlayer/domain/tile.hpp"
@@ -78,15 +79,18 @@ class FieldBoxBase;
 /// (mirror image about the wall face); reflect_odd → -(interior g-1) (a normal velocity at a
 /// free-slip wall); custom → the hook, given the box whose ghosts to fill and the ghost cells.
 struct BoundaryCondition {
-  enum class Kind { none, constant, zero_gradient, reflect, reflect_odd, custom };
+  /// unset: nothing was said (the default); a checked run reports an exchange of a field with an
+  /// unset condition at a wall (its wall ghosts would never be filled). none: leave them as they are.
+  enum class Kind { unset, none, constant, zero_gradient, reflect, reflect_odd, custom };
   using Hook = std::function<void(FieldBoxBase& box, int axis, Side side, const IndexBox& ghosts)>;
 
-  Kind kind = Kind::none;
+  Kind kind = Kind::unset;
   double value = 0.0;
   Hook hook;
 
-  /// \brief Ghosts left untouched (the default).
-  static BoundaryCondition none() { return {}; }
+  /// \brief Ghosts left untouched, on purpose (the default, unset, leaves them untouched too, but a
+  ///        checked run reports it).
+  static BoundaryCondition none() { return {Kind::none, 0.0, {}}; }
   /// \brief Dirichlet: every ghost cell holds `v`.
   static BoundaryCondition constant(double v) { return {Kind::constant, v, {}}; }
   /// \brief Neumann, zero gradient: ghosts copy the interior cell next to the wall.
@@ -142,10 +146,20 @@ public:
   /// \brief Elements stored (allocated().cells()).
   std::int64_t size() const noexcept { return m_allocated.cells(); }
 
+  /// \brief Throws std::out_of_range naming the field, the cell and the box unless (i, j, k) lies
+  ///        in allocated(). Local.
+  void check_cell(int i, int j, int k) const {
+    if (i < m_allocated.lo[0] || i >= m_allocated.hi[0] || j < m_allocated.lo[1] || j >= m_allocated.hi[1] ||
+        k < m_allocated.lo[2] || k >= m_allocated.hi[2])
+      throw_outside(i, j, k);
+  }
+
 protected:
   FieldBoxBase(const FieldBase& field, int layout_index, const IndexBox& interior, const Index3& ghost_widths);
 
 private:
+  [[noreturn]] void throw_outside(int i, int j, int k) const;
+
   const FieldBase* m_field;
   int m_layout_index;
   IndexBox m_interior;
@@ -244,16 +258,30 @@ public:
       : FieldBoxBase(field, layout_index, interior, ghost_widths),
         m_data(static_cast<std::size_t>(allocated().cells()), T{}) {}
 
-  /// \brief The cell at global (i, j, k); any cell of allocated(). Unchecked.
-  T& operator()(int i, int j, int k = 0) noexcept { return m_data[offset(i, j, k)]; }
-  const T& operator()(int i, int j, int k = 0) const noexcept { return m_data[offset(i, j, k)]; }
+  /// \brief The cell at global (i, j, k); any cell of allocated(). Unchecked, except in a checked
+  ///        build (PARLAYER_CHECKED), where a cell outside allocated() throws std::out_of_range.
+  T& operator()(int i, int j, int k = 0) noexcept(!checked_build) {
+    if constexpr (checked_build) check_cell(i, j, k);
+    return m_data[offset(i, j, k)];
+  }
+  const T& operator()(int i, int j, int k = 0) const noexcept(!checked_build) {
+    if constexpr (checked_build) check_cell(i, j, k);
+    return m_data[offset(i, j, k)];
+  }
   /// \brief Checked access: throws std::out_of_range outside allocated().
   T& at(const Index3& cell);
   const T& at(const Index3& cell) const { return const_cast<FieldBox&>(*this).at(cell); }
 
-  /// \brief Pointer to global cell (i, j, k); rows are contiguous along x.
-  T* ptr(int i, int j, int k = 0) noexcept { return m_data.data() + offset(i, j, k); }
-  const T* ptr(int i, int j, int k = 0) const noexcept { return m_data.data() + offset(i, j, k); }
+  /// \brief Pointer to global cell (i, j, k); rows are contiguous along x. In a checked build the
+  ///        cell must lie in allocated() (what the pointer is then used for is not checked).
+  T* ptr(int i, int j, int k = 0) noexcept(!checked_build) {
+    if constexpr (checked_build) check_cell(i, j, k);
+    return m_data.data() + offset(i, j, k);
+  }
+  const T* ptr(int i, int j, int k = 0) const noexcept(!checked_build) {
+    if constexpr (checked_build) check_cell(i, j, k);
+    return m_data.data() + offset(i, j, k);
+  }
   T* data() noexcept { return m_data.data(); }
   const T* data() const noexcept { return m_data.data(); }
   std::span<T> values() noexcept { return m_data; }
@@ -381,11 +409,8 @@ decltype(auto) visit_box(FieldBoxBase& box, Fn&& fn) {
 
 template <class T>
 T& FieldBox<T>::at(const Index3& cell) {
-  if (!allocated().contains(cell))
-    throw std::out_of_range("field '" + field().name() + "': cell (" + std::to_string(cell[0]) + "," +
-                            std::to_string(cell[1]) + "," + std::to_string(cell[2]) + ") outside its allocated box " +
-                            allocated().to_string());
-  return (*this)(cell[0], cell[1], cell[2]);
+  check_cell(cell[0], cell[1], cell[2]);
+  return m_data[offset(cell[0], cell[1], cell[2])];
 }
 
 template <class T>

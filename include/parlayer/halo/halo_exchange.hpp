@@ -55,8 +55,10 @@ struct Reach {
 class HaloExchange;
 struct FieldSetBinding;  // the cached datatypes/buffers/requests of one set of fields
 
-/// \brief An exchange in flight. Move-only; finish() completes it. If it is destroyed unfinished,
-///        its destructor finishes it (waiting, never abandoning live requests).
+/// \brief An exchange in flight. Move-only; finish() completes it. Dropping it unfinished (destroyed
+///        or overwritten) ends the job with a message naming the fields: ghosts that arrive only then
+///        were missing when the boundary strip was computed. While an exception unwinds the stack,
+///        it finishes quietly instead (never abandoning live requests).
 class [[nodiscard]] PendingExchange {
 public:
   PendingExchange(PendingExchange&& other) noexcept;
@@ -65,7 +67,8 @@ public:
   PendingExchange& operator=(const PendingExchange&) = delete;
   ~PendingExchange();
 
-  /// \brief Waits for every message, unpacks, fills walls. Neighbour-wise collective.
+  /// \brief Waits for every message, unpacks, fills walls. Neighbour-wise collective (and, in
+  ///        checked mode, collective: see checks.hpp).
   void finish();
   /// \brief True until finish().
   bool in_flight() const noexcept { return m_binding != nullptr; }
@@ -89,8 +92,10 @@ public:
 
   /// \brief Starts exchanging the ghosts of `fields` and returns without waiting.
   ///        Neighbour-wise collective: every rank starts the same fields in the same order.
-  /// \throws std::logic_error if a field is already in flight or listed twice;
-  ///         std::invalid_argument if a field does not match the plan's boxes.
+  /// \throws CollectiveError (every rank alike: one line, exit 2) if a field is already in flight
+  ///         (a second start() before finish()) or listed twice, has another ghost width than the
+  ///         plan, or (checked mode, checks.hpp) has no boundary condition at a wall;
+  ///         std::invalid_argument if a field does not hold this rank's boxes of the plan.
   template <class... Fields>
   PendingExchange start(Fields&... fields) {
     domain::FieldBase* list[] = {&fields...};

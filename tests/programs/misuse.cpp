@@ -1,0 +1,77 @@
+// A small 2D heat model written with ordinary mistakes, one per mode, for tests/programs/check_misuse
+// (issue 15's table): each must end in a clear message, never in a wrong answer with exit 0.
+//   ok             the model as it should be written                       → exit 0
+//   reach          the kernel reads 2 cells, the halo is 1 wide            → one line, exit 2
+//   diagonal       a 9-point kernel over a star exchange                   → one line, exit 2
+//   no-finish      the strip computed before finish(), the pending dropped → the job ends, names the fields
+//   write-flight   a source term added while the exchange is in flight     → (checked) one line, exit 2
+//   no-wall        no boundary condition on the walled axis                → (checked) one line, exit 2
+//   rank0-only     only rank 0 calls the exchange                          → (checked) names the silent ranks
+//   second-start   start() twice before finish()                           → one line, exit 2
+//   width          a field of ghost width 2 on a plan of width 1           → one line, exit 2
+#include <mpi.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "parlayer/domain/field.hpp"
+#include "parlayer/halo/overlap.hpp"
+#include "parlayer/parallel/environment.hpp"
+
+using namespace parlayer;
+using domain::FieldBox;
+using domain::Tile;
+
+int main(int argc, char** argv) {
+  return parallel::guarded_main(argc, argv, [&](parallel::Environment& env) {
+    const std::string mode = argc > 1 ? argv[1] : "ok";
+    const domain::Decomposition d({{48, 32}, {true, false}, {}}, env.size());
+    domain::Field<double> a("T", d, env.rank(), mode == "width" ? 2 : 1), b("T_next", d, env.rank(), 1);
+    if (mode != "no-wall")
+      for (auto* f : {&a, &b}) f->set_boundary_condition(1, domain::BoundaryCondition::zero_gradient());
+    for (FieldBox<double>& box : a)
+      box.for_each(box.interior(), [&](int i, int j, int) { box(i, j) = (i > 10 && i < 20 && j > 8 && j < 20) ? 1.0 : 0.0; });
+    const halo::Stencil stencil = halo::Stencil::star;
+    halo::HaloExchange exchange(halo::HaloPlan(d, env.rank(), 1, stencil), env.world());
+    const int reach = mode == "reach" ? 2 : 1;
+    const halo::Stencil shape = mode == "diagonal" ? halo::Stencil::box : halo::Stencil::star;
+    domain::Field<double>* in = &a;
+    domain::Field<double>* out = &b;
+    auto kernel = [&](const Tile& t) {
+      const FieldBox<double>& u = (*in)[t];
+      FieldBox<double>& v = (*out)[t];
+      for (int j = t.box.lo[1]; j < t.box.hi[1]; ++j)
+        for (int i = t.box.lo[0]; i < t.box.hi[0]; ++i)
+          v(i, j) = u(i, j) + 0.1 * (u(i - 1, j) + u(i + 1, j) + u(i, j - 1) + u(i, j + 1) - 4 * u(i, j));
+    };
+    for (int step = 0; step < 4; ++step) {
+      if (mode == "no-finish") {
+        halo::PendingExchange pending = exchange.start(*in);
+        for (std::size_t l = 0; l < exchange.interior_splits().size(); ++l) {
+          kernel(Tile{exchange.interior_splits()[l].deep, static_cast<int>(l)});
+          for (const auto& s : exchange.interior_splits()[l].strip) kernel(Tile{s, static_cast<int>(l)});
+        }
+      } else if (mode == "write-flight") {
+        auto with_source = [&](const Tile& t) {
+          kernel(t);
+          (*in)[t](t.box.lo[0], t.box.lo[1]) += 0.5;  // the source term, on the field in flight
+        };
+        halo::run_stencil_step(exchange, halo::Overlap::on, halo::Reach{1, shape}, with_source, kernel, *in);
+      } else if (mode == "rank0-only") {
+        if (env.rank() == 0) exchange.exchange(*in);
+      } else if (mode == "second-start") {
+        halo::PendingExchange first = exchange.start(*in);
+        halo::PendingExchange second = exchange.start(*in);
+        first.finish();
+        second.finish();
+      } else {
+        halo::run_stencil_step(exchange, halo::Overlap::on, halo::Reach{reach, shape}, kernel, kernel, *in);
+      }
+      std::swap(in, out);
+    }
+    MPI_Barrier(env.world());
+    if (env.is_root()) std::printf("misuse %s: finished\n", mode.c_str());
+    return 0;
+  });
+}
