@@ -207,14 +207,13 @@ std::vector<int> TransferEngine::wait_for(double seconds) {
 }
 
 bool TransferEngine::matches(std::span<FieldBase* const> from, std::span<FieldBase* const> to) const {
+  // Called on every start(): compares in place, allocates nothing.
   if (from.size() != m_from.size() || to.size() != m_to.size()) return false;
-  std::vector<FieldBase*> given(from.begin(), from.end());
-  given.insert(given.end(), to.begin(), to.end());
-  for (std::size_t n = 0; n < given.size(); ++n) {
-    FieldBase* bound = n < m_from.size() ? m_from[n] : m_to[n - m_from.size()];
-    if (given[n] != bound || (given[n]->box_count() > 0 ? given[n]->box(0).bytes() : nullptr) != m_storage[n])
-      return false;
-  }
+  auto storage = [](const FieldBase* f) { return f->box_count() > 0 ? f->box(0).bytes() : nullptr; };
+  for (std::size_t n = 0; n < from.size(); ++n)
+    if (from[n] != m_from[n] || storage(from[n]) != m_storage[n]) return false;
+  for (std::size_t n = 0; n < to.size(); ++n)
+    if (to[n] != m_to[n] || storage(to[n]) != m_storage[m_from.size() + n]) return false;
   return true;
 }
 
