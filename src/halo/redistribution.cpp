@@ -179,7 +179,11 @@ detail::TransferEngine& Redistribution::engine_for(std::span<FieldBase* const> f
   return *m_engines.back();
 }
 
-PendingRedistribution Redistribution::start(std::span<FieldBase* const> from, std::span<FieldBase* const> to) {
+PendingRedistribution Redistribution::start(std::span<const FieldBase* const> sources, std::span<FieldBase* const> to) {
+  // The engine reads sources and writes targets through one pointer type; sources are only read.
+  m_sources.clear();
+  for (const FieldBase* f : sources) m_sources.push_back(const_cast<FieldBase*>(f));
+  const std::span<FieldBase* const> from(m_sources);
   if (m_from_rank < 0 && !from.empty())
     throw std::invalid_argument("redistribution: this rank is not in the source group but was given source fields");
   if (m_to_rank < 0 && !to.empty())
@@ -192,10 +196,10 @@ PendingRedistribution Redistribution::start(std::span<FieldBase* const> from, st
   return PendingRedistribution(&engine);
 }
 
-void Redistribution::run(FieldBase* from, FieldBase* to) {
-  FieldBase* const source[] = {from};
+void Redistribution::run(const FieldBase* from, FieldBase* to) {
+  const FieldBase* const source[] = {from};
   FieldBase* const target[] = {to};
-  run(std::span<FieldBase* const>(source, from ? 1 : 0), std::span<FieldBase* const>(target, to ? 1 : 0));
+  run(std::span<const FieldBase* const>(source, from ? 1 : 0), std::span<FieldBase* const>(target, to ? 1 : 0));
 }
 
 std::int64_t Redistribution::bytes_sent(std::int64_t bytes_per_cell) const {

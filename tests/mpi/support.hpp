@@ -8,6 +8,7 @@
 
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
+#include "parlayer/halo/redistribution.hpp"
 
 namespace parlayer::testing {
 
@@ -27,35 +28,22 @@ inline double random_at(std::uint64_t seed, int i, int j, int k) {
 }
 
 /// The interior of `field` on every rank, assembled on rank 0 as a global x-fastest array
-/// (empty on other ranks). Collective over `comm`.
+/// (empty on other ranks): a redistribution onto a layout of one box owned by rank 0. Collective
+/// over `comm`.
 template <class T>
 std::vector<T> gather_global(const domain::Field<T>& field, const domain::Decomposition& d, MPI_Comm comm) {
+  const domain::IndexBox& g = d.global_box();
+  const domain::Decomposition on_root(domain::Layout(d.dimensions() == 3 ? domain::GridSpec{{g.hi[0], g.hi[1], g.hi[2]}, {}, {}}
+                                                                          : domain::GridSpec{{g.hi[0], g.hi[1]}, {}, {}},
+                                                     {g}),
+                                      domain::Ownership({0}, d.rank_count()));
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
-  std::vector<T> local;  // every local box's interior, box after box
-  for (const domain::FieldBox<T>& box : field)
-    domain::for_each_cell(box.interior(), [&](int i, int j, int k) { local.push_back(box(i, j, k)); });
-  const int bytes = static_cast<int>(local.size() * sizeof(T));
-  std::vector<int> counts(static_cast<std::size_t>(d.rank_count())), displs(counts.size());
-  MPI_Gather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
-  std::vector<T> packed;
-  if (rank == 0) {
-    int total = 0;
-    for (std::size_t r = 0; r < counts.size(); ++r) displs[r] = total, total += counts[r];
-    packed.resize(static_cast<std::size_t>(total) / sizeof(T));
-  }
-  MPI_Gatherv(local.data(), bytes, MPI_BYTE, packed.data(), counts.data(), displs.data(), MPI_BYTE, 0, comm);
+  domain::Field<T> all("gathered", on_root, rank, 0);
+  halo::Redistribution(d, on_root, comm).run(&field, &all);
   if (rank != 0) return {};
-  const domain::IndexBox& g = d.global_box();
-  std::vector<T> global(static_cast<std::size_t>(g.cells()));
-  for (int r = 0; r < d.rank_count(); ++r) {
-    const T* src = packed.data() + displs[static_cast<std::size_t>(r)] / static_cast<int>(sizeof(T));
-    for (const int b : d.boxes_of(r))
-      domain::for_each_cell(d.layout().box(b), [&](int i, int j, int k) {
-        global[static_cast<std::size_t>(i + g.hi[0] * (j + std::int64_t{g.hi[1]} * k))] = *src++;
-      });
-  }
-  return global;
+  const std::span<const T> values = all[0].values();
+  return {values.begin(), values.end()};
 }
 
 /// True if two arrays hold the same bytes.

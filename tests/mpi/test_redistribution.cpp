@@ -85,7 +85,7 @@ TEST_CASE("redistribution between two layouts on the same ranks is exact", "[red
       back.fill(-1.0);
       // Two fields of two types in one run; then a chain blocks -> curve -> round-robin -> blocks.
       Redistribution to_curve(blocks, curve, MPI_COMM_WORLD, backend);
-      FieldBase* from[] = {&a, &n};
+      const FieldBase* from[] = {&a, &n};
       FieldBase* to[] = {&b, &m};
       for (int round = 0; round < 2; ++round) to_curve.run(from, to);  // the second reuses the binding
       CHECK(count_wrong(b, -2.0) == 0);
@@ -122,10 +122,10 @@ TEST_CASE("redistribution between disjoint rank groups of one job", "[redistribu
       target = std::make_unique<Field<float>>("sst_on_b", b, in_b, 1);
       target->fill(-9.f);
     }
-    FieldBase* from[] = {source.get()};
+    const FieldBase* from[] = {source.get()};
     FieldBase* to[] = {target.get()};
     PendingRedistribution pending =
-        couple.start(std::span<FieldBase* const>(from, source ? 1 : 0), std::span<FieldBase* const>(to, target ? 1 : 0));
+        couple.start(std::span<const FieldBase* const>(from, source ? 1 : 0), std::span<FieldBase* const>(to, target ? 1 : 0));
     CHECK(pending.in_flight());
     pending.finish();
     if (target) CHECK(count_wrong(*target, -9.f) == 0);

@@ -83,13 +83,13 @@ public:
   ///        types on every rank. Collective over the ranks that exchange pieces.
   /// \throws std::invalid_argument if a field does not hold this rank's boxes of its decomposition,
   ///         std::logic_error if a list is in flight already.
-  PendingRedistribution start(std::span<domain::FieldBase* const> from, std::span<domain::FieldBase* const> to);
+  PendingRedistribution start(std::span<const domain::FieldBase* const> from, std::span<domain::FieldBase* const> to);
   /// \brief start() then finish().
-  void run(std::span<domain::FieldBase* const> from, std::span<domain::FieldBase* const> to) {
+  void run(std::span<const domain::FieldBase* const> from, std::span<domain::FieldBase* const> to) {
     start(from, to).finish();
   }
   /// \brief One field each way (either may be null on a rank outside that group).
-  void run(domain::FieldBase* from, domain::FieldBase* to);
+  void run(const domain::FieldBase* from, domain::FieldBase* to);
 
   /// \brief This rank's local copies and messages.
   const TransferPlan& plan() const noexcept { return m_plan; }
@@ -99,6 +99,7 @@ public:
 
 private:
   detail::TransferEngine& engine_for(std::span<domain::FieldBase* const> from, std::span<domain::FieldBase* const> to);
+  std::vector<domain::FieldBase*> m_sources;  // start()'s sources (only read: the engine takes one type for both)
 
   domain::Decomposition m_from, m_to;
   int m_from_rank = -1, m_to_rank = -1;  // this rank in each decomposition (-1: not in the group)
