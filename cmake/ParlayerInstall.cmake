@@ -1,15 +1,19 @@
 # Install rules and the exported package: after `cmake --install`, a downstream project does
 #   find_package(parlayer REQUIRED)  +  target_link_libraries(app PRIVATE parlayer::parlayer)
+# (or a narrower module target such as parlayer::domain).
 include_guard(GLOBAL)
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(PARLAYER_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/parlayer")
 
-install(TARGETS parlayer EXPORT parlayerTargets
+# Every module target is exported (parlayer::core, ::parallel, ::domain, ::halo, ::checkpoint,
+# ::runtime) with the umbrella parlayer::parlayer, so a consumer may link just the modules it uses.
+install(TARGETS parlayer_core parlayer_parallel parlayer_domain parlayer_halo parlayer_checkpoint
+                parlayer_runtime parlayer
+        EXPORT parlayerTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/parlayer" DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT parlayerTargets NAMESPACE parlayer:: DESTINATION ${PARLAYER_INSTALL_CMAKEDIR})
 

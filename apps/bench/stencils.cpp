@@ -153,7 +153,7 @@ std::vector<std::int64_t> halo_message_sizes(Kernel kernel, const std::vector<in
     const halo::HaloPlan plan(d, r, 1, info(kernel).stencil);
     for (const halo::PeerTransfer& peer : plan.transfers().peers) {
       std::int64_t cells = 0;
-      for (const halo::BoxRegion& r : peer.send) cells += r.cells.cells();
+      for (const halo::BoxRegion& region : peer.send) cells += region.cells.cells();
       sizes.insert(cells * static_cast<std::int64_t>(sizeof(double)));
     }
   }

@@ -5,7 +5,7 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include "collective.hpp"
+#include "packing.hpp"
 #include "parlayer/checkpoint/checksum.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 

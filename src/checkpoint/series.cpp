@@ -9,9 +9,10 @@
 #include <cstdio>
 #include <system_error>
 
-#include "collective.hpp"
 #include "files.hpp"
+#include "packing.hpp"
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/collective.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "snapshot_file.hpp"
 
@@ -92,7 +93,7 @@ SnapshotSeries::SnapshotSeries(fs::path folder, std::string prefix, MPI_Comm com
     throw CollectiveError("snapshot series: prefix '" + m_prefix + "' must be a plain, non-empty file name start");
   if (m_folder.empty()) m_folder = ".";
 
-  detail::RootResult opened = detail::on_root(m_comm.get(), m_rank, [&] {
+  parallel::RootResult opened = parallel::on_root(m_comm.get(), [&] {
     const std::string shown = "'" + m_folder.string() + "'";
     std::error_code ec;
     const fs::file_status st = fs::status(m_folder, ec);
@@ -145,7 +146,7 @@ std::vector<Rejected> SnapshotSeries::leftover_temporaries() const {
 }
 
 std::vector<Generation> SnapshotSeries::generations() const {
-  detail::RootResult listed = detail::on_root(m_comm.get(), m_rank, [&] { return pack(list_generations(m_folder, m_prefix)); });
+  parallel::RootResult listed = parallel::on_root(m_comm.get(), [&] { return pack(list_generations(m_folder, m_prefix)); });
   if (listed.failure) throw CollectiveError("snapshot series: " + *listed.failure);
   return unpack_generations(listed.payload);
 }
@@ -157,7 +158,7 @@ fs::path SnapshotSeries::write(const domain::Decomposition& decomposition,
   const fs::path path = path_of(header.step);
   write_snapshot(path, m_comm.get(), decomposition, fields, header);
   // Committed: now, and only now, older generations beyond keep() may go.
-  detail::RootResult pruned = detail::on_root(m_comm.get(), m_rank, [&] {
+  parallel::RootResult pruned = parallel::on_root(m_comm.get(), [&] {
     log("wrote " + path.string() + " (step " + std::to_string(header.step) + ")");
     std::vector<Generation> gens = list_generations(m_folder, m_prefix);
     const std::size_t excess = gens.size() > std::size_t(m_keep) ? gens.size() - std::size_t(m_keep) : 0;
@@ -178,7 +179,7 @@ fs::path SnapshotSeries::write(const domain::Decomposition& decomposition,
 template <class TryOne>
 LatestValid SnapshotSeries::walk_newest_first(TryOne&& try_one) const {
   LatestValid result;
-  detail::RootResult temps = detail::on_root(m_comm.get(), m_rank, [&] {
+  parallel::RootResult temps = parallel::on_root(m_comm.get(), [&] {
     detail::Packer p;
     const std::vector<Rejected> t = leftover_temporaries();
     p.put(std::uint64_t(t.size()));

@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <system_error>
 
-#include "collective.hpp"
 #include "layout.hpp"
 #include "parlayer/checkpoint/checksum.hpp"
 #include "parlayer/checkpoint/snapshot.hpp"
+#include "parlayer/parallel/collective.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "snapshot_file.hpp"
 
@@ -19,6 +19,9 @@ namespace parlayer::checkpoint {
 namespace fs = std::filesystem;
 using namespace detail;
 using domain::ElementType;
+using parallel::agree;
+using parallel::attempt;
+using parallel::Failure;
 
 // ---- rank 0's view of a file (snapshot_file.hpp) ----
 
@@ -161,8 +164,8 @@ SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const 
   // Rank 0 alone reads the metadata of a possibly damaged file (checksummed by HDF5 and by us);
   // the other ranks only open it once it is known to be sound.
   const std::vector<int> extent = extent_of(decomposition);
-  detail::RootResult inspected =
-      detail::on_root(comm, rank, [&] { return pack(detail::inspect_snapshot_file(path, extent, needed)); });
+  parallel::RootResult inspected =
+      parallel::on_root(comm, [&] { return pack(detail::inspect_snapshot_file(path, extent, needed)); });
   if (inspected.failure) throw error(*inspected.failure);
   SnapshotInfo info = unpack(inspected.payload);
   info.path = path;

@@ -9,11 +9,11 @@
 #include <set>
 #include <system_error>
 
-#include "collective.hpp"
 #include "files.hpp"
 #include "layout.hpp"
 #include "parlayer/checkpoint/checksum.hpp"
 #include "parlayer/checkpoint/snapshot.hpp"
+#include "parlayer/parallel/collective.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "snapshot_file.hpp"
 
@@ -22,6 +22,9 @@ namespace parlayer::checkpoint {
 namespace fs = std::filesystem;
 using namespace detail;
 using domain::ElementType;
+using parallel::agree;
+using parallel::attempt;
+using parallel::Failure;
 
 namespace {
 
@@ -72,7 +75,7 @@ std::string remove_temporaries(MPI_Comm comm, int rank, const fs::path& temporar
     for (const fs::path& p : {temporary, reservation})
       if (const std::string failed = detail::remove_quietly(p); !failed.empty())
         note += "; the temporary file could not be removed: " + failed;
-  detail::broadcast(comm, note, 0);
+  parallel::broadcast(comm, note, 0);
   return note;
 }
 
@@ -133,7 +136,7 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
   // 2. Rank 0 checks the folder, names the temporary and fixes the metadata every rank writes
   //    (attributes must be identical on all ranks: taking rank 0's makes them so).
   const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-  detail::RootResult planned = detail::on_root(comm, rank, [&] {
+  parallel::RootResult planned = parallel::on_root(comm, [&] {
     std::error_code ec;
     if (!fs::is_directory(folder, ec)) throw Error("folder '" + folder.string() + "' does not exist or is not a folder");
     if (fs::is_directory(path, ec)) throw Error("'" + shown + "' is a folder");
@@ -183,7 +186,7 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
   //    where the file system has none, zeros written and fsynced (files.hpp). The reservation is
   //    a separate file for now: HDF5 truncates the file it creates. Its space is also what lets
   //    an abandoned write close HDF5's file (OpenWrite::abandon frees it first).
-  detail::RootResult reserved = detail::on_root(comm, rank, [&] {
+  parallel::RootResult reserved = parallel::on_root(comm, [&] {
     detail::reserve_new_file(reservation, space_estimate(info, decomposition));
     return std::string();
   });
@@ -250,7 +253,7 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
   //    metadata flush in H5Fclose alike, lands on allocated blocks. The other ranks wait in the
   //    broadcast meanwhile, so nothing else writes to the file.
   {
-    detail::RootResult moved = detail::on_root(comm, rank, [&] {
+    parallel::RootResult moved = parallel::on_root(comm, [&] {
       hsize_t extent = 0;
       PARLAYER_H5_CHECK(H5Fget_filesize(w.file.get(), &extent), file_where);
       if (const std::string failed = detail::remove_quietly(reservation); !failed.empty()) throw Error(failed);
@@ -314,7 +317,7 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
   }
 
   // 11. Commit on rank 0: (check the metadata,) fsync, rename, fsync the folder.
-  detail::RootResult committed = detail::on_root(comm, rank, [&] {
+  parallel::RootResult committed = parallel::on_root(comm, [&] {
     bool renamed = false;
     try {
       if (!options.verify_data) {

@@ -2,9 +2,12 @@
 
 #include <mpi.h>
 
+#include <boost/mpi/environment.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "parlayer/error.hpp"
@@ -13,6 +16,33 @@
 namespace parlayer::parallel {
 
 namespace {
+
+
+int to_mpi(ThreadLevel level) noexcept {
+  switch (level) {
+    case ThreadLevel::single: return MPI_THREAD_SINGLE;
+    case ThreadLevel::funneled: return MPI_THREAD_FUNNELED;
+    case ThreadLevel::serialized: return MPI_THREAD_SERIALIZED;
+    case ThreadLevel::multiple: return MPI_THREAD_MULTIPLE;
+  }
+  return MPI_THREAD_MULTIPLE;
+}
+
+ThreadLevel from_mpi(int provided) noexcept {
+  // The MPI standard orders the levels: SINGLE < FUNNELED < SERIALIZED < MULTIPLE.
+  if (provided >= MPI_THREAD_MULTIPLE) return ThreadLevel::multiple;
+  if (provided >= MPI_THREAD_SERIALIZED) return ThreadLevel::serialized;
+  if (provided >= MPI_THREAD_FUNNELED) return ThreadLevel::funneled;
+  return ThreadLevel::single;
+}
+
+void report_collective_error(const CollectiveError& e, bool root) {
+  // Every rank threw this at the same point: report once.
+  if (root) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    std::fflush(stderr);
+  }
+}
 
 // std::terminate (an exception escaping a noexcept function, a destructor or a thread) on one rank
 // must not leave the others hanging in a collective.
@@ -39,24 +69,64 @@ void abort_job(const char* message, int exit_code) noexcept {
   std::_Exit(exit_code);
 }
 
-Environment::Environment(int& argc, char**& argv)
-    : m_env(std::make_unique<boost::mpi::environment>(argc, argv, /*abort_on_exception=*/true)) {
+const char* to_string(ThreadLevel level) noexcept {
+  switch (level) {
+    case ThreadLevel::single: return "single";
+    case ThreadLevel::funneled: return "funneled";
+    case ThreadLevel::serialized: return "serialized";
+    case ThreadLevel::multiple: return "multiple";
+  }
+  return "unknown";
+}
+
+// abort_on_exception: destroyed while an exception unwinds, Boost.MPI calls MPI_Abort instead of
+// MPI_Finalize (the other ranks may be waiting for this one in a collective).
+struct Environment::Mpi {
+  boost::mpi::environment env;
+  Mpi(int& argc, char**& argv, ThreadLevel required)
+      : env(argc, argv, static_cast<boost::mpi::threading::level>(to_mpi(required)), /*abort_on_exception=*/true) {}
+};
+
+Environment::Environment(int& argc, char**& argv, ThreadLevel required)
+    : m_mpi(std::make_unique<Mpi>(argc, argv, required)) {
   PARLAYER_MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
+  PARLAYER_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &m_rank));
+  PARLAYER_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &m_size));
+  int provided = MPI_THREAD_SINGLE;
+  PARLAYER_MPI_CHECK(MPI_Query_thread(&provided));
+  m_thread_level = from_mpi(provided);
+  if (m_thread_level < required) {
+    // The same library answers every rank the same: a collective error. Finalize first, while no
+    // exception is in flight, so that the job ends cleanly instead of in MPI_Abort.
+    const std::string message = std::string("MPI provides thread level ") + to_string(m_thread_level) +
+                                ", the run needs " + to_string(required);
+    // Report before finalizing, and hold every rank in a barrier until rank 0 has printed: a rank
+    // that exits with code 2 first makes mpirun end the job, and rank 0's line could be lost.
+    report_collective_error(CollectiveError(message), m_rank == 0);
+    MPI_Barrier(MPI_COMM_WORLD);
+    m_mpi.reset();
+    throw CollectiveError(message);
+  }
   std::set_terminate(terminate_handler);
 }
 
 Environment::~Environment() = default;
 
 int guarded_main(int argc, char** argv, const std::function<int(Environment&)>& program) {
-  Environment env(argc, argv);
+  return guarded_main(argc, argv, ThreadLevel::funneled, program);
+}
+
+int guarded_main(int argc, char** argv, ThreadLevel required, const std::function<int(Environment&)>& program) {
+  std::optional<Environment> env;
   try {
-    return program(env);
+    env.emplace(argc, argv, required);
+  } catch (const CollectiveError& e) {  // MPI's thread level: reported, and MPI finalized, already
+    return e.exit_code();
+  }
+  try {
+    return program(*env);
   } catch (const CollectiveError& e) {
-    // Every rank threw this at the same point: report once, exit cleanly everywhere.
-    if (env.is_root()) {
-      std::fprintf(stderr, "error: %s\n", e.what());
-      std::fflush(stderr);
-    }
+    report_collective_error(e, env->is_root());
     return e.exit_code();
   } catch (const std::exception& e) {
     abort_job(e.what(), 1);

@@ -15,8 +15,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "parlayer/parallel/collective.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
-#include "parlayer/runtime/files.hpp"
 
 namespace parlayer::runtime {
 
@@ -184,24 +184,18 @@ std::optional<Value> from_text(const KeySpec& spec, std::string text) {
 
 // Rank 0 reads the file; every rank gets its text or the same error.
 std::string read_file_on_root(const std::string& path, MPI_Comm comm) {
-  std::string text;
-  const std::string problem = outcome_on_root(comm, [&]() -> std::string {
+  parallel::RootResult read = parallel::on_root(comm, [&] {
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return "it is a directory";
+    if (std::filesystem::is_directory(path, ec)) throw Error("it is a directory");
     std::ifstream in(path, std::ios::binary);
-    if (!in) return std::strerror(errno);
+    if (!in) throw Error(std::strerror(errno));
     std::ostringstream content;
     content << in.rdbuf();
-    if (in.bad()) return std::strerror(errno);
-    text = content.str();
-    return "";
+    if (in.bad()) throw Error(std::strerror(errno));
+    return content.str();
   });
-  if (!problem.empty()) throw CollectiveError("cannot read config file " + in_quotes(path) + ": " + problem);
-  std::int64_t size = static_cast<std::int64_t>(text.size());
-  PARLAYER_MPI_CHECK(MPI_Bcast(&size, 1, MPI_INT64_T, 0, comm));
-  text.resize(static_cast<std::size_t>(size));
-  if (size > 0) PARLAYER_MPI_CHECK(MPI_Bcast(text.data(), static_cast<int>(size), MPI_CHAR, 0, comm));
-  return text;
+  if (read.failure) throw CollectiveError("cannot read config file " + in_quotes(path) + ": " + *read.failure);
+  return std::move(read.payload);
 }
 
 // toml11's multi-line syntax error as one line: "<what> (line N)".

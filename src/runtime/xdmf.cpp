@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "parlayer/error.hpp"
-#include "parlayer/runtime/files.hpp"
+#include "parlayer/parallel/collective.hpp"
 #include "parlayer/runtime/log.hpp"
 
 namespace parlayer::runtime {
@@ -46,21 +46,24 @@ void XdmfSeries::add(const std::filesystem::path& snapshot, double time, MPI_Com
   const std::filesystem::path folder = m_file.parent_path().empty() ? "." : m_file.parent_path();
   m_steps.emplace_back(std::filesystem::proximate(snapshot, folder).generic_string(), time);
 
-  const std::string problem = outcome_on_root(comm, [&]() -> std::string {
+  const parallel::RootResult written = parallel::on_root(comm, [&] {
     const std::filesystem::path temporary = m_file.string() + ".tmp";
     const std::string content = text();
     std::FILE* out = std::fopen(temporary.c_str(), "wb");
-    if (!out) return std::strerror(errno);
-    const bool written = std::fwrite(content.data(), 1, content.size(), out) == content.size();
+    if (!out) throw Error(std::strerror(errno));
+    const bool all_written = std::fwrite(content.data(), 1, content.size(), out) == content.size();
     const int write_errno = errno;
     const bool closed = std::fclose(out) == 0;
     std::string why;
-    if (!written || !closed) why = std::strerror(written ? errno : write_errno);
+    if (!all_written || !closed) why = std::strerror(all_written ? errno : write_errno);
     else if (std::rename(temporary.c_str(), m_file.c_str()) != 0) why = std::strerror(errno);
-    if (!why.empty()) std::remove(temporary.c_str());
-    return why;
+    if (!why.empty()) {
+      std::remove(temporary.c_str());
+      throw Error(why);
+    }
+    return std::string();
   });
-  if (!problem.empty()) throw CollectiveError("cannot write " + m_file.string() + ": " + problem);
+  if (written.failure) throw CollectiveError("cannot write " + m_file.string() + ": " + *written.failure);
 }
 
 }  // namespace parlayer::runtime

@@ -173,6 +173,8 @@ TEST_CASE("the overlap driver visits each cell once and peels only sides with a 
       const HaloPlan plan(d, rank, 2, stencil);
       HaloExchange exchange(plan, MPI_COMM_WORLD);
       Field<int> probe("probe", d, rank, 2), visits("visits", d, rank, 2);
+      probe.set_boundary_condition(0, BoundaryCondition::none());  // its ghosts are never read
+      probe.set_boundary_condition(1, BoundaryCondition::none());
       probe.fill(0);
       visits.fill(0);
       int interior_calls = 0;

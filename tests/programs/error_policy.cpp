@@ -4,8 +4,12 @@
 //   terminate    the last rank calls std::terminate          → the job ends (MPI_Abort), no hang
 //   bad-grid     a process grid that does not match the rank count → one line, exit 2
 //   ok           nothing fails                               → exit 0
+//   multiple     asks MPI for ThreadLevel::multiple and prints the level it got → exit 0
+// check_error_policy also runs "ok" under an LD_PRELOAD shim (thread_single.cpp) with which MPI
+// provides only MPI_THREAD_SINGLE: Environment's CollectiveError, one line from rank 0, exit 2.
 #include <mpi.h>
 
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <stdexcept>
@@ -15,8 +19,10 @@
 #include "parlayer/parallel/environment.hpp"
 
 int main(int argc, char** argv) {
-  return parlayer::parallel::guarded_main(argc, argv, [&](parlayer::parallel::Environment& env) {
-    const char* mode = argc > 1 ? argv[1] : "ok";
+  using parlayer::parallel::ThreadLevel;
+  const char* mode = argc > 1 ? argv[1] : "ok";
+  const ThreadLevel level = std::strcmp(mode, "multiple") == 0 ? ThreadLevel::multiple : ThreadLevel::funneled;
+  return parlayer::parallel::guarded_main(argc, argv, level, [&](parlayer::parallel::Environment& env) {
     const bool last = env.rank() == env.size() - 1;
     if (std::strcmp(mode, "collective") == 0)
       throw parlayer::CollectiveError("config file 'x.toml': key grid.nx must be >= 1, got 0");
@@ -25,8 +31,10 @@ int main(int argc, char** argv) {
     if (std::strcmp(mode, "terminate") == 0 && last) std::terminate();
     if (std::strcmp(mode, "bad-grid") == 0)
       parlayer::domain::Decomposition({{64, 64}, {}, {5, 1}}, env.size());
+    if (std::strcmp(mode, "multiple") == 0 && env.is_root())
+      std::printf("thread level %s\n", parlayer::parallel::to_string(env.thread_level()));
     // The surviving ranks wait in a collective, as a real model would at its next step.
-    env.world().barrier();
+    MPI_Barrier(env.world());
     return 0;
   });
 }

@@ -13,40 +13,68 @@
 /// CollectiveError once from rank 0 and exits cleanly on every rank with its exit code; any other
 /// exception is printed with its rank and the job is ended with MPI_Abort. A std::terminate on any
 /// rank (an exception escaping a noexcept function or a thread) also ends in MPI_Abort.
-#include <boost/mpi/communicator.hpp>
-#include <boost/mpi/environment.hpp>
+///
+/// MPI is started through Boost.MPI inside the library; nothing of Boost is in this header.
+#include <mpi.h>
 
 #include <functional>
 #include <memory>
 
 namespace parlayer::parallel {
 
-/// \brief Owns MPI initialisation (through Boost.MPI) for the lifetime of the program.
+/// \brief How much thread support the program needs from MPI (MPI_THREAD_*), weakest first.
+enum class ThreadLevel {
+  single,      ///< one thread only
+  funneled,    ///< threads, but only the main thread calls MPI
+  serialized,  ///< any thread calls MPI, never two at once
+  multiple,    ///< any thread calls MPI at any time
+};
+
+/// \brief "single", "funneled", "serialized" or "multiple".
+const char* to_string(ThreadLevel level) noexcept;
+
+/// \brief Owns MPI initialisation for the lifetime of the program.
 ///
 /// Construct exactly one, first thing in main(). Collective over MPI_COMM_WORLD.
 /// Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD so every failure reaches PARLAYER_MPI_CHECK.
+/// Destroyed while an exception is unwinding, it ends the job with MPI_Abort (another rank may be
+/// waiting in a collective); otherwise it finalizes MPI.
 class Environment {
 public:
-  Environment(int& argc, char**& argv);
+  /// \brief Initialises MPI with at least the thread support `required`.
+  /// \throws CollectiveError "MPI provides thread level X, the run needs Y" (exit code 2) if the
+  ///         MPI library provides less. Every rank gets the same level, so every rank throws; MPI
+  ///         is finalized before the throw, so the job ends cleanly.
+  explicit Environment(int& argc, char**& argv, ThreadLevel required = ThreadLevel::funneled);
   ~Environment();
   Environment(const Environment&) = delete;
   Environment& operator=(const Environment&) = delete;
 
-  /// \brief MPI_COMM_WORLD as a Boost.MPI communicator.
-  const boost::mpi::communicator& world() const noexcept { return m_world; }
-  int rank() const noexcept { return m_world.rank(); }
-  int size() const noexcept { return m_world.size(); }
+  /// \brief MPI_COMM_WORLD (with MPI_ERRORS_RETURN set). Pass it wherever an MPI_Comm is expected.
+  MPI_Comm world() const noexcept { return MPI_COMM_WORLD; }
+  int rank() const noexcept { return m_rank; }
+  int size() const noexcept { return m_size; }
   /// \brief True on rank 0, the rank that reports to the user.
-  bool is_root() const noexcept { return m_world.rank() == 0; }
+  bool is_root() const noexcept { return m_rank == 0; }
+  /// \brief The thread support MPI provides (at least the one required). Local.
+  ThreadLevel thread_level() const noexcept { return m_thread_level; }
 
 private:
-  std::unique_ptr<boost::mpi::environment> m_env;
-  boost::mpi::communicator m_world;
+  struct Mpi;  // Boost.MPI's environment, kept out of this header
+  std::unique_ptr<Mpi> m_mpi;
+  int m_rank = 0;
+  int m_size = 1;
+  ThreadLevel m_thread_level = ThreadLevel::single;
 };
 
-/// \brief Runs `program` inside an Environment with parlayer's error policy (see file comment).
+/// \brief Runs `program` inside an Environment with parlayer's error policy (see file comment),
+///        with MPI thread support ThreadLevel::funneled.
 /// \return the program's exit code, or a CollectiveError's exit code. Collective.
 int guarded_main(int argc, char** argv, const std::function<int(Environment&)>& program);
+
+/// \brief As above, with MPI thread support at least `required`. If MPI provides less, every rank
+///        returns 2 and rank 0 prints "error: MPI provides thread level X, the run needs Y".
+int guarded_main(int argc, char** argv, ThreadLevel required, const std::function<int(Environment&)>& program);
 
 /// \brief Ends the whole job now: prints `message` (prefixed with the rank) and calls MPI_Abort.
 [[noreturn]] void abort_job(const char* message, int exit_code = 1) noexcept;

@@ -1,10 +1,11 @@
-#include "collective.hpp"
+#include "parlayer/parallel/collective.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "parlayer/parallel/mpi_check.hpp"
 
-namespace parlayer::checkpoint::detail {
+namespace parlayer::parallel {
 
 Failure agree(MPI_Comm comm, const Failure& local) {
   int rank = 0, size = 0;
@@ -34,4 +35,18 @@ void broadcast(MPI_Comm comm, std::string& text, int root) {
   }
 }
 
-}  // namespace parlayer::checkpoint::detail
+RootResult on_root(MPI_Comm comm, const std::function<std::string()>& work) {
+  int rank = 0;
+  PARLAYER_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+  std::string message;  // 'F' + reason, or 'S' + payload
+  if (rank == 0) {
+    std::string payload;
+    const Failure f = attempt([&] { payload = work(); });
+    message = f ? "F" + *f : "S" + payload;
+  }
+  broadcast(comm, message, 0);
+  if (!message.empty() && message[0] == 'S') return {std::nullopt, message.substr(1)};
+  return {message.empty() ? std::string("no answer from rank 0") : message.substr(1), {}};
+}
+
+}  // namespace parlayer::parallel

@@ -8,13 +8,19 @@
 #include <vector>
 
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/mpi_check.hpp"
 #include "parlayer/runtime/stop_request.hpp"
-#include "test_support.hpp"
 
 using namespace parlayer;
-using namespace parlayer::testing;
+using parallel::world_rank;
 
 namespace {
+
+int world_size() {
+  int n = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &n);
+  return n;
+}
 
 // Runs up to `steps` step boundaries; on `who` at step `when`, `trigger()` is called. Returns the
 // step at which should_stop() first said yes (-1: never), checking all ranks agree on it.
@@ -39,13 +45,13 @@ std::int64_t stop_step(int check_every, int who, std::int64_t when, std::int64_t
 
 }  // namespace
 
-TEST_CASE("no request, no stop", "[stop]") {
+TEST_CASE("no request, no stop", "[runtime][stop]") {
   CHECK(stop_step(1, -1, 0, 50, [] {}) == -1);
   CHECK(stop_step(4, -1, 0, 50, [] {}) == -1);
   CHECK_FALSE(runtime::StopRequest::requested_here());
 }
 
-TEST_CASE("a request on one rank stops every rank at the same step, within 2 * check_every", "[stop]") {
+TEST_CASE("a request on one rank stops every rank at the same step, within 2 * check_every", "[runtime][stop]") {
   const int last = world_size() - 1;
   for (int every : {1, 2, 5}) {
     INFO("check_every " << every);
@@ -60,7 +66,7 @@ TEST_CASE("a request on one rank stops every rank at the same step, within 2 * c
   }
 }
 
-TEST_CASE("SIGUSR1 and SIGTERM request a stop and never end the process", "[stop]") {
+TEST_CASE("SIGUSR1 and SIGTERM request a stop and never end the process", "[runtime][stop]") {
   for (int sig : {SIGUSR1, SIGTERM}) {
     INFO("signal " << sig);
     const std::int64_t stopped = stop_step(3, 0, 4, 100, [sig] {
@@ -76,7 +82,7 @@ TEST_CASE("SIGUSR1 and SIGTERM request a stop and never end the process", "[stop
   }
 }
 
-TEST_CASE("one StopRequest at a time, check_every >= 1", "[stop]") {
+TEST_CASE("one StopRequest at a time, check_every >= 1", "[runtime][stop]") {
   runtime::StopRequest first(MPI_COMM_WORLD);
   CHECK_THROWS_AS(runtime::StopRequest(MPI_COMM_WORLD), CollectiveError);
   CHECK_THROWS_AS(runtime::StopRequest(MPI_COMM_WORLD, 0), CollectiveError);

@@ -41,7 +41,7 @@ std::vector<double> nasty_terms(std::size_t n) {
 
 }  // namespace
 
-TEST_CASE("ExactSum is exact and independent of the order of the terms", "[runtime]") {
+TEST_CASE("ExactSum is exact and independent of the order of the terms", "[runtime][sum]") {
   ExactSum a;
   a.add(1e100);
   a.add(1.0);
@@ -83,7 +83,7 @@ TEST_CASE("ExactSum is exact and independent of the order of the terms", "[runti
   CHECK(std::isnan(special.value()));
 }
 
-TEST_CASE("global_sum gives the single-rank sum, bit for bit, on any rank count", "[runtime]") {
+TEST_CASE("global_sum gives the single-rank sum, bit for bit, on any rank count", "[runtime][sum]") {
   int ranks = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
   const std::vector<double> terms = nasty_terms(3001);
@@ -150,7 +150,7 @@ Config load(const ConfigSchema& schema, const std::string& text, std::vector<std
 
 }  // namespace
 
-TEST_CASE("config: file, --set and types; every mistake names the key", "[runtime]") {
+TEST_CASE("config: file, --set and types; every mistake names the key", "[runtime][config]") {
   const ConfigSchema schema = test_schema();
   const Config c = load(schema, "[grid]\nnx = 128\n[time]\ndt = 3\n[parallel]\ngrid = [2, 1]\n",
                         {"--set", "ic.name=lake", "--set", "run.fast=true", "--set", "grid.nx=256"});
@@ -189,7 +189,7 @@ TEST_CASE("config: file, --set and types; every mistake names the key", "[runtim
   for (const auto& spec : schema.keys()) CHECK_THAT(help, Catch::Contains(spec.name() + " = "));
 }
 
-TEST_CASE("the time loop's cadence: output, checkpoints, progress, and a requested stop", "[runtime]") {
+TEST_CASE("the time loop's cadence: output, checkpoints, progress, and a requested stop", "[runtime][time_loop]") {
   parlayer::runtime::Log log(MPI_COMM_WORLD);
   parlayer::runtime::Timers timers;
   parlayer::runtime::LoopSettings settings;

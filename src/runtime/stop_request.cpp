@@ -1,5 +1,4 @@
-// runtime::StopRequest (include/parlayer/runtime/stop_request.hpp). Built with the checkpoint
-// module's sources because src/runtime/ belongs to the runtime module's own CMakeLists.txt.
+// runtime::StopRequest (include/parlayer/runtime/stop_request.hpp).
 #include "parlayer/runtime/stop_request.hpp"
 
 #include <signal.h>
