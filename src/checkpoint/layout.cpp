@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <variant>
 
 #include "packing.hpp"
 #include "parlayer/checkpoint/checksum.hpp"
@@ -150,7 +151,121 @@ std::vector<std::int64_t> read_ints(hid_t object, const char* name, const std::s
   return values;
 }
 
+// ---- typed model parameters: /parameters/must_match and /parameters/may_change ----
+
+namespace {
+constexpr const char* parameters_group = "parameters";
+const char* rule_group(Parameter::Rule rule) {
+  return rule == Parameter::Rule::must_match ? "must_match" : "may_change";
+}
+}  // namespace
+
+std::vector<Parameter> sorted_parameters(const std::vector<Parameter>& parameters) {
+  std::vector<Parameter> sorted = parameters;
+  std::sort(sorted.begin(), sorted.end(), [](const Parameter& a, const Parameter& b) { return a.name < b.name; });
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (sorted[i].name.empty() || sorted[i].name.find('/') != std::string::npos || sorted[i].name == ".")
+      throw Error("parameter name '" + sorted[i].name + "' cannot be an attribute name (empty, '.' or with '/')");
+    if (i > 0 && sorted[i].name == sorted[i - 1].name)
+      throw Error("parameter '" + sorted[i].name + "' is given twice");
+  }
+  return sorted;
+}
+
+void write_parameters(hid_t root, const std::vector<Parameter>& parameters, const std::string& where) {
+  const std::string at = "group /" + std::string(parameters_group) + " of " + where;
+  h5::Group group(PARLAYER_H5_CHECK(H5Gcreate2(root, parameters_group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), at));
+  for (const Parameter::Rule rule : {Parameter::Rule::must_match, Parameter::Rule::may_change}) {
+    const std::string rat = "group /" + std::string(parameters_group) + "/" + rule_group(rule) + " of " + where;
+    h5::Group rules(PARLAYER_H5_CHECK(H5Gcreate2(group.get(), rule_group(rule), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), rat));
+    for (const Parameter& p : parameters) {
+      if (p.rule != rule) continue;
+      const char* name = p.name.c_str();
+      if (const auto* i = std::get_if<std::int64_t>(&p.value)) write_int(rules.get(), name, *i, rat);
+      if (const auto* d = std::get_if<double>(&p.value)) write_double(rules.get(), name, *d, rat);
+      if (const auto* t = std::get_if<std::string>(&p.value)) write_string(rules.get(), name, *t, rat);
+    }
+    rules.close(rat);
+  }
+  group.close(at);
+}
+
+std::vector<Parameter> read_parameters(hid_t root, const std::string& where) {
+  std::vector<Parameter> parameters;
+  const std::string at = "group /" + std::string(parameters_group) + " of " + where;
+  if (PARLAYER_H5_CHECK(H5Lexists(root, parameters_group, H5P_DEFAULT), at) <= 0) return parameters;
+  h5::Group group(PARLAYER_H5_CHECK(H5Gopen2(root, parameters_group, H5P_DEFAULT), at));
+  for (const Parameter::Rule rule : {Parameter::Rule::must_match, Parameter::Rule::may_change}) {
+    const std::string rat = "group /" + std::string(parameters_group) + "/" + rule_group(rule) + " of " + where;
+    if (PARLAYER_H5_CHECK(H5Lexists(group.get(), rule_group(rule), H5P_DEFAULT), rat) <= 0)
+      throw Error("has no group /parameters/" + std::string(rule_group(rule)));
+    h5::Group rules(PARLAYER_H5_CHECK(H5Gopen2(group.get(), rule_group(rule), H5P_DEFAULT), rat));
+    std::vector<std::string> names;
+    hsize_t index = 0;
+    PARLAYER_H5_CHECK(H5Aiterate2(rules.get(), H5_INDEX_NAME, H5_ITER_INC, &index,
+                                  [](hid_t, const char* name, const H5A_info_t*, void* out) -> herr_t {
+                                    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+                                    return 0;
+                                  },
+                                  &names),
+                      rat);
+    for (const std::string& name : names) {
+      const std::string pat = rat + " attribute " + name;
+      H5T_class_t type_class = H5T_NO_CLASS;
+      {
+        h5::Attribute a = open_attribute(rules.get(), name.c_str(), rat);
+        h5::Datatype t(PARLAYER_H5_CHECK(H5Aget_type(a.get()), pat));
+        type_class = H5Tget_class(t.get());
+      }
+      Parameter p;
+      p.name = name;
+      p.rule = rule;
+      if (type_class == H5T_INTEGER)
+        p.value = read_number<std::int64_t>(rules.get(), name.c_str(), H5T_NATIVE_INT64, H5T_INTEGER, rat);
+      else if (type_class == H5T_FLOAT)
+        p.value = read_number<double>(rules.get(), name.c_str(), H5T_NATIVE_DOUBLE, H5T_FLOAT, rat);
+      else if (type_class == H5T_STRING)
+        p.value = read_string(rules.get(), name.c_str(), rat);
+      else
+        throw Error("parameter '" + name + "' has a type other than integer, float or string");
+      parameters.push_back(std::move(p));
+    }
+    rules.close(rat);
+  }
+  group.close(at);
+  return sorted_parameters(parameters);
+}
+
 // ---- the metadata checksum: FNV-1a over every attribute value, in a fixed order ----
+
+// A parameter as bytes: name, rule, type index, value.
+static void put_parameter(detail::Packer& p, const Parameter& q) {
+  p.put(q.name).put(std::int64_t(q.rule == Parameter::Rule::must_match)).put(std::int64_t(q.value.index()));
+  if (const auto* i = std::get_if<std::int64_t>(&q.value)) p.put(*i);
+  if (const auto* d = std::get_if<double>(&q.value)) p.put(*d);
+  if (const auto* t = std::get_if<std::string>(&q.value)) p.put(*t);
+}
+
+static void get_parameter(detail::Unpacker& u, Parameter& q) {
+  std::int64_t must = 0, index = 0;
+  u.get(q.name);
+  u.get(must);
+  u.get(index);
+  q.rule = must ? Parameter::Rule::must_match : Parameter::Rule::may_change;
+  if (index == 0) {
+    std::int64_t v = 0;
+    u.get(v);
+    q.value = v;
+  } else if (index == 1) {
+    double v = 0;
+    u.get(v);
+    q.value = v;
+  } else {
+    std::string v;
+    u.get(v);
+    q.value = v;
+  }
+}
 
 static std::uint64_t fnv1a(const std::string& bytes) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -172,6 +287,10 @@ std::uint64_t metadata_checksum(const SnapshotInfo& info, const std::vector<Fiel
   p.put(std::uint64_t(sorted.size()));
   for (const FieldRecord* f : sorted)
     p.put(f->name).put(std::string(domain::to_string(f->type))).put(f->units).put(f->checksum);
+  if (info.format_version >= 2) {  // version 1 files have no parameters: their checksum stays as it was
+    p.put(std::uint64_t(info.header.parameters.size()));
+    for (const Parameter& q : info.header.parameters) put_parameter(p, q);
+  }
   return fnv1a(p.bytes());
 }
 
@@ -183,6 +302,8 @@ std::string pack(const SnapshotInfo& info) {
   p.put(info.format_version).put(info.writer_rank_count).put(info.writer_process_grid).put(info.global_extent);
   p.put(info.library_version).put(std::uint64_t(info.fields.size()));
   for (const FieldRecord& f : info.fields) p.put(f.name).put(f.type).put(f.units).put(f.checksum);
+  p.put(std::uint64_t(info.header.parameters.size()));
+  for (const Parameter& q : info.header.parameters) put_parameter(p, q);
   return std::move(p.bytes());
 }
 
@@ -210,6 +331,9 @@ SnapshotInfo unpack(const std::string& bytes) {
     u.get(f.units);
     u.get(f.checksum);
   }
+  u.get(n);
+  info.header.parameters.resize(n);
+  for (Parameter& q : info.header.parameters) get_parameter(u, q);
   return info;
 }
 

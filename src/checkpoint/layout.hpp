@@ -72,6 +72,13 @@ T read_number(hid_t object, const char* name, hid_t mem_t, H5T_class_t expected,
   return value;
 }
 
+/// `parameters` sorted by name; throws on an empty or unusable name, or a name given twice.
+std::vector<Parameter> sorted_parameters(const std::vector<Parameter>& parameters);
+/// Writes the group /parameters (must_match, may_change) under `root`.
+void write_parameters(hid_t root, const std::vector<Parameter>& parameters, const std::string& where);
+/// Reads it back (empty if the file has none), sorted by name.
+std::vector<Parameter> read_parameters(hid_t root, const std::string& where);
+
 /// FNV-1a over every attribute value (root, then each field sorted by name): detects any change
 /// of any attribute value.
 std::uint64_t metadata_checksum(const SnapshotInfo& info, const std::vector<FieldRecord>& all_fields);

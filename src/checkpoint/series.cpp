@@ -153,6 +153,11 @@ std::vector<Generation> SnapshotSeries::generations() const {
 
 fs::path SnapshotSeries::write(const domain::Decomposition& decomposition,
                                std::span<const domain::FieldBase* const> fields, const SnapshotHeader& header) {
+  return write(decomposition, named_by_field(fields), header);
+}
+
+fs::path SnapshotSeries::write(const domain::Decomposition& decomposition, std::span<const FieldToWrite> fields,
+                               const SnapshotHeader& header) {
   if (header.step < 0)
     throw CollectiveError("snapshot series: cannot write step " + std::to_string(header.step) + " (negative)");
   const fs::path path = path_of(header.step);
@@ -230,11 +235,20 @@ LatestValid SnapshotSeries::find_latest_valid(const domain::Decomposition& decom
 std::optional<SnapshotInfo> SnapshotSeries::restore_latest(const domain::Decomposition& decomposition,
                                                            std::span<domain::FieldBase* const> fields,
                                                            std::vector<Rejected>* rejected) const {
+  return restore_latest(decomposition, named_by_field(fields), rejected);
+}
+
+std::optional<SnapshotInfo> SnapshotSeries::restore_latest(const domain::Decomposition& decomposition,
+                                                           std::span<const FieldToRead> fields,
+                                                           std::vector<Rejected>* rejected) const {
   std::vector<FieldSpec> needed;
-  for (const domain::FieldBase* f : fields)
-    needed.push_back({f ? f->name() : std::string(), f ? f->element_type() : domain::ElementType::float64});
+  std::vector<domain::FieldBase*> targets;
+  for (const auto& [name, f] : fields) {
+    needed.push_back({name, f ? f->element_type() : domain::ElementType::float64});
+    targets.push_back(f);
+  }
   LatestValid found = walk_newest_first([&](const fs::path& path) {
-    return detail::read_snapshot_info(path, m_comm.get(), decomposition, needed, fields);
+    return detail::read_snapshot_info(path, m_comm.get(), decomposition, needed, targets);
   });
   if (rejected) *rejected = std::move(found.rejected);
   return std::move(found.snapshot);

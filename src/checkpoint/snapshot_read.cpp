@@ -5,6 +5,9 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <variant>
 #include <system_error>
 
 #include "layout.hpp"
@@ -65,6 +68,7 @@ SnapshotInfo inspect_snapshot_file(const fs::path& path, const std::vector<int>&
   if (algorithm != checksum_algorithm)
     throw Error("uses checksum algorithm '" + algorithm + "', this library knows '" + checksum_algorithm + "'");
   const std::uint64_t stored_meta = read_number<std::uint64_t>(root, "metadata_checksum", H5T_NATIVE_UINT64, H5T_INTEGER, root_where);
+  if (info.format_version >= 2) info.header.parameters = read_parameters(root, where);
 
   // Every dataset's attributes take part in the metadata checksum, so all are read.
   const std::string group_where = "group /fields of " + where;
@@ -242,11 +246,79 @@ SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const 
 
 SnapshotHeader read_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
                              std::span<domain::FieldBase* const> fields) {
+  return read_snapshot(path, comm, decomposition, named_by_field(fields));
+}
+
+SnapshotHeader read_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
+                             std::span<const FieldToRead> fields) {
   std::vector<FieldSpec> needed;
-  for (const domain::FieldBase* f : fields)
-    needed.push_back({f ? f->name() : std::string(), f ? f->element_type() : ElementType::float64});
+  std::vector<domain::FieldBase*> targets;
+  for (const auto& [name, f] : fields) {
+    needed.push_back({name, f ? f->element_type() : ElementType::float64});
+    targets.push_back(f);
+  }
   // With no field asked for, every dataset is still verified (into scratch buffers).
-  return detail::read_snapshot_info(path, comm, decomposition, needed, fields).header;
+  return detail::read_snapshot_info(path, comm, decomposition, needed, targets).header;
+}
+
+std::vector<FieldToWrite> named_by_field(std::span<const domain::FieldBase* const> fields) {
+  std::vector<FieldToWrite> named;
+  for (const domain::FieldBase* f : fields) named.push_back({f ? f->name() : std::string(), f});
+  return named;
+}
+
+std::vector<FieldToRead> named_by_field(std::span<domain::FieldBase* const> fields) {
+  std::vector<FieldToRead> named;
+  for (domain::FieldBase* f : fields) named.push_back({f ? f->name() : std::string(), f});
+  return named;
+}
+
+std::string to_string(const Parameter::Value& value) {
+  if (const auto* i = std::get_if<std::int64_t>(&value)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&value)) {
+    char text[40];
+    std::snprintf(text, sizeof text, "%.17g", *d);
+    return text;
+  }
+  return "\"" + std::get<std::string>(value) + "\"";
+}
+
+std::vector<std::string> check_parameters(const fs::path& path, const SnapshotHeader& snapshot, int format_version,
+                                          std::span<const Parameter> now) {
+  std::vector<std::string> changed;
+  if (format_version < 2) return changed;
+  const auto error = [&](const std::string& why) {
+    return CollectiveError("restart from '" + path.string() + "': " + why);
+  };
+  auto find = [](const std::vector<Parameter>& list, const std::string& name) {
+    return std::find_if(list.begin(), list.end(), [&](const Parameter& p) { return p.name == name; });
+  };
+  // Values are compared as typed values: doubles bit for bit (9.81 and 9.8100000000000005 are the same double).
+  auto same = [](const Parameter::Value& a, const Parameter::Value& b) {
+    if (a.index() != b.index()) return false;
+    if (const auto* x = std::get_if<double>(&a)) return std::memcmp(x, &std::get<double>(b), sizeof(double)) == 0;
+    return a == b;
+  };
+  for (const Parameter& p : now) {
+    const auto there = find(snapshot.parameters, p.name);
+    if (there == snapshot.parameters.end()) {
+      if (p.rule == Parameter::Rule::must_match)
+        throw error("parameter '" + p.name + "' must match, but the snapshot does not record it (this run: " +
+                    to_string(p.value) + ")");
+      continue;
+    }
+    if (same(there->value, p.value)) continue;
+    if (p.rule == Parameter::Rule::must_match || there->rule == Parameter::Rule::must_match)
+      throw error("parameter '" + p.name + "' must match: the snapshot has " + to_string(there->value) +
+                  ", this run " + to_string(p.value));
+    changed.push_back(p.name + ": " + to_string(there->value) + " in the snapshot, " + to_string(p.value) + " now");
+  }
+  std::vector<Parameter> given(now.begin(), now.end());
+  for (const Parameter& q : snapshot.parameters)
+    if (q.rule == Parameter::Rule::must_match && find(given, q.name) == given.end())
+      throw error("the snapshot's parameter '" + q.name + "' = " + to_string(q.value) +
+                  " must match, but this run does not give it");
+  return changed;
 }
 
 SnapshotInfo verify_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,

@@ -43,17 +43,17 @@ WritePlan unpack_plan(const std::string& bytes) {
 
 // Local checks of write_snapshot's arguments (each rank checks its own fields).
 void check_write_arguments(const fs::path& path, int rank, int size, const domain::Decomposition& d,
-                           std::span<const domain::FieldBase* const> fields) {
+                           std::span<const FieldToWrite> fields) {
   if (path.filename().empty() || path.filename() == "." || path.filename() == "..")
     throw Error("the path does not name a file");
   if (d.rank_count() != size)
     throw Error("the decomposition is for " + std::to_string(d.rank_count()) + " ranks, the communicator has " +
                 std::to_string(size));
   std::set<std::string> names;
-  for (const domain::FieldBase* f : fields) {
+  for (const auto& [name, f] : fields) {
     if (!f) throw Error("a field pointer is null");
-    check_name(f->name());
-    if (!names.insert(f->name()).second) throw Error("field '" + f->name() + "' is given twice");
+    check_name(name);
+    if (!names.insert(name).second) throw Error("field '" + name + "' is given twice");
     check_field_boxes(*f, d, rank);
   }
 }
@@ -114,11 +114,22 @@ struct OpenWrite {
 
 void write_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
                     std::span<const domain::FieldBase* const> fields, const SnapshotHeader& header) {
+  write_snapshot(path, comm, decomposition, named_by_field(fields), header, WriteOptions{});
+}
+
+void write_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
+                    std::span<const FieldToWrite> fields, const SnapshotHeader& header) {
   write_snapshot(path, comm, decomposition, fields, header, WriteOptions{});
 }
 
-void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Decomposition& decomposition,
+void write_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
                     std::span<const domain::FieldBase* const> fields, const SnapshotHeader& header,
+                    const WriteOptions& options) {
+  write_snapshot(path, comm, decomposition, named_by_field(fields), header, options);
+}
+
+void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Decomposition& decomposition,
+                    std::span<const FieldToWrite> fields, const SnapshotHeader& header,
                     const WriteOptions& options) {
   parallel::Communicator owned = private_comm(user_comm);
   const MPI_Comm comm = owned.get();
@@ -150,7 +161,8 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
     for (int a = 0; a < decomposition.dimensions(); ++a)
       plan.info.writer_process_grid.push_back(decomposition.process_grid()[a]);
     plan.info.library_version = library_version();
-    for (const domain::FieldBase* f : fields) plan.info.fields.push_back({f->name(), f->element_type(), f->units(), 0});
+    for (const auto& [name, f] : fields) plan.info.fields.push_back({name, f->element_type(), f->units(), 0});
+    plan.info.header.parameters = sorted_parameters(header.parameters);
     return pack_plan(plan);
   });
   if (planned.failure) throw error(*planned.failure);
@@ -162,8 +174,8 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
   if (Failure why = agree(comm, attempt([&] {
         if (fields.size() != info.fields.size()) throw Error("ranks disagree on the number of fields");
         for (std::size_t i = 0; i < fields.size(); ++i)
-          if (fields[i]->name() != info.fields[i].name || fields[i]->element_type() != info.fields[i].type)
-            throw Error("ranks disagree on field " + std::to_string(i) + " ('" + fields[i]->name() + "' vs '" +
+          if (fields[i].name != info.fields[i].name || fields[i].field->element_type() != info.fields[i].type)
+            throw Error("ranks disagree on field " + std::to_string(i) + " ('" + fields[i].name + "' vs '" +
                         info.fields[i].name + "')");
       })))
     throw error(*why);
@@ -171,7 +183,7 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
   // 3. Checksums of the global data: one exact reduction for all fields.
   {
     std::vector<std::uint64_t> local(fields.size()), total(fields.size());
-    for (std::size_t i = 0; i < fields.size(); ++i) local[i] = partial_checksum(*fields[i], decomposition.global_box());
+    for (std::size_t i = 0; i < fields.size(); ++i) local[i] = partial_checksum(*fields[i].field, decomposition.global_box());
     if (!local.empty())
       PARLAYER_MPI_CHECK(MPI_Allreduce(local.data(), total.data(), int(local.size()), MPI_UINT64_T, MPI_SUM, comm));
     for (std::size_t i = 0; i < fields.size(); ++i) info.fields[i].checksum = total[i];
@@ -228,6 +240,7 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
         write_string(root, "library_version", info.library_version, at);
         write_string(root, "checksum_algorithm", checksum_algorithm, at);
         write_u64(root, "metadata_checksum", metadata_checksum(info, info.fields), at);
+        write_parameters(root, info.header.parameters, at);
         w.group = h5::Group(PARLAYER_H5_CHECK(H5Gcreate2(root, fields_group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), at));
         const std::vector<hsize_t> shape = c_order(decomposition.global_box().extents(), dims);
         h5::Dataspace space(PARLAYER_H5_CHECK(H5Screate_simple(dims, shape.data(), nullptr), at));
@@ -268,9 +281,9 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
   //    interior (ghosts excluded).
   const int rounds = transfer_rounds(decomposition);
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    const domain::FieldBase& f = *fields[i];
+    const domain::FieldBase& f = *fields[i].field;
     if (Failure why = agree(comm, attempt([&] {
-          const std::string dwhere = "dataset /fields/" + f.name() + " of " + file_where;
+          const std::string dwhere = "dataset /fields/" + fields[i].name + " of " + file_where;
           h5::PropertyList dxpl = collective_transfer(dwhere);
           for (int round = 0; round < rounds; ++round) {
             static const std::byte nothing{};

@@ -328,3 +328,90 @@ TEST_CASE("every single-byte corruption is detected or harmless", "[sweep]") {
   CHECK(data_missed == 0);
   CHECK(detected > size / 2);
 }
+
+TEST_CASE("datasets are named by the snapshot, not by the Field: double buffers restart cleanly", "[snapshot]") {
+  SharedDir dir;
+  const int p = world_size(), rank = world_rank();
+  const std::vector<int> extent{23, 17};
+  const domain::Decomposition d({extent, {}, {}}, p);
+  // A pointer-swap double buffer: after an odd number of steps the state sits in "T_next".
+  domain::Field<double> t("T", d, rank, 1), t_next("T_next", d, rank, 1);
+  for (domain::FieldBox<double>& b : t_next)
+    domain::for_each_cell(b.interior(), [&](int i, int j, int) { b(i, j) = i + 100.0 * j; });
+  const checkpoint::FieldToWrite state[] = {{"T", &t_next}};
+  checkpoint::write_snapshot(dir.path() / "odd.h5", MPI_COMM_WORLD, d, state, header_at(7));
+  // Read back under the snapshot's name into the other buffer; the Field's own name does not matter.
+  t.fill(-1.0);
+  const checkpoint::FieldToRead into[] = {{"T", &t}};
+  checkpoint::read_snapshot(dir.path() / "odd.h5", MPI_COMM_WORLD, d, into);
+  int wrong = 0;
+  for (const domain::FieldBox<double>& b : t)
+    domain::for_each_cell(b.interior(), [&](int i, int j, int) { wrong += b(i, j) != i + 100.0 * j; });
+  CHECK(all_ranks(wrong == 0, MPI_COMM_WORLD));
+  // The file has "T", not "T_next".
+  domain::FieldBase* by_field_name[] = {&t_next};
+  const std::string why = collective_error_of([&] { checkpoint::read_snapshot(dir.path() / "odd.h5", MPI_COMM_WORLD, d, by_field_name); });
+  CHECK_THAT(why, Contains("has no field 'T_next'"));
+}
+
+TEST_CASE("typed parameters: recorded, read back, and checked on restart", "[snapshot]") {
+  SharedDir dir;
+  const int p = world_size(), rank = world_rank();
+  const domain::Decomposition d({{12, 10}, {}, {}}, p);
+  domain::Field<float> f("f", d, rank, 0);
+  using checkpoint::Parameter;
+  checkpoint::SnapshotHeader header = header_at(3);
+  header.parameters = {{"physics.gravity", 9.81},
+                       {"initial.state", std::string("jet")},
+                       {"grid.nx", std::int64_t{12}},
+                       {"output.interval", std::int64_t{100}, Parameter::Rule::may_change}};
+  const std::filesystem::path file = dir.path() / "p.h5";
+  const domain::FieldBase* fields[] = {&f};
+  checkpoint::write_snapshot(file, MPI_COMM_WORLD, d, fields, header);
+  const checkpoint::SnapshotInfo info = checkpoint::verify_snapshot(file, MPI_COMM_WORLD, d);
+  CHECK(info.format_version == 2);
+  REQUIRE(info.header.parameters.size() == 4);  // sorted by name
+  CHECK(info.header.parameters[0] == Parameter{"grid.nx", std::int64_t{12}});
+  CHECK(info.header.parameters[1] == Parameter{"initial.state", std::string("jet")});
+  CHECK(info.header.parameters[2] == Parameter{"output.interval", std::int64_t{100}, Parameter::Rule::may_change});
+  CHECK(info.header.parameters[3] == Parameter{"physics.gravity", 9.81});
+
+  // The same values: nothing to say. A may_change parameter changed: one line for the log.
+  CHECK(checkpoint::check_parameters(file, info.header, info.format_version, header.parameters).empty());
+  std::vector<Parameter> now = header.parameters;
+  now[3].value = std::int64_t{50};
+  const std::vector<std::string> changed = checkpoint::check_parameters(file, info.header, 2, now);
+  REQUIRE(changed.size() == 1);
+  CHECK(changed[0] == "output.interval: 100 in the snapshot, 50 now");
+  // A must_match parameter changed, missing here, or new here: an error naming it and both values.
+  now = header.parameters;
+  now[0].value = 9.8;
+  CHECK_THROWS_WITH(checkpoint::check_parameters(file, info.header, 2, now),
+                    Contains("parameter 'physics.gravity' must match: the snapshot has 9.8100000000000005, this run 9.8000000000000007"));
+  now = header.parameters;
+  now.erase(now.begin() + 2);
+  CHECK_THROWS_WITH(checkpoint::check_parameters(file, info.header, 2, now),
+                    Contains("the snapshot's parameter 'grid.nx' = 12 must match, but this run does not give it"));
+  now = header.parameters;
+  now.push_back({"physics.viscosity", 0.0});
+  CHECK_THROWS_WITH(checkpoint::check_parameters(file, info.header, 2, now),
+                    Contains("parameter 'physics.viscosity' must match, but the snapshot does not record it"));
+  now = header.parameters;
+  now[1].value = std::int64_t{1};  // another type is another value
+  CHECK_THROWS_WITH(checkpoint::check_parameters(file, info.header, 2, now), Contains("the snapshot has \"jet\", this run 1"));
+  // Altering a parameter in the file breaks the metadata checksum.
+  if (rank == 0) {
+    h5::File h(H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    h5::Group g(H5Gopen2(h.get(), "parameters/must_match", H5P_DEFAULT));
+    h5::Attribute a(H5Aopen(g.get(), "physics.gravity", H5P_DEFAULT));
+    const double altered = 9.8;
+    H5Awrite(a.get(), H5T_NATIVE_DOUBLE, &altered);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  CHECK_THAT(collective_error_of([&] { checkpoint::verify_snapshot(file, MPI_COMM_WORLD, d); }),
+             Contains("metadata checksum mismatch"));
+  // Bad names are refused before anything is written.
+  header.parameters.push_back({"physics.gravity", 1.0});
+  CHECK_THAT(collective_error_of([&] { checkpoint::write_snapshot(dir.path() / "q.h5", MPI_COMM_WORLD, d, fields, header); }),
+             Contains("parameter 'physics.gravity' is given twice"));
+}

@@ -88,6 +88,9 @@ public:
   ///         a negative step.
   std::filesystem::path write(const domain::Decomposition& decomposition,
                               std::span<const domain::FieldBase* const> fields, const SnapshotHeader& header);
+  /// \brief The same, each field under the name given with it (see NamedField).
+  std::filesystem::path write(const domain::Decomposition& decomposition, std::span<const FieldToWrite> fields,
+                              const SnapshotHeader& header);
 
   /// \brief Walks the generations newest first and returns the first valid one for this grid
   ///        and these fields (verify_snapshot: opens, metadata checksums, grid, fields and types,
@@ -105,6 +108,10 @@ public:
   /// \throws CollectiveError if generations exist but none is valid.
   std::optional<SnapshotInfo> restore_latest(const domain::Decomposition& decomposition,
                                              std::span<domain::FieldBase* const> fields,
+                                             std::vector<Rejected>* rejected = nullptr) const;
+  /// \brief The same, each field read from the dataset named with it (see NamedField).
+  std::optional<SnapshotInfo> restore_latest(const domain::Decomposition& decomposition,
+                                             std::span<const FieldToRead> fields,
                                              std::vector<Rejected>* rejected = nullptr) const;
 
 private:

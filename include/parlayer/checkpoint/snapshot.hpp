@@ -9,6 +9,8 @@
 ///                             model, config (the complete effective config text), rank_count,
 ///                             process_grid, global_extent, library_version (+ checksum_algorithm,
 ///                             metadata_checksum: see docs/checkpoint.md)
+///     /parameters/must_match  one typed attribute per Parameter (int64, double or string), and
+///     /parameters/may_change  likewise: the model's parameters and what a restart may change
 ///     /fields/<name>          one dataset per field, the global interior (ghosts excluded), in C
 ///                             order: dims (ny, nx) for a 2D grid, (nz, ny, nx) for 3D;
 ///                             attributes units, element_type, checksum (checksum.hpp)
@@ -26,6 +28,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "parlayer/domain/decomposition.hpp"
@@ -33,13 +36,55 @@
 
 namespace parlayer::checkpoint {
 
+/// \brief A model parameter recorded in a snapshot, typed, with what a restart may do with it.
+///
+///     header.parameters = {{"physics.gravity", 9.81},                       // must match on restart
+///                          {"output.interval", std::int64_t{100}, Parameter::Rule::may_change}};
+struct Parameter {
+  enum class Rule {
+    must_match,  ///< a restart with another value is an error naming the parameter and both values
+    may_change,  ///< recorded; a restart may change it (check_parameters reports the change)
+  };
+  using Value = std::variant<std::int64_t, double, std::string>;
+
+  Parameter() = default;
+  Parameter(std::string n, Value v, Rule r = Rule::must_match) : name(std::move(n)), value(std::move(v)), rule(r) {}
+
+  std::string name;  ///< e.g. "physics.gravity" (any text but "/")
+  Value value;
+  Rule rule = Rule::must_match;
+
+  friend bool operator==(const Parameter&, const Parameter&) = default;
+};
+
+/// \brief "9.8100000000000005", "100" or "\"jet\"": a value as messages show it. Local.
+std::string to_string(const Parameter::Value& value);
+
 /// \brief What a snapshot records besides the fields.
 struct SnapshotHeader {
   std::int64_t step = 0;  ///< time steps taken
   double time = 0.0;      ///< model time
   std::string model;      ///< who wrote it, e.g. "parlayer-climate shallow-water"
   std::string config;     ///< the complete effective configuration, as text
+  std::vector<Parameter> parameters = {};  ///< typed model parameters (format_version >= 2), by name
 };
+
+/// \brief A field and the name of its dataset in a snapshot. The name is the snapshot's, not the
+///        Field's: a double buffer whose current state sits in the field named "T_next" is still
+///        written (and read back) as "T", so a checkpoint taken at any step restarts cleanly.
+template <class F>
+struct NamedField {
+  std::string name;
+  F* field = nullptr;
+};
+/// \brief What write_snapshot writes.
+using FieldToWrite = NamedField<const domain::FieldBase>;
+/// \brief What read_snapshot reads into.
+using FieldToRead = NamedField<domain::FieldBase>;
+
+/// \brief Each field under its own name (Field::name()). Local.
+std::vector<FieldToWrite> named_by_field(std::span<const domain::FieldBase* const> fields);
+std::vector<FieldToRead> named_by_field(std::span<domain::FieldBase* const> fields);
 
 /// \brief Writes `fields` (each field's interior, ghosts excluded) and `header` to `path`,
 ///        atomically (see the file comment). Collective over `comm`.
@@ -60,6 +105,10 @@ struct SnapshotHeader {
 void write_snapshot(const std::filesystem::path& path, MPI_Comm comm,
                     const domain::Decomposition& decomposition,
                     std::span<const domain::FieldBase* const> fields, const SnapshotHeader& header);
+/// \brief The same, each field written under the name given with it (see NamedField).
+void write_snapshot(const std::filesystem::path& path, MPI_Comm comm,
+                    const domain::Decomposition& decomposition, std::span<const FieldToWrite> fields,
+                    const SnapshotHeader& header);
 
 /// \brief How much write_snapshot checks before it commits.
 struct WriteOptions {
@@ -76,6 +125,9 @@ void write_snapshot(const std::filesystem::path& path, MPI_Comm comm,
                     const domain::Decomposition& decomposition,
                     std::span<const domain::FieldBase* const> fields, const SnapshotHeader& header,
                     const WriteOptions& options);
+void write_snapshot(const std::filesystem::path& path, MPI_Comm comm,
+                    const domain::Decomposition& decomposition, std::span<const FieldToWrite> fields,
+                    const SnapshotHeader& header, const WriteOptions& options);
 
 /// \brief Reads the fields named like `fields` from `path` into their interiors (any decomposition
 ///        of the same global grid), after checking the file is a valid snapshot of that grid and
@@ -87,11 +139,25 @@ void write_snapshot(const std::filesystem::path& path, MPI_Comm comm,
 SnapshotHeader read_snapshot(const std::filesystem::path& path, MPI_Comm comm,
                              const domain::Decomposition& decomposition,
                              std::span<domain::FieldBase* const> fields);
+/// \brief The same, each field read from the dataset named with it (see NamedField).
+SnapshotHeader read_snapshot(const std::filesystem::path& path, MPI_Comm comm,
+                             const domain::Decomposition& decomposition, std::span<const FieldToRead> fields);
+
+/// \brief Checks the parameters a run gives against those a snapshot recorded. Local (the
+///        snapshot's header is the same on every rank, so is the verdict).
+/// \return one line per `may_change` parameter whose value changed ("output.interval: 100 in the
+///         snapshot, 50 now"), for the log.
+/// \throws CollectiveError naming the file, the parameter and both values for a `must_match`
+///         parameter (of either side) that differs or that the other side lacks. A snapshot of
+///         format_version 1 records no parameters: nothing is checked.
+std::vector<std::string> check_parameters(const std::filesystem::path& path, const SnapshotHeader& snapshot,
+                                          int snapshot_format_version, std::span<const Parameter> now);
 
 /// \brief The value of the root attribute "format".
 inline constexpr const char* snapshot_format = "parlayer-snapshot";
-/// \brief The format_version this library writes (and the newest it reads).
-inline constexpr int snapshot_format_version = 1;
+/// \brief The format_version this library writes (and the newest it reads). Version 2 adds the
+///        group /parameters (must_match and may_change); version 1 files are still read.
+inline constexpr int snapshot_format_version = 2;
 
 /// \brief A field a reader needs: its name and element type.
 struct FieldSpec {
