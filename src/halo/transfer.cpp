@@ -130,37 +130,39 @@ TransferEngine::TransferEngine(const TransferPlan& plan, std::span<FieldBase* co
   if (!plan.local.empty() && (m_from.empty() || m_to.empty()))
     throw std::invalid_argument("transfer: this rank has local copies to make but no source or no target fields");
 
+  // One persistent request per peer and direction: over a packed buffer, or over a datatype that
+  // describes the regions in place. `init` is MPI_Recv_init or MPI_Send_init (same signature but
+  // for the buffer's constness, hence the cast in the send call).
+  using Init = int (*)(void*, int, MPI_Datatype, int, int, MPI_Comm, MPI_Request*);
+  auto make_request = [&](Init init, const std::vector<FieldBase*>& fields, const std::vector<BoxRegion>& regions,
+                          std::vector<std::vector<std::byte>>& buffers, std::vector<parallel::Datatype>& types,
+                          int peer) {
+    MPI_Request r = MPI_REQUEST_NULL;
+    if (backend == Backend::packed) {
+      auto& buffer = buffers.emplace_back(static_cast<std::size_t>(message_bytes(fields, regions)));
+      PARLAYER_MPI_CHECK(init(buffer.data(), static_cast<int>(buffer.size()), MPI_BYTE, peer, tag, comm, &r));
+    } else {
+      const auto& type = types.emplace_back(message_type(fields, regions));
+      PARLAYER_MPI_CHECK(init(MPI_BOTTOM, 1, type.get(), peer, tag, comm, &r));
+    }
+    return r;
+  };
+  const Init send_init = [](void* buf, int n, MPI_Datatype t, int peer, int tg, MPI_Comm c, MPI_Request* r) {
+    return MPI_Send_init(buf, n, t, peer, tg, c, r);
+  };
   std::vector<MPI_Request> recvs, sends;
   for (std::size_t p = 0; p < plan.peers.size(); ++p) {
     const PeerTransfer& peer = plan.peers[p];
     if (!peer.recv.empty()) {
       if (m_to.empty()) throw std::invalid_argument("transfer: this rank receives but was given no target fields");
-      MPI_Request r = MPI_REQUEST_NULL;
-      if (backend == Backend::packed) {
-        auto& buffer = m_recv_buffers.emplace_back(static_cast<std::size_t>(message_bytes(m_to, peer.recv)));
-        PARLAYER_MPI_CHECK(MPI_Recv_init(buffer.data(), static_cast<int>(buffer.size()), MPI_BYTE, peer.rank, tag,
-                                         comm, &r));
-      } else {
-        const auto& type = m_recv_types.emplace_back(message_type(m_to, peer.recv));
-        PARLAYER_MPI_CHECK(MPI_Recv_init(MPI_BOTTOM, 1, type.get(), peer.rank, tag, comm, &r));
-      }
+      recvs.push_back(make_request(MPI_Recv_init, m_to, peer.recv, m_recv_buffers, m_recv_types, peer.rank));
       m_recv_peers.push_back(p);
-      recvs.push_back(r);
       m_handle_peers.push_back(peer.rank);
     }
     if (!peer.send.empty()) {
       if (m_from.empty()) throw std::invalid_argument("transfer: this rank sends but was given no source fields");
-      MPI_Request s = MPI_REQUEST_NULL;
-      if (backend == Backend::packed) {
-        auto& buffer = m_send_buffers.emplace_back(static_cast<std::size_t>(message_bytes(m_from, peer.send)));
-        PARLAYER_MPI_CHECK(MPI_Send_init(buffer.data(), static_cast<int>(buffer.size()), MPI_BYTE, peer.rank, tag,
-                                         comm, &s));
-      } else {
-        const auto& type = m_send_types.emplace_back(message_type(m_from, peer.send));
-        PARLAYER_MPI_CHECK(MPI_Send_init(MPI_BOTTOM, 1, type.get(), peer.rank, tag, comm, &s));
-      }
+      sends.push_back(make_request(send_init, m_from, peer.send, m_send_buffers, m_send_types, peer.rank));
       m_send_peers.push_back(p);
-      sends.push_back(s);
     }
   }
   for (std::size_t s = 0; s < sends.size(); ++s) m_handle_peers.push_back(plan.peers[m_send_peers[s]].rank);

@@ -12,6 +12,18 @@
 
 namespace parlayer::testing {
 
+/// This process's rank in, and the size of, MPI_COMM_WORLD.
+inline int world_rank() {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+inline int world_size() {
+  int n = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &n);
+  return n;
+}
+
 /// splitmix64: a well-mixed 64-bit hash, so "random" fields are the same on any rank count.
 inline std::uint64_t mix(std::uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;

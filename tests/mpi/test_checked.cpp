@@ -15,23 +15,16 @@
 #include "parlayer/halo/checks.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/halo/overlap.hpp"
+#include "support.hpp"
 
 using namespace parlayer::domain;
 using namespace parlayer::halo;
+using parlayer::testing::world_rank;
+using parlayer::testing::world_size;
 using Catch::Matchers::Contains;
 
 namespace {
 
-int world_size() {
-  int n = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &n);
-  return n;
-}
-int world_rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
 
 // Switches the run-time checks on for one test case, and back to what they were.
 struct ChecksOn {

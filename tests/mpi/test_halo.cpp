@@ -14,23 +14,16 @@
 #include "parlayer/domain/field.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
+#include "support.hpp"
 #include "parlayer/halo/overlap.hpp"
 
 using namespace parlayer::domain;
 using namespace parlayer::halo;
+using parlayer::testing::world_rank;
+using parlayer::testing::world_size;
 
 namespace {
 
-int world_size() {
-  int n = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &n);
-  return n;
-}
-int world_rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
 
 // The value field `fid` holds at global interior cell c (exact in float, int32 and double).
 double cell_value(int fid, const Index3& c, const IndexBox& g, int round) {

@@ -17,20 +17,12 @@
 
 using namespace parlayer::domain;
 using namespace parlayer::halo;
+using parlayer::testing::world_rank;
+using parlayer::testing::world_size;
 using parlayer::testing::random_at;
 
 namespace {
 
-int world_size() {
-  int n = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &n);
-  return n;
-}
-int world_rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
 
 template <class T>
 T value_at(int i, int j, int k) {
