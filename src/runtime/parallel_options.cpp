@@ -21,7 +21,7 @@ std::vector<int> unless_all_zero(const IntegerList& list) {
   return out;
 }
 
-std::string joined(const std::vector<int>& values, char separator) {
+std::string joined(const std::vector<int>& values, const std::string& separator) {
   std::string out;
   for (const int v : values) {
     if (!out.empty()) out += separator;
@@ -91,7 +91,7 @@ domain::Decomposition decompose(domain::GridSpec spec, int rank_count, const Con
   }
   if (!o.process_grid.empty())
     throw config.error("parallel.box_size",
-                       "cannot be combined with parallel.process_grid = [" + joined(o.process_grid, ',') +
+                       "cannot be combined with parallel.process_grid = [" + joined(o.process_grid, ", ") +
                            "]: set the process grid (one block per rank) or the box size (boxes dealt by "
                            "parallel.distribution), not both");
   spec.process_grid.clear();
@@ -134,7 +134,7 @@ std::string describe_layout(const domain::Decomposition& d, const ParallelOption
   const domain::Index3& grid = d.process_grid();
   if (options.box_size.empty() && grid[0] > 0) {
     std::vector<int> p(grid.begin(), grid.begin() + d.dimensions());
-    return std::to_string(ranks) + (ranks == 1 ? " rank" : " ranks") + " (process grid " + joined(p, 'x') + ")";
+    return std::to_string(ranks) + " ranks (process grid " + joined(p, "x") + ")";  // as before box_size
   }
   const domain::Layout& layout = d.layout();
   std::vector<int> largest(static_cast<std::size_t>(d.dimensions()), 0);
@@ -145,10 +145,10 @@ std::string describe_layout(const domain::Decomposition& d, const ParallelOption
       largest[static_cast<std::size_t>(a)] = std::max(largest[static_cast<std::size_t>(a)], box.extent(a));
     }
   std::string text = std::to_string(layout.size()) + (layout.size() == 1 ? " box of " : " boxes of ") +
-                     (uniform ? "" : "up to ") + joined(largest, 'x') + " cells";
+                     (uniform ? "" : "up to ") + joined(largest, "x") + " cells";
   const domain::Index3& blocks = layout.block_grid();
   if (blocks[0] > 0)
-    text += " (" + joined(std::vector<int>(blocks.begin(), blocks.begin() + d.dimensions()), 'x') + ")";
+    text += " (" + joined(std::vector<int>(blocks.begin(), blocks.begin() + d.dimensions()), "x") + ")";
   text += " over " + std::to_string(ranks) + (ranks == 1 ? " rank, " : " ranks, ") + to_string(options.distribution);
   int fewest = layout.size(), most = 0, idle = 0;
   for (int r = 0; r < ranks; ++r) {
