@@ -36,6 +36,15 @@ RowBuffers::RowBuffers(int max_width) {
 
 namespace {
 
+// The boxes of one local box index that a stage reads and writes: row pointers come from these
+// (FieldBox::ptr, inline), not from the multi-box Fields.
+struct StageBoxes {
+  StateBoxes<const Field::Box> in;
+  const StateBoxes<const Field::Box>* base;  // null for the first stage
+  StateBoxes<Field::Box> out;
+  const Field::Box& bottom;
+};
+
 // The tracer at a face between cells "m" (west/south) and "p" (east/north) for a mass flux `flow`
 // through it: the upwind cell's value, plus (limited scheme) half its slope limited with the
 // monotonised-central limiter of van Leer (1977): 0 at extrema, else the smallest of twice each
@@ -76,14 +85,14 @@ template <TracerScheme scheme>
 // scalar end entries (no contraction: -ffp-contract=off): the results are bit-for-bit those of
 // the earlier kernel, and neither the box nor the vector width changes a bit.
 template <TracerScheme scheme, bool first_stage>
-[[gnu::always_inline]] inline void stage_rows(const StageArgs& a, RowBuffers& rows,
+[[gnu::always_inline]] inline void stage_rows(const StageArgs& a, const StageBoxes& b, RowBuffers& rows,
                                               const parlayer::domain::IndexBox& box) {
   const int i0 = box.lo[0], n = box.extent(0);
   const int j0 = box.lo[1], j1 = box.hi[1];
-  const Field& h = a.in.h;
-  const Field& u = a.in.u;
-  const Field& v = a.in.v;
-  const Field& q = a.in.tracer;
+  const Field::Box& h = b.in.h;
+  const Field::Box& u = b.in.u;
+  const Field::Box& v = b.in.v;
+  const Field::Box& q = b.in.tracer;
   const double rdx = a.rdx, rdy = a.rdy, rdx2 = a.rdx * a.rdx, rdy2 = a.rdy * a.rdy;
   const double g = a.gravity, nu = a.viscosity, dt = a.dt, alpha = a.alpha;
 
@@ -117,7 +126,7 @@ template <TracerScheme scheme, bool first_stage>
     const double* un = u.ptr(i0, j + 1);
     const double* vs = v.ptr(i0, j);
     const double* vn = v.ptr(i0, j + 1);
-    const double* br = a.bottom.ptr(i0, j);
+    const double* br = b.bottom.ptr(i0, j);
 #pragma GCC ivdep
     for (int i = 0; i < n; ++i) {
       const double U = mass_x_at(hn, un, i);
@@ -188,10 +197,10 @@ template <TracerScheme scheme, bool first_stage>
 
     const double* hr = h.ptr(i0, j);
     const double* qr = q.ptr(i0, j);
-    double* ho = a.out.h.ptr(i0, j);
-    double* qo = a.out.tracer.ptr(i0, j);
-    const double* h0 = first_stage ? nullptr : a.base->h.ptr(i0, j);
-    const double* q0 = first_stage ? nullptr : a.base->tracer.ptr(i0, j);
+    double* ho = b.out.h.ptr(i0, j);
+    double* qo = b.out.tracer.ptr(i0, j);
+    const double* h0 = first_stage ? nullptr : b.base->h.ptr(i0, j);
+    const double* q0 = first_stage ? nullptr : b.base->tracer.ptr(i0, j);
     // Loop 3: mass and tracer.
 #pragma GCC ivdep
     for (int i = 0; i < n; ++i) {
@@ -225,10 +234,10 @@ template <TracerScheme scheme, bool first_stage>
     const double* vr = v.ptr(i0, j);
     const double* vs = v.ptr(i0, j - 1);
     const double* vn = v.ptr(i0, j + 1);
-    double* uo = a.out.u.ptr(i0, j);
-    double* vo = a.out.v.ptr(i0, j);
-    const double* u0 = first_stage ? nullptr : a.base->u.ptr(i0, j);
-    const double* v0 = first_stage ? nullptr : a.base->v.ptr(i0, j);
+    double* uo = b.out.u.ptr(i0, j);
+    double* vo = b.out.v.ptr(i0, j);
+    const double* u0 = first_stage ? nullptr : b.base->u.ptr(i0, j);
+    const double* v0 = first_stage ? nullptr : b.base->v.ptr(i0, j);
     // Loop 4: momentum, vector-invariant form: Sadourny's energy-conserving PV flux (from P and R),
     // Bernoulli gradient, Laplacian viscosity.
 #pragma GCC ivdep
@@ -265,22 +274,28 @@ template <TracerScheme scheme, bool first_stage>
 #define CLIMATE_TARGET_CLONES
 #endif
 
-CLIMATE_TARGET_CLONES [[gnu::flatten]] void stage_any(const StageArgs& args, RowBuffers& rows,
-                                                       const parlayer::domain::IndexBox& box) {
+CLIMATE_TARGET_CLONES [[gnu::flatten]] void stage_any(const StageArgs& args, const StageBoxes& boxes,
+                                                       RowBuffers& rows, const parlayer::domain::IndexBox& box) {
   const bool first = args.base == nullptr;
   if (args.scheme == TracerScheme::upwind)
-    first ? stage_rows<TracerScheme::upwind, true>(args, rows, box)
-          : stage_rows<TracerScheme::upwind, false>(args, rows, box);
+    first ? stage_rows<TracerScheme::upwind, true>(args, boxes, rows, box)
+          : stage_rows<TracerScheme::upwind, false>(args, boxes, rows, box);
   else
-    first ? stage_rows<TracerScheme::limited, true>(args, rows, box)
-          : stage_rows<TracerScheme::limited, false>(args, rows, box);
+    first ? stage_rows<TracerScheme::limited, true>(args, boxes, rows, box)
+          : stage_rows<TracerScheme::limited, false>(args, boxes, rows, box);
 }
 
 }  // namespace
 
-void euler_stage(const StageArgs& args, RowBuffers& rows, const parlayer::domain::IndexBox& box) {
-  if (box.empty()) return;
-  stage_any(args, rows, box);
+void euler_stage(const StageArgs& args, RowBuffers& rows, const parlayer::domain::Tile& tile) {
+  if (tile.box.empty()) return;
+  const int l = tile.local;
+  if (args.base == nullptr) {
+    stage_any(args, {args.in.box(l), nullptr, args.out.box(l), args.bottom[l]}, rows, tile.box);
+  } else {
+    const StateBoxes<const Field::Box> base = args.base->box(l);
+    stage_any(args, {args.in.box(l), &base, args.out.box(l), args.bottom[l]}, rows, tile.box);
+  }
 }
 
 }  // namespace climate

@@ -7,6 +7,7 @@
 
 #include "parameters.hpp"
 #include "parlayer/domain/index_box.hpp"
+#include "parlayer/domain/tile.hpp"
 #include "shallow_water.hpp"
 
 namespace climate {
@@ -26,16 +27,17 @@ struct StageArgs {
   const State* base;          // state at the start of the step (null for the first stage)
   State& out;                 // result
   const Field& bottom;        // b, ghosts valid
-  const double* f_corner;     // f at corner row j is f_corner[j - f_corner_j0]
+  const double* f_corner;     // f at global corner row j is f_corner[j - f_corner_j0]
   int f_corner_j0;
   double alpha;               // RK weight of this stage's Euler step (1 for the first stage)
   double dt, rdx, rdy, gravity, viscosity;
   TracerScheme scheme;
 };
 
-// Writes `out` on every cell of `box` from `in` (and `base`). Reads in's ghosts up to 2 cells
-// away. Each output value depends only on the input values, never on the box: any split of the
-// interior into boxes gives the same bytes.
-void euler_stage(const StageArgs& args, RowBuffers& rows, const parlayer::domain::IndexBox& box);
+// Writes `out` on every cell of `tile.box`, which lies in local box `tile.local`, from `in` (and
+// `base`). Reads in's ghosts up to 2 cells away. Each output value depends only on the input
+// values, never on the tile: any layout and any split of its boxes into tiles give the same bytes.
+// `rows` must be at least as wide as the tile.
+void euler_stage(const StageArgs& args, RowBuffers& rows, const parlayer::domain::Tile& tile);
 
 }  // namespace climate

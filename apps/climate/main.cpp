@@ -7,6 +7,8 @@
 //   mpirun -np 4 --oversubscribe build/apps/climate/parlayer-climate --config apps/climate/configs/jet.toml
 //          --set grid.nx=768 --set grid.ny=384 --set time.dt=0 --output out/jet-768     (one command)
 //   mpirun -np 3 --oversubscribe build/apps/climate/parlayer-climate --config apps/climate/configs/lake_at_rest.toml
+//   mpirun -np 3 --oversubscribe build/apps/climate/parlayer-climate --config apps/climate/configs/jet.toml
+//          --set parallel.box_size=[32,32] --set parallel.distribution=\"sfc\"    (one command; 72 boxes)
 //   build/apps/climate/parlayer-climate --help
 //   scripts/plot out/climate          # PNG frames (tracer, vorticity) and an animated GIF
 //   mpirun -np 2 build/apps/climate/parlayer-climate --config apps/climate/configs/jet.toml
@@ -14,9 +16,10 @@
 //   mpirun -np 3 build/apps/climate/parlayer-climate --config apps/climate/configs/jet.toml
 //          --restart latest          # continues from the newest valid checkpoint, on any rank count
 //
-// Any rank count and both overlap modes produce byte-identical snapshots, and a restarted run
-// continues bit for bit. Exit codes: 0 finished, 2 error (one "error:" line), 3 stopped on SIGUSR1 or
-// SIGTERM after writing a checkpoint (requeue, then --restart latest), 1 crash.
+// Any rank count, any layout (one block per rank or many boxes per rank) and both overlap modes
+// produce byte-identical snapshots, and a restarted run continues bit for bit. Exit codes: 0
+// finished, 2 error (one "error:" line), 3 stopped on SIGUSR1 or SIGTERM after writing a checkpoint
+// (requeue, then --restart latest), 1 crash.
 #include <mpi.h>
 
 #include <array>
@@ -60,11 +63,13 @@ runtime::ProgramInfo program_info() {
           "  mpirun -np 4 parlayer-climate --config apps/climate/configs/jet.toml --set grid.nx=768 "
           "--set grid.ny=384 --set time.dt=0\n"
           "  mpirun -np 3 parlayer-climate --config apps/climate/configs/lake_at_rest.toml --steps 500\n"
+          "  mpirun -np 3 parlayer-climate --config apps/climate/configs/jet.toml --set parallel.box_size=[32,32] "
+          "--set parallel.distribution=\\\"sfc\\\"\n"
           "  mpirun -np 2 parlayer-climate --config apps/climate/configs/jet.toml --set checkpoint.interval=500\n"
           "  mpirun -np 3 parlayer-climate --config apps/climate/configs/jet.toml --restart latest\n"
           "\nRestart: --restart latest continues from the newest valid checkpoint in checkpoint.dir (damaged\n"
           "ones are reported and skipped), --restart PATH from that snapshot file (a checkpoint or an\n"
-          "output snapshot); any rank count and process grid; time.steps stays the step to reach, counted\n"
+          "output snapshot); any rank count and layout; time.steps stays the step to reach, counted\n"
           "from 0. The grid, physics, topography, initial and tracer keys and the time step must be those\n"
           "of the snapshot.\n"
           "Signals: SIGUSR1 or SIGTERM (under mpirun send SIGUSR1 to mpirun; srun/Slurm send SIGTERM to\n"
@@ -122,11 +127,13 @@ int main(int argc, char** argv) {
     // From here on SIGUSR1/SIGTERM only ask for a stop: checkpoint at an agreed step, exit code 3.
     runtime::StopRequest stop(world);
 
-    // 2. Decompose the channel (periodic in x, walls in y) and plan the halo exchange.
+    // 2. Decompose the channel (periodic in x, walls in y): one block per rank, or boxes of
+    //    parallel.box_size dealt out by parallel.distribution (a rank may own many, or none).
+    //    Then plan the halo exchange.
     const domain::Decomposition decomposition =
         runtime::decompose({{p.nx, p.ny}, {true, false}, {}}, env.size(), config);
-    halo::HaloExchange exchange(halo::HaloPlan(decomposition, env.rank(), climate::ShallowWater::halo_width,
-                                               climate::ShallowWater::stencil),
+    halo::HaloExchange exchange(runtime::make_halo_plan(decomposition, env.rank(), climate::ShallowWater::halo_width,
+                                                        climate::ShallowWater::stencil, config),
                                 world, parallel_options.backend);
 
     // 3. The initial state, and the time step it allows (CFL check). A restart computes them too:
@@ -144,12 +151,10 @@ int main(int argc, char** argv) {
     const climate::CourantNumbers courant = climate::courant_numbers(p, dt, initial.h_max, initial.speed_max);
 
     // 4. Say what runs.
-    const domain::Index3& grid = decomposition.process_grid();
-    log.info(format("parlayer-climate: %s on %dx%d cells (dx %.4g km, dy %.4g km), %d ranks (process grid %dx%d), "
-                    "overlap %s, %s halo",
-                    config.string("initial.state").c_str(), p.nx, p.ny, p.dx() / 1e3, p.dy() / 1e3, env.size(),
-                    grid[0], grid[1], halo::to_string(parallel_options.overlap),
-                    halo::to_string(parallel_options.backend)));
+    log.info(format("parlayer-climate: %s on %dx%d cells (dx %.4g km, dy %.4g km), %s, overlap %s, %s halo",
+                    config.string("initial.state").c_str(), p.nx, p.ny, p.dx() / 1e3, p.dy() / 1e3,
+                    runtime::describe_layout(decomposition, parallel_options).c_str(),
+                    halo::to_string(parallel_options.overlap), halo::to_string(parallel_options.backend)));
     log.info(format("  dt %.6g s%s, %lld steps = %s; Courant numbers: gravity wave %.3f, advective %.3f, "
                     "viscous %.3f",
                     dt, p.dt == 0.0 ? " (automatic)" : "", static_cast<long long>(p.steps),
@@ -197,12 +202,14 @@ int main(int argc, char** argv) {
                                 "or give --restart PATH");
         used = latest->path;
         header = latest->header;
-        std::string pgrid;
+        std::string pgrid;  // all 0: the writer's layout was not one block per rank
         for (const int n : latest->writer_process_grid) {
           if (!pgrid.empty()) pgrid += 'x';
           pgrid += std::to_string(n);
         }
-        writer = format(", written by %d ranks (process grid %s)", latest->writer_rank_count, pgrid.c_str());
+        const bool blocks = !latest->writer_process_grid.empty() && latest->writer_process_grid[0] > 0;
+        const std::string layout = blocks ? "process grid " + pgrid : "boxes, not one block per rank";
+        writer = format(", written by %d ranks (%s)", latest->writer_rank_count, layout.c_str());
       } else {
         used = request;
         header = checkpoint::read_snapshot(used, world, decomposition, state_fields);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <utility>
 
 #include "dynamics.hpp"
 
@@ -73,10 +74,11 @@ ShallowWater::ShallowWater(const Parameters& parameters, const parlayer::domain:
   for (auto& s : m_state) s = std::make_unique<State>(decomposition, rank);
   m_bottom.set_units("m");
   m_bottom.set_boundary_condition(y_axis, BoundaryCondition::reflect());
-  const IndexBox& in = m_bottom.interior();
-  for (int j = in.lo[1] - 2; j <= in.hi[1] + 2; ++j)
+  for (int j = -halo_width; j <= m_p.ny + halo_width; ++j)
     m_f_corner.push_back(m_p.f0 + m_p.beta * (j * m_p.dy() - 0.5 * m_p.ly));
-  m_rows = std::make_unique<RowBuffers>(in.extent(0));
+  int widest = 0;  // a kernel tile lies inside one local box
+  for (const Field::Box& box : m_bottom) widest = std::max(widest, box.interior().extent(0));
+  m_rows = std::make_unique<RowBuffers>(widest);
 }
 
 ShallowWater::~ShallowWater() = default;
@@ -91,15 +93,15 @@ void ShallowWater::initialise() {
   const double xc = 0.5 * p.lx;  // centre of the channel: x = lx/2, y = 0
 
   // 1. Bottom topography (exchanged once: it never changes).
-  const IndexBox& in = m_bottom.interior();
   const double w = p.topography_width;
-  m_bottom.for_each(in, [&](int i, int j, int) {
-    const double x = x_centre(i) - xc, y = y_centre(j);
-    double b = 0.0;
-    if (p.topography == Topography::seamount) b = p.topography_height * std::exp(-(x * x + y * y) / (2 * w * w));
-    if (p.topography == Topography::ridge) b = p.topography_height * std::exp(-(x * x) / (2 * w * w));
-    m_bottom(i, j) = quantise(b);
-  });
+  for (Field::Box& bottom : m_bottom)
+    bottom.for_each(bottom.interior(), [&](int i, int j, int) {
+      const double x = x_centre(i) - xc, y = y_centre(j);
+      double b = 0.0;
+      if (p.topography == Topography::seamount) b = p.topography_height * std::exp(-(x * x + y * y) / (2 * w * w));
+      if (p.topography == Topography::ridge) b = p.topography_height * std::exp(-(x * x) / (2 * w * w));
+      bottom(i, j) = quantise(b);
+    });
   m_exchange.exchange(m_bottom);
 
   // 2. The surface height eta = h + b and the velocities.
@@ -137,45 +139,50 @@ void ShallowWater::initialise() {
   };
   const double edge = 2.0 * std::max(dx, dy);  // dam-break column edge width
 
-  const IndexBox& cells = s.h.interior();
-  for_each_cell(cells, [&](int i, int j, int) {
-    const double x = x_centre(i), y = y_centre(j);
-    const double b = m_bottom(i, j);
-    double eta = surface, u = 0.0;
-    switch (p.initial) {
-      case InitialState::jet:
-        eta = surface + jet_eta[j] + jet_perturbation(x, y);
-        u = jet_u[j];  // u(i, j) sits at the same y as the cell centre
-        break;
-      case InitialState::dam_break: {
-        const double r = std::hypot(x - xc, y);
-        eta = surface + p.amplitude * 0.5 * (1.0 - std::tanh((r - p.radius) / edge));
-        break;
+  for (int l = 0; l < s.h.box_count(); ++l) {
+    const StateBoxes<Field::Box> box = s.box(l);
+    const Field::Box& bottom = m_bottom[l];
+    for_each_cell(bottom.interior(), [&](int i, int j, int) {
+      const double x = x_centre(i), y = y_centre(j);
+      const double b = bottom(i, j);
+      double eta = surface, u = 0.0;
+      switch (p.initial) {
+        case InitialState::jet:
+          eta = surface + jet_eta[j] + jet_perturbation(x, y);
+          u = jet_u[j];  // u(i, j) sits at the same y as the cell centre
+          break;
+        case InitialState::dam_break: {
+          const double r = std::hypot(x - xc, y);
+          eta = surface + p.amplitude * 0.5 * (1.0 - std::tanh((r - p.radius) / edge));
+          break;
+        }
+        case InitialState::gravity_wave:
+          eta = surface + p.amplitude * std::cos(2 * pi * p.wavenumber * x / p.lx);
+          break;
+        case InitialState::lake_at_rest: eta = surface; break;
       }
-      case InitialState::gravity_wave: eta = surface + p.amplitude * std::cos(2 * pi * p.wavenumber * x / p.lx); break;
-      case InitialState::lake_at_rest: eta = surface; break;
-    }
-    s.h(i, j) = eta - b;  // exact for the lake at rest (see quantise)
-    s.u(i, j) = u;
-    s.v(i, j) = 0.0;
-    double t = 0.0;
-    switch (p.tracer_pattern) {
-      case TracerPattern::front: t = 0.5 * (1.0 + std::tanh(y / p.jet_width)); break;
-      case TracerPattern::bands: t = 0.5 * (1.0 + std::sin(2 * pi * 3.0 * (y / p.ly + 0.5))); break;
-      case TracerPattern::blob: {
-        const double r = std::hypot(x - xc, y);
-        t = std::exp(-(r * r) / (2 * p.radius * p.radius));
-        break;
+      box.h(i, j) = eta - b;  // exact for the lake at rest (see quantise)
+      box.u(i, j) = u;
+      box.v(i, j) = 0.0;
+      double t = 0.0;
+      switch (p.tracer_pattern) {
+        case TracerPattern::front: t = 0.5 * (1.0 + std::tanh(y / p.jet_width)); break;
+        case TracerPattern::bands: t = 0.5 * (1.0 + std::sin(2 * pi * 3.0 * (y / p.ly + 0.5))); break;
+        case TracerPattern::blob: {
+          const double r = std::hypot(x - xc, y);
+          t = std::exp(-(r * r) / (2 * p.radius * p.radius));
+          break;
+        }
       }
-    }
-    s.tracer(i, j) = t;
-  });
+      box.tracer(i, j) = t;
+    });
+  }
 }
 
 void ShallowWater::stage(State& in, const State* base, State& out, double alpha) {
-  const StageArgs args{in, base, out, m_bottom, m_f_corner.data(), m_bottom.interior().lo[1] - 2, alpha,
+  const StageArgs args{in, base, out, m_bottom, m_f_corner.data(), -halo_width, alpha,
                        m_dt, 1.0 / m_p.dx(), 1.0 / m_p.dy(), m_p.gravity, m_p.viscosity, m_p.tracer_scheme};
-  auto kernel = [&](const IndexBox& box) { euler_stage(args, *m_rows, box); };
+  auto kernel = [&](const parlayer::domain::Tile& tile) { euler_stage(args, *m_rows, tile); };
   parlayer::halo::run_stencil_step(m_exchange, m_overlap, kernel, kernel, in.h, in.u, in.v, in.tracer);
 }
 
@@ -196,30 +203,33 @@ LocalDiagnostics ShallowWater::local_diagnostics() {
   constexpr double inf = std::numeric_limits<double>::infinity();
   d.h_min = d.tracer_min = inf;
   d.h_max = d.tracer_max = d.speed_max = -inf;
-  const IndexBox& in = s.h.interior();
-  const int n = in.extent(0);
   const double g = m_p.gravity;
-  for (int j = in.lo[1]; j < in.hi[1]; ++j) {
-    const double* h = s.h.ptr(in.lo[0], j);
-    const double* b = m_bottom.ptr(in.lo[0], j);
-    const double* u = s.u.ptr(in.lo[0], j);
-    const double* v = s.v.ptr(in.lo[0], j);
-    const double* vn = s.v.ptr(in.lo[0], j + 1);
-    const double* q = s.tracer.ptr(in.lo[0], j);
-    for (int i = 0; i < n; ++i) {
-      const double k = 0.25 * ((u[i] * u[i] + u[i + 1] * u[i + 1]) + (v[i] * v[i] + vn[i] * vn[i]));
-      d.mass.add(h[i]);
-      d.energy.add(h[i] * k + g * h[i] * (b[i] + 0.5 * h[i]));
-      d.tracer_mass.add(h[i] * q[i]);
-      if (!(std::isfinite(h[i]) && std::isfinite(u[i]) && std::isfinite(v[i]) && std::isfinite(q[i]))) {
-        ++d.nonfinite;
-        continue;
+  for (int l = 0; l < s.h.box_count(); ++l) {
+    const StateBoxes<const Field::Box> box = std::as_const(s).box(l);
+    const IndexBox& in = box.h.interior();
+    const int n = in.extent(0);
+    for (int j = in.lo[1]; j < in.hi[1]; ++j) {
+      const double* h = box.h.ptr(in.lo[0], j);
+      const double* b = m_bottom[l].ptr(in.lo[0], j);
+      const double* u = box.u.ptr(in.lo[0], j);
+      const double* v = box.v.ptr(in.lo[0], j);
+      const double* vn = box.v.ptr(in.lo[0], j + 1);
+      const double* q = box.tracer.ptr(in.lo[0], j);
+      for (int i = 0; i < n; ++i) {
+        const double k = 0.25 * ((u[i] * u[i] + u[i + 1] * u[i + 1]) + (v[i] * v[i] + vn[i] * vn[i]));
+        d.mass.add(h[i]);
+        d.energy.add(h[i] * k + g * h[i] * (b[i] + 0.5 * h[i]));
+        d.tracer_mass.add(h[i] * q[i]);
+        if (!(std::isfinite(h[i]) && std::isfinite(u[i]) && std::isfinite(v[i]) && std::isfinite(q[i]))) {
+          ++d.nonfinite;
+          continue;
+        }
+        d.h_min = std::min(d.h_min, h[i]);
+        d.h_max = std::max(d.h_max, h[i]);
+        d.tracer_min = std::min(d.tracer_min, q[i]);
+        d.tracer_max = std::max(d.tracer_max, q[i]);
+        d.speed_max = std::max({d.speed_max, std::fabs(u[i]), std::fabs(v[i])});
       }
-      d.h_min = std::min(d.h_min, h[i]);
-      d.h_max = std::max(d.h_max, h[i]);
-      d.tracer_min = std::min(d.tracer_min, q[i]);
-      d.tracer_max = std::max(d.tracer_max, q[i]);
-      d.speed_max = std::max({d.speed_max, std::fabs(u[i]), std::fabs(v[i])});
     }
   }
   return d;

@@ -2,8 +2,9 @@
 // The rotating shallow-water model with a passive tracer on a beta-plane channel (docs/climate.md).
 //
 // Physics only: no MPI, no HDF5. The model sees the decomposition through its Fields (global
-// indices) and communicates only through the halo exchange it is given, so every rank count and
-// both overlap modes produce the same bytes.
+// indices) and communicates only through the halo exchange it is given, so every rank count, every
+// layout (one block per rank, many boxes per rank, ranks with no box) and both overlap modes
+// produce the same bytes.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -20,7 +21,18 @@ namespace climate {
 
 using Field = parlayer::domain::Field<double>;
 
-// The prognostic variables. All four live on the cell-index box of the rank (C-grid mapping):
+// One box of each prognostic variable: what a kernel working on a Tile reads or writes
+// (`state.box(tile.local)`). Box is Field::Box or const Field::Box.
+template <class Box>
+struct StateBoxes {
+  Box& h;
+  Box& u;
+  Box& v;
+  Box& tracer;
+};
+
+// The prognostic variables. All four live on the same cell-index boxes (C-grid mapping): every
+// box the rank owns (none, one or many), each with 2 ghost layers.
 //
 //            v(i,j+1)                 h(i,j), tracer(i,j): centre of cell (i,j),
 //        +-----^-----+                    x = (i+1/2) dx, y = (j+1/2) dy - ly/2
@@ -37,6 +49,9 @@ struct State {
   Field tracer;  // passive tracer concentration [1]
   std::array<parlayer::domain::FieldBase*, 4> fields() { return {&h, &u, &v, &tracer}; }
   std::array<const parlayer::domain::FieldBase*, 4> fields() const { return {&h, &u, &v, &tracer}; }
+  // Local box `local` (0 .. h.box_count() - 1) of each variable.
+  StateBoxes<Field::Box> box(int local) { return {h[local], u[local], v[local], tracer[local]}; }
+  StateBoxes<const Field::Box> box(int local) const { return {h[local], u[local], v[local], tracer[local]}; }
 };
 
 // This rank's share of the diagnostics: exact sums (reduce with runtime::global_sum) and extrema.
@@ -79,7 +94,8 @@ public:
   const Field& bottom() const { return m_bottom; }
   const Parameters& parameters() const { return m_p; }
 
-  // This rank's diagnostics of the current state. Neighbour-wise collective (refreshes ghosts).
+  // This rank's diagnostics of the current state (all its boxes; the identities of the
+  // reductions if it owns none). Neighbour-wise collective (refreshes ghosts).
   LocalDiagnostics local_diagnostics();
 
 private:
@@ -91,7 +107,7 @@ private:
   std::unique_ptr<State> m_state[3];
   int m_current = 0;
   Field m_bottom;                  // bottom height b [m], cell centres, ghosts filled once
-  std::vector<double> m_f_corner;  // f at the corner rows j = lo-2 .. hi+2 (index j - lo + 2)
+  std::vector<double> m_f_corner;  // f at the global corner rows j = -2 .. ny+2 (index j + 2)
   std::unique_ptr<RowBuffers> m_rows;
   double m_dt = 0.0;
 };

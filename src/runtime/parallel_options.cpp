@@ -4,11 +4,57 @@
 
 namespace parlayer::runtime {
 
+namespace {
+
+constexpr std::pair<const char*, Distribution> distributions[] = {
+    {"cartesian", Distribution::cartesian},
+    {"sfc", Distribution::sfc},
+    {"round_robin", Distribution::round_robin},
+    {"knapsack", Distribution::knapsack},
+};
+
+// The entries of an integer list key, or an empty list if they are all 0.
+std::vector<int> unless_all_zero(const IntegerList& list) {
+  std::vector<int> out;
+  if (std::any_of(list.begin(), list.end(), [](std::int64_t p) { return p != 0; }))
+    for (const std::int64_t p : list) out.push_back(static_cast<int>(p));
+  return out;
+}
+
+std::string joined(const std::vector<int>& values, const std::string& separator) {
+  std::string out;
+  for (const int v : values) {
+    if (!out.empty()) out += separator;
+    out += std::to_string(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* to_string(Distribution distribution) noexcept {
+  for (const auto& [name, value] : distributions)
+    if (value == distribution) return name;
+  return "?";
+}
+
 void add_parallel_keys(ConfigSchema& schema, int dimensions) {
-  schema.add_int_list("parallel.process_grid", IntegerList(static_cast<std::size_t>(dimensions), 0),
-                      "ranks along each axis (x first); all 0 = automatic (least halo surface)")
+  const IntegerList zeros(static_cast<std::size_t>(dimensions), 0);
+  schema.add_int_list("parallel.process_grid", zeros,
+                      "ranks along each axis (x first), one block per rank; all 0 = automatic (least halo surface)")
       .entries(static_cast<std::size_t>(dimensions))
       .at_least(0);
+  schema.add_int_list("parallel.box_size", zeros,
+                      "cells per box along each axis (x first): the grid cut into boxes of at most this size, "
+                      "dealt to the ranks by parallel.distribution (a rank may own many or none); 0 = that axis "
+                      "uncut; all 0 = one block per rank")
+      .entries(static_cast<std::size_t>(dimensions))
+      .at_least(0);
+  schema.add_string("parallel.distribution", "cartesian",
+                    "who owns which box: cartesian (box b on rank b: one per rank), sfc (runs along a space-filling "
+                    "curve), round_robin, knapsack (largest first to the least loaded); all but cartesian need "
+                    "parallel.box_size")
+      .one_of({"cartesian", "sfc", "round_robin", "knapsack"});
   schema.add_bool("parallel.overlap", true,
                   "overlap the halo exchange with the deep interior (results are identical either way)");
   schema.add_string("parallel.halo_backend", "packed",
@@ -18,22 +64,103 @@ void add_parallel_keys(ConfigSchema& schema, int dimensions) {
 
 ParallelOptions parallel_options(const Config& config) {
   ParallelOptions o;
-  const IntegerList& grid = config.integer_list("parallel.process_grid");
-  if (std::any_of(grid.begin(), grid.end(), [](std::int64_t p) { return p != 0; }))
-    for (const std::int64_t p : grid) o.process_grid.push_back(static_cast<int>(p));
+  o.process_grid = unless_all_zero(config.integer_list("parallel.process_grid"));
+  o.box_size = unless_all_zero(config.integer_list("parallel.box_size"));
+  const std::string& distribution = config.string("parallel.distribution");
+  for (const auto& [name, value] : distributions)
+    if (distribution == name) o.distribution = value;
   o.overlap = config.boolean("parallel.overlap") ? halo::Overlap::on : halo::Overlap::off;
   o.backend = halo::backend_from_string(config.string("parallel.halo_backend"));
   return o;
 }
 
 domain::Decomposition decompose(domain::GridSpec spec, int rank_count, const Config& config) {
-  spec.process_grid = parallel_options(config).process_grid;
-  try {
-    return domain::Decomposition(spec, rank_count);
-  } catch (const CollectiveError& e) {
-    if (spec.process_grid.empty()) throw;
-    throw config.error("parallel.process_grid", std::string(e.what()) + " (use [0, 0] for automatic)");
+  const ParallelOptions o = parallel_options(config);
+  if (o.box_size.empty()) {
+    if (o.distribution != Distribution::cartesian)
+      throw config.error("parallel.distribution",
+                         "needs parallel.box_size: without it every rank gets one block (\"cartesian\"); set "
+                         "parallel.box_size = [nx, ny] to cut the grid into boxes to distribute");
+    spec.process_grid = o.process_grid;
+    try {
+      return domain::Decomposition(spec, rank_count);
+    } catch (const CollectiveError& e) {
+      if (spec.process_grid.empty()) throw;
+      throw config.error("parallel.process_grid", std::string(e.what()) + " (use [0, 0] for automatic)");
+    }
   }
+  if (!o.process_grid.empty())
+    throw config.error("parallel.box_size",
+                       "cannot be combined with parallel.process_grid = [" + joined(o.process_grid, ", ") +
+                           "]: set the process grid (one block per rank) or the box size (boxes dealt by "
+                           "parallel.distribution), not both");
+  spec.process_grid.clear();
+  domain::Index3 size{0, 0, 0};
+  for (std::size_t a = 0; a < o.box_size.size() && a < 3; ++a) size[a] = o.box_size[a];
+  domain::Layout layout = domain::Layout::chopped(spec, size);  // grid errors are the grid keys'
+  if (o.distribution == Distribution::cartesian && layout.size() != rank_count)
+    throw config.error("parallel.box_size",
+                       "gives " + std::to_string(layout.size()) + " boxes for " + std::to_string(rank_count) +
+                           " ranks, but parallel.distribution = \"cartesian\" puts one box on each rank; use "
+                           "\"sfc\", \"round_robin\" or \"knapsack\", or a box size giving one box per rank");
+  domain::Ownership ownership = [&] {
+    switch (o.distribution) {
+      case Distribution::cartesian: return domain::Ownership::cartesian(layout, rank_count);
+      case Distribution::sfc: return domain::Ownership::space_filling_curve(layout, rank_count);
+      case Distribution::round_robin: return domain::Ownership::round_robin(layout, rank_count);
+      case Distribution::knapsack: return domain::Ownership::knapsack(layout, rank_count);
+    }
+    throw std::logic_error("decompose: unknown distribution");
+  }();
+  return domain::Decomposition(std::move(layout), std::move(ownership));
+}
+
+halo::HaloPlan make_halo_plan(const domain::Decomposition& decomposition, int rank, int width, halo::Stencil stencil,
+                              const Config& config) {
+  try {
+    return halo::HaloPlan(decomposition, rank, width, stencil);
+  } catch (const CollectiveError& e) {
+    const ParallelOptions o = parallel_options(config);
+    const std::string key = !o.box_size.empty() ? "parallel.box_size"
+                            : !o.process_grid.empty() ? "parallel.process_grid"
+                                                      : "";
+    if (key.empty()) throw;
+    throw config.error(key, e.what());
+  }
+}
+
+std::string describe_layout(const domain::Decomposition& d, const ParallelOptions& options) {
+  const int ranks = d.rank_count();
+  const domain::Index3& grid = d.process_grid();
+  if (options.box_size.empty() && grid[0] > 0) {
+    std::vector<int> p(grid.begin(), grid.begin() + d.dimensions());
+    return std::to_string(ranks) + " ranks (process grid " + joined(p, "x") + ")";  // as before box_size
+  }
+  const domain::Layout& layout = d.layout();
+  std::vector<int> largest(static_cast<std::size_t>(d.dimensions()), 0);
+  bool uniform = true;
+  for (const domain::IndexBox& box : layout.boxes())
+    for (int a = 0; a < d.dimensions(); ++a) {
+      uniform = uniform && box.extent(a) == layout.box(0).extent(a);
+      largest[static_cast<std::size_t>(a)] = std::max(largest[static_cast<std::size_t>(a)], box.extent(a));
+    }
+  std::string text = std::to_string(layout.size()) + (layout.size() == 1 ? " box of " : " boxes of ") +
+                     (uniform ? "" : "up to ") + joined(largest, "x") + " cells";
+  const domain::Index3& blocks = layout.block_grid();
+  if (blocks[0] > 0)
+    text += " (" + joined(std::vector<int>(blocks.begin(), blocks.begin() + d.dimensions()), "x") + ")";
+  text += " over " + std::to_string(ranks) + (ranks == 1 ? " rank, " : " ranks, ") + to_string(options.distribution);
+  int fewest = layout.size(), most = 0, idle = 0;
+  for (int r = 0; r < ranks; ++r) {
+    const int n = static_cast<int>(d.boxes_of(r).size());
+    fewest = std::min(fewest, n);
+    most = std::max(most, n);
+    idle += n == 0;
+  }
+  text += ", " + (fewest == most ? std::to_string(most) : std::to_string(fewest) + "-" + std::to_string(most)) +
+          " per rank";
+  if (idle > 0) text += " (" + std::to_string(idle) + (idle == 1 ? " rank owns none)" : " ranks own none)");
+  return text;
 }
 
 }  // namespace parlayer::runtime

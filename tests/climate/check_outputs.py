@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """parlayer-climate's HDF5 output is byte-identical on 1, 2, 3 and 4 ranks, with overlap on and off,
-with both halo backends and with other process grids; climate.xmf describes the snapshots; and
-scripts/plot renders them.
+with both halo backends, with other process grids and on layouts of many boxes per rank (sfc,
+round_robin, knapsack; ranks that own no box); climate.xmf describes the snapshots; and scripts/plot
+renders them.
 
 Usage: check_outputs.py MPIEXEC BINARY CONFIG PLOT_SCRIPT WORK_DIR
 Compares datasets by their bytes (never with a tolerance). Needs Debian's python3-h5py.
@@ -19,6 +20,7 @@ mpiexec, binary, config, plot, work = sys.argv[1:6]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 failures = []
+logs = {}  # run name -> its stdout
 
 
 def run(name, ranks, *settings):
@@ -29,6 +31,7 @@ def run(name, ranks, *settings):
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         sys.exit(f"FAIL {' '.join(cmd)}: exit {result.returncode}\n{result.stdout}\n{result.stderr}")
+    logs[name] = result.stdout
     return out
 
 
@@ -49,8 +52,37 @@ variants = {
     "np3-grid-1x3": (3, "parallel.process_grid=[1,3]"),
     "np4-grid-2x2-datatypes": (4, "parallel.process_grid=[2,2]", "parallel.halo_backend=datatypes"),
 }
+# Layouts of many boxes per rank: 64 x 32 cells in boxes of at most 11 x 8 = 6 x 4 = 24 boxes, 8 per
+# rank on 3 ranks, for two distributions x overlap on/off x both halo backends.
+for distribution in ("sfc", "round_robin"):
+    for overlap in ("true", "false"):
+        for backend in ("packed", "datatypes"):
+            variants[f"np3-24boxes-{distribution}-overlap-{overlap}-{backend}"] = (
+                3, "parallel.box_size=[11,8]", f'parallel.distribution="{distribution}"',
+                f"parallel.overlap={overlap}", f"parallel.halo_backend={backend}")
+variants.update({
+    "np2-24boxes-knapsack": (2, "parallel.box_size=[11,8]", "parallel.distribution=knapsack"),
+    # Some ranks own no box: 2 boxes (cut along x, or along y) on 3 and 4 ranks.
+    "np3-2boxes-x-round_robin": (3, "parallel.box_size=[32,0]", "parallel.distribution=round_robin"),
+    "np4-2boxes-y-sfc-datatypes": (4, "parallel.box_size=[0,16]", "parallel.distribution=sfc",
+                                   "parallel.halo_backend=datatypes"),
+    # box_size with one box per rank and the Cartesian ownership.
+    "np4-4boxes-cartesian": (4, "parallel.box_size=[16,32]"),
+})
+# What rank 0's start-up line says about the layout.
+layout_lines = {
+    "np3": "3 ranks (process grid 3x1)",
+    "np3-24boxes-sfc-overlap-true-packed": "24 boxes of up to 11x8 cells (6x4) over 3 ranks, sfc, 8 per rank",
+    "np3-24boxes-round_robin-overlap-false-datatypes":
+        "24 boxes of up to 11x8 cells (6x4) over 3 ranks, round_robin, 8 per rank",
+    "np3-2boxes-x-round_robin": "2 boxes of 32x32 cells (2x1) over 3 ranks, round_robin, 0-1 per rank (1 rank owns none)",
+    "np4-2boxes-y-sfc-datatypes": "2 boxes of 64x16 cells (1x2) over 4 ranks, sfc, 0-1 per rank (2 ranks own none)",
+    "np4-4boxes-cartesian": "4 boxes of 16x32 cells (4x1) over 4 ranks, cartesian, 1 per rank",
+}
 for name, (ranks, *settings) in variants.items():
     folder = run(name, ranks, *settings)
+    if name in layout_lines and f"cells (dx 25 km, dy 25 km), {layout_lines[name]}, overlap" not in logs[name]:
+        failures.append(f"{name}/start-up line: does not say '{layout_lines[name]}':\n{logs[name].splitlines()[0]}")
     if snapshots(folder) != reference_files:
         failures.append(f"{name}: snapshots {snapshots(folder)} != {reference_files}")
         continue

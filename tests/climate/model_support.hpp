@@ -10,6 +10,7 @@
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/halo/overlap.hpp"
 #include "parlayer/runtime/config.hpp"
+#include "parlayer/runtime/parallel_options.hpp"
 #include "parlayer/runtime/reproducible_sum.hpp"
 #include "shallow_water.hpp"
 #include "support.hpp"
@@ -27,14 +28,19 @@ inline int size_of(MPI_Comm comm) {
   return s;
 }
 
-// A model built from config settings ("key=value", as --set), on `comm`, with its time step.
+// A model built from config settings ("key=value", as --set), on `comm`, with its time step. The
+// decomposition is the program's (runtime::decompose: the parallel.* settings choose the layout),
+// or one block per rank over `process_grid` when that is given.
 struct ModelRun {
   ModelRun(const std::vector<std::string>& settings, MPI_Comm comm_, parlayer::halo::Overlap overlap = parlayer::halo::Overlap::on,
            parlayer::halo::Backend backend = parlayer::halo::Backend::packed, std::vector<int> process_grid = {})
       : comm(comm_), schema(make_schema()), config(parlayer::runtime::Config::from_settings(schema, settings)),
         p(parameters_from(config)),
-        decomposition(parlayer::domain::GridSpec{{p.nx, p.ny}, {true, false}, process_grid}, size_of(comm)),
-        exchange(parlayer::halo::HaloPlan(decomposition, rank_of(comm), ShallowWater::halo_width, ShallowWater::stencil),
+        decomposition(process_grid.empty()
+                          ? parlayer::runtime::decompose({{p.nx, p.ny}, {true, false}, {}}, size_of(comm), config)
+                          : parlayer::domain::Decomposition({{p.nx, p.ny}, {true, false}, process_grid}, size_of(comm))),
+        exchange(parlayer::runtime::make_halo_plan(decomposition, rank_of(comm), ShallowWater::halo_width,
+                                                   ShallowWater::stencil, config),
                  comm, backend),
         model(p, decomposition, rank_of(comm), exchange, overlap) {
     model.initialise();

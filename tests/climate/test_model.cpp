@@ -1,5 +1,6 @@
-// The climate model in-process: exact rest, conservation, bit-for-bit across rank counts and
-// overlap/halo modes, and the gravity-wave phase speed against theory.
+// The climate model in-process: exact rest, conservation, bit-for-bit across rank counts, layouts
+// (many boxes per rank, ranks with none) and overlap/halo modes, and the gravity-wave phase speed
+// against theory.
 #include <catch2/catch.hpp>
 #include <mpi.h>
 
@@ -14,6 +15,8 @@
 using climate::testing::ModelRun;
 using parlayer::halo::Backend;
 using parlayer::halo::Overlap;
+using parlayer::runtime::describe_layout;
+using parlayer::runtime::parallel_options;
 using parlayer::testing::same_bytes;
 
 namespace {
@@ -97,6 +100,55 @@ TEST_CASE("the jet gives the same bytes on every rank count, overlap on/off and 
   }
 }
 
+TEST_CASE("the jet gives the same bytes on layouts of many boxes per rank, and with ranks that own none",
+          "[layouts]") {
+  const int steps = 40;
+  const int ranks = climate::testing::size_of(MPI_COMM_WORLD);
+  std::vector<double> reference;
+  if (climate::testing::rank_of(MPI_COMM_WORLD) == 0) {
+    ModelRun single(small_jet(), MPI_COMM_SELF, Overlap::off);
+    single.run(steps);
+    reference = single.gather();
+  }
+  auto check_layout = [&](const std::vector<std::string>& layout, Overlap overlap, Backend backend) {
+    std::vector<std::string> settings = small_jet();
+    settings.insert(settings.end(), layout.begin(), layout.end());
+    ModelRun run(settings, MPI_COMM_WORLD, overlap, backend);
+    run.run(steps);
+    const std::vector<double> mine = run.gather();
+    if (climate::testing::rank_of(MPI_COMM_WORLD) == 0) {
+      INFO(describe_layout(run.decomposition, parallel_options(run.config))
+           << ", overlap " << to_string(overlap) << ", " << to_string(backend) << " halo");
+      CHECK(same_bytes(reference, mine));
+    }
+  };
+  // 48 x 24 cells in boxes of 8 x 6: 6 x 4 = 24 boxes; every distribution, overlap and backend.
+  for (const char* distribution : {"sfc", "round_robin", "knapsack"})
+    for (const Overlap overlap : {Overlap::on, Overlap::off})
+      for (const Backend backend : {Backend::packed, Backend::datatypes})
+        check_layout({"parallel.box_size=[8,6]", std::string("parallel.distribution=") + distribution}, overlap,
+                     backend);
+  // Uneven boxes narrower than the halo along x (and 3 rows: at least the halo width at the walls).
+  check_layout({"parallel.box_size=[1,3]", "parallel.distribution=sfc"}, Overlap::on, Backend::packed);
+  // Two boxes, cut along x or along y: on 3 or 4 ranks some rank owns none.
+  check_layout({"parallel.box_size=[24,0]", "parallel.distribution=round_robin"}, Overlap::on, Backend::packed);
+  check_layout({"parallel.box_size=[0,12]", "parallel.distribution=sfc"}, Overlap::off, Backend::datatypes);
+  // One box per rank from box_size, Cartesian ownership.
+  check_layout({"parallel.box_size=[" + std::to_string((48 + ranks - 1) / ranks) + ",0]"}, Overlap::on,
+               Backend::packed);
+}
+
+TEST_CASE("a lake at rest stays exactly at rest on many boxes per rank", "[layouts]") {
+  ModelRun run({"grid.nx=40", "grid.ny=20", "grid.lx=2e6", "grid.ly=1e6", "initial.state=lake_at_rest",
+                "topography.shape=seamount", "topography.height=777.7", "topography.width=2.1e5",
+                "physics.depth=1000.3", "physics.viscosity=1000", "tracer.pattern=bands", "parallel.box_size=[7,4]",
+                "parallel.distribution=knapsack"},
+               MPI_COMM_WORLD);
+  const std::vector<double> before = run.gather();
+  run.run(100);
+  CHECK(same_bytes(before, run.gather()));
+}
+
 namespace {
 
 // Phase speed of a linear standing gravity wave h = H + a cos(kx) cos(wt) on nx cells: the time of
@@ -109,9 +161,9 @@ double measured_phase_speed(int nx) {
                MPI_COMM_WORLD);
   const double k = 2 * std::numbers::pi / lx, dx = lx / nx, dt = run.model.dt();
   auto projection = [&] {
-    const climate::Field& h = run.model.state().h;
     parlayer::runtime::ExactSum sum;
-    h.for_each(h.interior(), [&](int i, int j, int) { sum.add((h(i, j) - depth) * std::cos(k * (i + 0.5) * dx)); });
+    for (const climate::Field::Box& h : run.model.state().h)
+      h.for_each(h.interior(), [&](int i, int j, int) { sum.add((h(i, j) - depth) * std::cos(k * (i + 0.5) * dx)); });
     return parlayer::runtime::global_sum(sum, MPI_COMM_WORLD);
   };
   double previous = projection();

@@ -1,4 +1,4 @@
-// parlayer::runtime: reproducible sums and the config parser.
+// parlayer::runtime: reproducible sums, the config parser, the layout keys and the time loop.
 #include <catch2/catch.hpp>
 #include <mpi.h>
 
@@ -16,6 +16,7 @@
 #include "parlayer/parallel/mpi_check.hpp"
 #include "parlayer/runtime/config.hpp"
 #include "parlayer/runtime/log.hpp"
+#include "parlayer/runtime/parallel_options.hpp"
 #include "parlayer/runtime/reproducible_sum.hpp"
 #include "parlayer/runtime/time_loop.hpp"
 #include "parlayer/runtime/timers.hpp"
@@ -187,6 +188,68 @@ TEST_CASE("config: file, --set and types; every mistake names the key", "[runtim
   CHECK_THAT(error_of([&] { Config::from_settings(schema, {"time.dt=-1"}); }), Catch::Contains("'time.dt' = -1.0"));
   const std::string help = Config::help_text(schema, {"prog", "test", "", "", ""});
   for (const auto& spec : schema.keys()) CHECK_THAT(help, Catch::Contains(spec.name() + " = "));
+}
+
+TEST_CASE("layout keys: one block per rank, or boxes dealt by a distribution; every mistake names its key",
+          "[runtime][layout]") {
+  using parlayer::runtime::decompose;
+  using parlayer::runtime::describe_layout;
+  using parlayer::runtime::parallel_options;
+  ConfigSchema schema;
+  parlayer::runtime::add_parallel_keys(schema, 2);
+  const parlayer::domain::GridSpec grid{{96, 64}, {true, false}, {}};
+  auto config = [&](std::vector<std::string> settings) { return Config::from_settings(schema, settings); };
+
+  // Default: today's one block per rank, and its start-up words.
+  const Config plain = config({});
+  CHECK(decompose(grid, 4, plain) == parlayer::domain::Decomposition(grid, 4));
+  CHECK(describe_layout(decompose(grid, 4, plain), parallel_options(plain)) == "4 ranks (process grid 2x2)");
+  const Config grid_1x3 = config({"parallel.process_grid=[1,3]"});
+  CHECK(decompose(grid, 3, grid_1x3).process_grid() == parlayer::domain::Index3{1, 3, 1});
+
+  // Boxes of 16 x 16: 6 x 4 = 24 boxes, 8 per rank on 3 ranks.
+  const Config sfc = config({"parallel.box_size=[16,16]", "parallel.distribution=\"sfc\""});
+  const parlayer::domain::Decomposition d = decompose(grid, 3, sfc);
+  CHECK(d.layout().size() == 24);
+  CHECK(d.ownership() == parlayer::domain::Ownership::space_filling_curve(d.layout(), 3));
+  CHECK(describe_layout(d, parallel_options(sfc)) == "24 boxes of 16x16 cells (6x4) over 3 ranks, sfc, 8 per rank");
+  for (const char* name : {"round_robin", "knapsack"}) {
+    const Config c = config({"parallel.box_size=[16,16]", std::string("parallel.distribution=") + name});
+    CHECK(decompose(grid, 5, c).layout() == d.layout());
+  }
+  CHECK(decompose(grid, 5, config({"parallel.box_size=[16,16]", "parallel.distribution=round_robin"})).ownership() ==
+        parlayer::domain::Ownership::round_robin(d.layout(), 5));
+  const Config three = config({"parallel.box_size=[0,30]", "parallel.distribution=round_robin"});
+  CHECK(describe_layout(decompose(grid, 4, three), parallel_options(three)) ==
+        "3 boxes of up to 96x22 cells (1x3) over 4 ranks, round_robin, 0-1 per rank (1 rank owns none)");
+  const Config one_each = config({"parallel.box_size=[32,0]"});  // 3 boxes, Cartesian on 3 ranks
+  CHECK(decompose(grid, 3, one_each).boxes_of(2) == std::vector<int>{2});
+
+  // Mistakes: one line naming the key.
+  CHECK_THAT(error_of([&] { decompose(grid, 3, config({"parallel.box_size=[16,16]", "parallel.process_grid=[3,1]"})); }),
+             Catch::StartsWith("config key 'parallel.box_size' = [16, 16] (--set") &&
+                 Catch::Contains("cannot be combined with parallel.process_grid"));
+  CHECK_THAT(error_of([&] { decompose(grid, 3, config({"parallel.distribution=sfc"})); }),
+             Catch::StartsWith("config key 'parallel.distribution' = \"sfc\"") &&
+                 Catch::Contains("needs parallel.box_size"));
+  CHECK_THAT(error_of([&] { decompose(grid, 3, config({"parallel.box_size=[16,16]"})); }),
+             Catch::StartsWith("config key 'parallel.box_size' = [16, 16]") &&
+                 Catch::Contains("24 boxes for 3 ranks") && Catch::Contains("\"cartesian\""));
+  CHECK_THAT(error_of([&] { decompose(grid, 30, config({"parallel.box_size=[16,16]"})); }),
+             Catch::Contains("24 boxes for 30 ranks"));
+  CHECK_THAT(error_of([&] { config({"parallel.distribution=hilbert"}); }),
+             Catch::Contains("'parallel.distribution'") && Catch::Contains("one of cartesian, sfc, round_robin, knapsack"));
+  CHECK_THAT(error_of([&] { config({"parallel.box_size=[16,-1]"}); }), Catch::Contains("'parallel.box_size'"));
+  const Config thin = config({"parallel.box_size=[16,1]", "parallel.distribution=sfc"});
+  CHECK_THAT(error_of([&] {
+               parlayer::runtime::make_halo_plan(decompose(grid, 3, thin), 0, 2, parlayer::halo::Stencil::box, thin);
+             }),
+             Catch::StartsWith("config key 'parallel.box_size' = [16, 1]") && Catch::Contains("halo plan: box 0") &&
+                 Catch::Contains("narrower than the halo width 2"));
+  // Width 1 fits boxes of one row.
+  CHECK(error_of([&] {
+          parlayer::runtime::make_halo_plan(decompose(grid, 3, thin), 0, 1, parlayer::halo::Stencil::box, thin);
+        }) == "");
 }
 
 TEST_CASE("the time loop's cadence: output, checkpoints, progress, and a requested stop", "[runtime][time_loop]") {
