@@ -11,20 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "../mpi/support.hpp"  // world_rank, world_size
 #include "parlayer/error.hpp"
 
 namespace parlayer::testing {
-
-inline int world_rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
-inline int world_size() {
-  int n = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &n);
-  return n;
-}
 
 /// A fresh folder made by rank 0 and known to every rank; removed when the test ends. Collective.
 class SharedDir {
