@@ -82,6 +82,11 @@ void FieldBoxBase::throw_outside(int i, int j, int k) const {
                           " (does the kernel read farther than the halo width?)");
 }
 
+void FieldBoxBase::throw_mismatch(const FieldBoxBase& other) const {
+  throw std::invalid_argument("Field::copy_from: '" + other.field().name() + "' " + other.allocated().to_string() +
+                              " does not match '" + m_field->name() + "' " + m_allocated.to_string());
+}
+
 InteriorSplit FieldBoxBase::split(int width) const {
   Index3 w{};
   for (int a = 0; a < 3; ++a) w[a] = m_ghost[a] > 0 ? width : 0;
