@@ -1,5 +1,6 @@
 #include "transfer.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -198,8 +199,14 @@ std::vector<int> TransferEngine::wait_for(double seconds) {
       all = all && done[h];
     }
     if (all) return {};
-    if (MPI_Wtime() - start > seconds) break;
-    usleep(1000);
+    const double waited = MPI_Wtime() - start;
+    if (waited > seconds) break;
+    // Messages usually arrive within microseconds: poll freely at first, then sleep between polls
+    // so a rank that waits long (a peer that never comes) does not burn its core.
+    if (waited < 0.05)
+      sched_yield();
+    else
+      usleep(1000);
   }
   std::vector<int> missing;
   for (std::size_t h = 0; h < m_handles.size(); ++h)
