@@ -205,11 +205,15 @@ domain::Decomposition block_decomposition(const std::vector<int>& extent, int ra
   return domain::Decomposition(domain::GridSpec{extent, {}, {}}, ranks);
 }
 
-domain::Decomposition many_box_decomposition(const std::vector<int>& extent, int ranks, int boxes_per_rank) {
+domain::Decomposition many_box_decomposition(const std::vector<int>& extent, int ranks, int boxes_per_rank,
+                                             bool whole_rows) {
   const domain::GridSpec grid{extent, {}, {}};
   // Boxes per axis as a process grid for ranks * boxes_per_rank ranks would have them: the least
-  // halo surface, long rows first. Layout::chopped then makes boxes of at most that size.
-  const domain::Index3 counts = domain::automatic_process_grid(grid, ranks * boxes_per_rank);
+  // halo surface, long rows first (for whole rows: of a grid one cell wide, so x is never cut).
+  // Layout::chopped then makes boxes of at most that size.
+  domain::GridSpec counted = grid;
+  if (whole_rows) counted.extent[0] = 1;
+  const domain::Index3 counts = domain::automatic_process_grid(counted, ranks * boxes_per_rank);
   domain::Index3 max_size{0, 0, 0};
   for (std::size_t a = 0; a < extent.size(); ++a)
     max_size[a] = counts[a] > 0 ? (extent[a] + counts[a] - 1) / counts[a] : extent[a];

@@ -75,8 +75,10 @@ std::uint64_t fingerprint(MPI_Comm comm, const domain::Field<double>& field, con
 domain::Decomposition block_decomposition(const std::vector<int>& extent, int ranks);
 /// \brief `extent` chopped into about `boxes_per_rank * ranks` boxes (Layout::chopped, the box
 ///        counts per axis those of the least-surface process grid for that many "ranks"), owned
-///        along a Morton curve (Ownership::space_filling_curve). Local.
-domain::Decomposition many_box_decomposition(const std::vector<int>& extent, int ranks, int boxes_per_rank);
+///        along a Morton curve (Ownership::space_filling_curve). With `whole_rows`, x is not
+///        chopped (boxes span whole rows; the counts along y, z as above). Local.
+domain::Decomposition many_box_decomposition(const std::vector<int>& extent, int ranks, int boxes_per_rank,
+                                             bool whole_rows = false);
 
 /// \brief One kernel on one global grid over `comm`, through the library. Allocates two fields.
 class LibraryStencil {
