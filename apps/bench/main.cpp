@@ -347,8 +347,12 @@ void measure_layout(MPI_Comm comm, const Config& cfg, Kernel kernel, json& doc) 
     single_owner.reset();
     many_owner.reset();
     rows_owner.reset();
+    const std::vector<int>& box_size = k.dimensions == 2 ? cfg.box_size_2d : cfg.box_size_3d;
     auto make_many = [&] {
-      many_owner = std::make_unique<LibraryStencil>(comm, kernel, many_box_decomposition(extent, ranks, cfg.boxes_per_rank));
+      many_owner = std::make_unique<LibraryStencil>(
+          comm, kernel,
+          box_size.empty() ? many_box_decomposition(extent, ranks, cfg.boxes_per_rank)
+                           : chopped_decomposition(extent, ranks, box_size));
       rows_owner =
           std::make_unique<LibraryStencil>(comm, kernel, many_box_decomposition(extent, ranks, cfg.boxes_per_rank, true));
     };
@@ -410,6 +414,7 @@ void measure_layout(MPI_Comm comm, const Config& cfg, Kernel kernel, json& doc) 
                               {"global_extent", extent},
                               {"cells", single.global_cells()},
                               {"boxes_per_rank_asked", cfg.boxes_per_rank},
+                              {"box_size_asked", k.dimensions == 2 ? cfg.box_size_2d : cfg.box_size_3d},
                               {"ownership", "space_filling_curve"},
                               {"bytes_per_cell_write_allocate", k.bytes_write_allocate},
                               {"oversubscribed", oversubscribed(ranks)},
@@ -854,6 +859,11 @@ int main(int argc, char** argv) {
                    "2d-5pt and 3d-7pt of these)")->delimiter(',');
     app.add_option("--boxes-per-rank", cfg.boxes_per_rank, "layout and redistribution suites: boxes per rank of the "
                    "chopped layout");
+    app.add_option("--box-size-2d", cfg.box_size_2d, "layout suite: the many-box layout's box size for 2D kernels, "
+                   "e.g. 2000,500 (instead of --boxes-per-rank)")
+        ->delimiter(',');
+    app.add_option("--box-size-3d", cfg.box_size_3d, "layout suite: the same for 3D kernels, e.g. 256,256,16")
+        ->delimiter(',');
     app.add_option("--redist-sizes", cfg.redistribution_sizes, "redistribution suite: N of the N x N fields")
         ->delimiter(',');
     double quiet_budget = 0;
@@ -909,6 +919,8 @@ int main(int argc, char** argv) {
                      {"weak_rows_per_rank", cfg.weak_rows_per_rank},
                      {"weak_planes_per_rank", cfg.weak_planes_per_rank},
                      {"boxes_per_rank", cfg.boxes_per_rank},
+                     {"box_size_2d", cfg.box_size_2d},
+                     {"box_size_3d", cfg.box_size_3d},
                      {"redistribution_sizes", cfg.redistribution_sizes}};
     {
       char mine[64] = {};

@@ -214,10 +214,16 @@ domain::Decomposition many_box_decomposition(const std::vector<int>& extent, int
   domain::GridSpec counted = grid;
   if (whole_rows) counted.extent[0] = 1;
   const domain::Index3 counts = domain::automatic_process_grid(counted, ranks * boxes_per_rank);
-  domain::Index3 max_size{0, 0, 0};
+  std::vector<int> max_size(extent.size());
   for (std::size_t a = 0; a < extent.size(); ++a)
     max_size[a] = counts[a] > 0 ? (extent[a] + counts[a] - 1) / counts[a] : extent[a];
-  domain::Layout layout = domain::Layout::chopped(grid, max_size);
+  return chopped_decomposition(extent, ranks, max_size);
+}
+
+domain::Decomposition chopped_decomposition(const std::vector<int>& extent, int ranks, const std::vector<int>& box_size) {
+  domain::Index3 max_size{0, 0, 0};
+  for (std::size_t a = 0; a < extent.size() && a < box_size.size(); ++a) max_size[a] = box_size[a];
+  domain::Layout layout = domain::Layout::chopped(domain::GridSpec{extent, {}, {}}, max_size);
   domain::Ownership owners = domain::Ownership::space_filling_curve(layout, ranks);
   return domain::Decomposition(std::move(layout), std::move(owners));
 }

@@ -79,6 +79,9 @@ domain::Decomposition block_decomposition(const std::vector<int>& extent, int ra
 ///        chopped (boxes span whole rows; the counts along y, z as above). Local.
 domain::Decomposition many_box_decomposition(const std::vector<int>& extent, int ranks, int boxes_per_rank,
                                              bool whole_rows = false);
+/// \brief `extent` chopped into boxes of at most `box_size` cells per axis (Layout::chopped),
+///        owned along a Morton curve. Local.
+domain::Decomposition chopped_decomposition(const std::vector<int>& extent, int ranks, const std::vector<int>& box_size);
 
 /// \brief One kernel on one global grid over `comm`, through the library. Allocates two fields.
 class LibraryStencil {
