@@ -6,10 +6,13 @@
 //   mpirun -np 2 --bind-to core parlayer-bench --json out/bench/np2.json
 //   mpirun -np 2 --bind-to core --mca btl tcp,self parlayer-bench --suite comm --json out/bench/np2-tcp.json
 //   mpirun -np 4 --oversubscribe parlayer-bench --suite scaling --json out/bench/scaling-np4.json
+//   mpirun -np 2 --bind-to core parlayer-bench --suite layout --json out/bench/layout-np2.json
+//   mpirun -np 2 --bind-to core parlayer-bench --suite redistribution --json out/bench/redistribution-np2.json
 //   mpirun -np 2 parlayer-bench --tiny --json /tmp/t.json     (seconds: what the smoke test runs)
 //
 // 1. parse the options   2. machine limits (triad, ping-pong, disk)   3. stencils: library and
-// reference, throughput and exchange exposure   4. scaling   5. snapshot   6. targets, tables, JSON.
+// reference, throughput and exchange exposure; layouts (many boxes per rank against one);
+// redistribution   4. scaling   5. snapshot   6. targets, tables, JSON.
 #include <mpi.h>
 #include <unistd.h>
 
@@ -31,6 +34,7 @@
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
+#include "redistribution_bench.hpp"
 #include "reference_jacobi.hpp"
 #include "snapshot_bench.hpp"
 #include "stencils.hpp"
@@ -52,7 +56,7 @@ using parlayer::halo::Backend;
 
 struct Suites {
   bool triad = false, pingpong = false, disk = false, stencil = false, halo = false, snapshot = false,
-       scaling = false;
+       scaling = false, layout = false, redistribution = false;
 };
 
 Suites parse_suites(const std::vector<std::string>& names) {
@@ -68,9 +72,12 @@ Suites parse_suites(const std::vector<std::string>& names) {
     else if (n == "halo") s.halo = true;
     else if (n == "snapshot") s.snapshot = true;
     else if (n == "scaling") s.scaling = true;
+    else if (n == "layout") s.layout = true;
+    else if (n == "redistribution") s.redistribution = true;
     else throw parlayer::CollectiveError("unknown suite '" + n + "'");
   }
-  if (s.stencil) s.triad = true;  // a throughput is reported against this run's roofline
+  if (s.stencil || s.layout) s.triad = true;  // a throughput is reported against this run's roofline
+  if (s.redistribution) s.pingpong = true;    // a move is reported against this run's ping-pong
   return s;
 }
 
@@ -79,7 +86,17 @@ struct Case {
   std::string key;
   std::function<StepTiming(int)> run;
   StepTiming best{1e300, 1e300, 1e300, 1e300, 1e300, 1e300, 1e300};
+  std::vector<double> step_samples{};  // step_s of every repetition (all rounds), for the median
 };
+
+// The median of the repetitions' step times.
+double median_step(const Case& c) {
+  std::vector<double> v = c.step_samples;
+  if (v.empty()) return c.best.step_s;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
 
 // Keeps the smaller of each quantity.
 void keep_best(StepTiming& best, const StepTiming& t) {
@@ -101,7 +118,9 @@ void measure(MPI_Comm comm, std::vector<Case>& cases, const Config& cfg) {
   for (int rep = 0; rep < cfg.reps; ++rep)
     for (Case& c : cases) {
       wait_for_quiet(comm);
-      keep_best(c.best, c.run(cfg.steps));
+      const StepTiming t = c.run(cfg.steps);
+      keep_best(c.best, t);
+      c.step_samples.push_back(t.step_s);
       if (rank == 0) sample_other_load(size);
     }
 }
@@ -118,7 +137,11 @@ std::vector<Case> measure_rounds(MPI_Comm comm, const Config& cfg,
     measure(comm, cases, cfg);
     if (best.empty()) best = cases;
     else
-      for (std::size_t i = 0; i < cases.size(); ++i) keep_best(best[i].best, cases[i].best);
+      for (std::size_t i = 0; i < cases.size(); ++i) {
+        keep_best(best[i].best, cases[i].best);
+        best[i].step_samples.insert(best[i].step_samples.end(), cases[i].step_samples.begin(),
+                                    cases[i].step_samples.end());
+      }
   }
   return best;
 }
@@ -147,6 +170,15 @@ double pingpong_one_way_s(const json& pingpong, std::int64_t bytes) {
   for (const json& r : pingpong["results"])
     if (r["bytes"].get<std::int64_t>() == bytes) return r["one_way_us"].get<double>() * 1e-6;
   return 0;
+}
+
+// The ping-pong's one-way time for `bytes` on plain memory and on field memory (0 if not measured).
+std::pair<double, double> pingpong_one_way_both_s(const json& pingpong, std::int64_t bytes) {
+  if (!pingpong.is_object()) return {0, 0};
+  for (const json& r : pingpong["results"])
+    if (r["bytes"].get<std::int64_t>() == bytes)
+      return {r["one_way_us"].get<double>() * 1e-6, r.value("field_memory_one_way_us", 0.0) * 1e-6};
+  return {0, 0};
 }
 
 bool oversubscribed(int ranks) { return ranks > static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)); }
@@ -299,6 +331,189 @@ void measure_kernel(MPI_Comm comm, const Config& cfg, const Suites& suites, Kern
   }
 }
 
+// ---- 3b. layouts (issue 10): the same kernel on many boxes per rank against one block per rank ----
+// All through the same LibraryStencil code (kernels on `field[tile]`), the same global grid, in the
+// same run, interleaved repetitions, fresh fields every round (in odd rounds the many-box fields
+// are allocated first). The ratio many-box / single-box throughput is what the layout costs.
+// "many": the least-surface chopped layout (square-ish boxes, 1000x1000 for 4000^2 at 1 rank);
+// "rows": as many boxes, but x not chopped (whole rows, 4000x250): a row kernel's speed depends on
+// its row length, so the two tell the library's cost per box from the kernel's cost of short rows.
+void measure_layout(MPI_Comm comm, const Config& cfg, Kernel kernel, json& doc) {
+  const int ranks = doc["run"]["ranks"].get<int>();
+  const KernelInfo& k = info(kernel);
+  const std::vector<int> extent = extent_of(kernel, cfg);
+  std::unique_ptr<LibraryStencil> single_owner, many_owner, rows_owner;
+  const std::vector<Case> cases = measure_rounds(comm, cfg, [&](int round) {
+    single_owner.reset();
+    many_owner.reset();
+    rows_owner.reset();
+    const std::vector<int>& box_size = k.dimensions == 2 ? cfg.box_size_2d : cfg.box_size_3d;
+    auto make_many = [&] {
+      many_owner = std::make_unique<LibraryStencil>(
+          comm, kernel,
+          box_size.empty() ? many_box_decomposition(extent, ranks, cfg.boxes_per_rank)
+                           : chopped_decomposition(extent, ranks, box_size));
+      rows_owner =
+          std::make_unique<LibraryStencil>(comm, kernel, many_box_decomposition(extent, ranks, cfg.boxes_per_rank, true));
+    };
+    if (round % 2 == 1) make_many();
+    single_owner = std::make_unique<LibraryStencil>(comm, kernel, extent);
+    if (!many_owner) make_many();
+    std::vector<Case> list;
+    // The exchange alone (local copies between boxes, messages, walls): where a step's time
+    // outside the kernels goes.
+    for (Mode mode : {Mode::overlap, Mode::blocking, Mode::exchange_only})
+      for (const auto& [name, lib] : {std::pair<const char*, LibraryStencil*>{"single", single_owner.get()},
+                                      {"many", many_owner.get()}, {"rows", rows_owner.get()}})
+        list.push_back({std::string(name) + "/" + to_string(mode), [lib, mode](int steps) { return lib->run(steps, mode); }});
+    return list;
+  });
+  LibraryStencil& single = *single_owner;
+  LibraryStencil& many = *many_owner;
+  LibraryStencil& rows = *rows_owner;
+  // Same answers: a few steps from the same state on every decomposition, every cell's bits.
+  auto print_after_steps = [](LibraryStencil& lib) {
+    lib.reset();
+    lib.run(3, Mode::overlap);
+    return lib.fingerprint();
+  };
+  const std::uint64_t single_print = print_after_steps(single);
+  const std::uint64_t many_print = print_after_steps(many);
+  const std::uint64_t rows_print = print_after_steps(rows);
+  const double cells = static_cast<double>(single.global_cells());
+  auto side = [&](const LibraryStencil& lib, const Case& c, const Case& exchange) {
+    return json{{"process_grid", lib.process_grid()},
+                {"boxes", lib.decomposition().layout().size()},
+                {"boxes_per_rank_max", lib.max_boxes_per_rank()},
+                {"box_extent", lib.decomposition().layout().box(0).extents()},
+                {"step_s", c.best.step_s},
+                {"median_step_s", median_step(c)},
+                {"repetitions", c.step_samples.size()},
+                {"gcells_per_s", cells / c.best.step_s / 1e9},
+                {"median_gcells_per_s", cells / median_step(c) / 1e9},
+                {"deep_ns_per_cell", 1e9 * c.best.deep_s / static_cast<double>(std::max<std::int64_t>(lib.deep_cells(), 1))},
+                {"strip_ns_per_cell", 1e9 * c.best.strip_s / static_cast<double>(std::max<std::int64_t>(lib.strip_cells(), 1))},
+                {"strip_cell_fraction", static_cast<double>(lib.strip_cells()) /
+                                            static_cast<double>(lib.strip_cells() + lib.deep_cells())},
+                {"kernel_s", c.best.kernel_s},
+                {"exchange_only_s", exchange.best.step_s},
+                {"messages_per_step", lib.max_neighbours()},
+                {"largest_message_bytes", lib.max_message_bytes()},
+                {"local_copy_bytes_per_step", lib.local_copy_bytes()}};
+  };
+  for (Mode mode : {Mode::overlap, Mode::blocking}) {
+    const Case& s = *find(cases, std::string("single/") + to_string(mode));
+    const Case& m = *find(cases, std::string("many/") + to_string(mode));
+    const Case& r = *find(cases, std::string("rows/") + to_string(mode));
+    const Case& s_exchange = *find(cases, "single/exchange-only");
+    const Case& m_exchange = *find(cases, "many/exchange-only");
+    const Case& r_exchange = *find(cases, "rows/exchange-only");
+    doc["layouts"].push_back({{"kernel", k.name},
+                              {"mode", to_string(mode)},
+                              {"ranks", ranks},
+                              {"global_extent", extent},
+                              {"cells", single.global_cells()},
+                              {"boxes_per_rank_asked", cfg.boxes_per_rank},
+                              {"box_size_asked", k.dimensions == 2 ? cfg.box_size_2d : cfg.box_size_3d},
+                              {"ownership", "space_filling_curve"},
+                              {"bytes_per_cell_write_allocate", k.bytes_write_allocate},
+                              {"oversubscribed", oversubscribed(ranks)},
+                              {"single", side(single, s, s_exchange)},
+                              {"many", side(many, m, m_exchange)},
+                              {"many_whole_rows", side(rows, r, r_exchange)},
+                              {"many_over_single", s.best.step_s / m.best.step_s},
+                              {"many_over_single_median", median_step(s) / median_step(m)},
+                              {"whole_rows_over_single", s.best.step_s / r.best.step_s},
+                              {"whole_rows_over_single_median", median_step(s) / median_step(r)},
+                              {"same_result", single_print == many_print && single_print == rows_print}});
+  }
+}
+
+// ---- 3c. redistribution (issue 10): one field moved between the default decomposition and others ----
+// Per size, every (target, backend, direction) is one case, interleaved, fresh fields each round.
+// A move's rate is compared with the ping-pong of its largest message measured in this run: the
+// ping-pong moves m bytes one way in time p(m); a move whose messages are m bytes (every rank
+// sending and receiving at once) takes t; fraction = p(m) / t = (m / t) / (m / p(m)). p(m) is the
+// faster of the ping-pong on plain memory and on field memory (huge pages, like the fields).
+void measure_redistribution(MPI_Comm comm, const Config& cfg, json& doc) {
+  const int ranks = doc["run"]["ranks"].get<int>();
+  if (ranks < 2) return;  // nothing travels between ranks
+  for (const int n : cfg.redistribution_sizes) {
+    const std::vector<int> extent{n, n};
+    std::unique_ptr<RedistributionBench> owner;
+    const std::vector<Case> cases = measure_rounds(comm, cfg, [&](int) {
+      owner.reset();
+      owner = std::make_unique<RedistributionBench>(comm, extent, cfg.boxes_per_rank);
+      RedistributionBench* b = owner.get();
+      std::vector<Case> list;
+      for (std::size_t t = 0; t < b->targets().size(); ++t)
+        for (Backend backend : {Backend::packed, Backend::datatypes})
+          for (Direction dir : {Direction::forward, Direction::back})
+            list.push_back({b->targets()[t].name + "/" + parlayer::halo::to_string(backend) + "/" + to_string(dir),
+                            [b, t, backend, dir](int count) {
+                              return StepTiming{b->run(t, backend, dir, count), 0, 0, 0, 0, 0, 0};
+                            }});
+      return list;
+    });
+    RedistributionBench& bench = *owner;
+    for (std::size_t t = 0; t < bench.targets().size(); ++t) {
+      const RedistributionTarget& target = bench.targets()[t];
+      const std::int64_t message = bench.message_bytes(t);
+      // The limit: the faster of the ping-pong on plain memory and on field memory for this size.
+      const auto [plain, field_memory] =
+          message > 0 ? pingpong_one_way_both_s(doc["limits"]["pingpong"], message) : std::pair<double, double>{0, 0};
+      const double pingpong = field_memory > 0 ? std::min(plain, field_memory) : plain;
+      for (Backend backend : {Backend::packed, Backend::datatypes}) {
+        const bool same = bench.check(t, backend);
+        for (Direction dir : {Direction::forward, Direction::back}) {
+          const Case& c = *find(cases, target.name + "/" + parlayer::halo::to_string(backend) + "/" + to_string(dir));
+          const double best = c.best.step_s, median = median_step(c);
+          json e{{"size", extent},
+                 {"field_bytes", static_cast<std::int64_t>(n) * n * static_cast<std::int64_t>(sizeof(double))},
+                 {"ranks", ranks},
+                 {"transport", cfg.transport},
+                 {"target", target.name},
+                 {"target_description", target.what},
+                 {"backend", parlayer::halo::to_string(backend)},
+                 {"direction", to_string(dir)},
+                 {"message_bytes", message},
+                 {"messages_per_rank", bench.messages(t)},
+                 {"sent_bytes_per_rank", bench.sent_bytes(t)},
+                 {"local_copy_bytes_per_rank", bench.local_bytes(t)},
+                 {"move_s", best},
+                 {"median_move_s", median},
+                 {"repetitions", c.step_samples.size()},
+                 {"moved_GBps", static_cast<double>(bench.sent_bytes(t) + bench.local_bytes(t)) / best / 1e9},
+                 {"same_result", same},
+                 {"oversubscribed", oversubscribed(ranks)}};
+          if (message > 0 && pingpong > 0) {
+            e["pingpong_one_way_s"] = pingpong;
+            e["pingpong_GBps"] = static_cast<double>(message) / pingpong / 1e9;
+            e["pingpong_plain_memory_GBps"] = static_cast<double>(message) / plain / 1e9;
+            e["pingpong_field_memory_GBps"] = field_memory > 0 ? static_cast<double>(message) / field_memory / 1e9 : 0.0;
+            e["message_GBps"] = static_cast<double>(message) / best / 1e9;
+            e["fraction_of_pingpong"] = pingpong / best;
+            e["median_fraction_of_pingpong"] = pingpong / median;
+            // Everything a rank moves (sent and copied locally) over the message's ping-pong rate.
+            e["moved_fraction_of_pingpong"] =
+                static_cast<double>(bench.sent_bytes(t) + bench.local_bytes(t)) / best / (static_cast<double>(message) / pingpong);
+          } else {
+            e["pingpong_one_way_s"] = nullptr;  // no message between ranks: a local copy only
+            e["pingpong_GBps"] = nullptr;
+            e["pingpong_plain_memory_GBps"] = nullptr;
+            e["pingpong_field_memory_GBps"] = nullptr;
+            e["message_GBps"] = nullptr;
+            e["fraction_of_pingpong"] = nullptr;
+            e["median_fraction_of_pingpong"] = nullptr;
+            e["moved_fraction_of_pingpong"] = nullptr;
+          }
+          doc["redistribution"].push_back(e);
+        }
+      }
+    }
+  }
+}
+
 // ---- 4. scaling: fixed total size (strong) and fixed size per rank (weak) ----
 void measure_scaling(MPI_Comm comm, const Config& cfg, json& doc) {
   const int ranks = doc["run"]["ranks"].get<int>();
@@ -353,6 +568,16 @@ void add_rooflines(json& doc) {
     s["scale_roofline_gcells_per_s"] = scale_roof / 1e9;
     s["pct_scale_roofline"] = scale_roof > 0 ? 100.0 * s["gcells_per_s"].get<double>() * 1e9 / scale_roof : 0.0;
   }
+  for (json& l : doc["layouts"]) {
+    const double roofline = roofline_cells_per_s(doc["limits"]["triad"], l["ranks"].get<int>(),
+                                                 l["bytes_per_cell_write_allocate"].get<double>());
+    l["roofline_gcells_per_s"] = roofline / 1e9;
+    for (const char* side : {"single", "many", "many_whole_rows"}) {
+      json& x = l[side];
+      x["pct_roofline"] = roofline > 0 ? 100.0 * x["gcells_per_s"].get<double>() * 1e9 / roofline : 0.0;
+      x["median_pct_roofline"] = roofline > 0 ? 100.0 * x["median_gcells_per_s"].get<double>() * 1e9 / roofline : 0.0;
+    }
+  }
 }
 
 // Triad measured before and after the stencils: the best of both passes is the limit (a burst of
@@ -399,6 +624,25 @@ void evaluate_targets(json& doc) {
       add(std::string("overlap hides exchange, ") + h["kernel"].get<std::string>() + " " + transport + " (library)",
           100.0 * h["hidden_fraction"].get<double>(), 70, "%");
   }
+  // Issue 10.
+  for (const json& l : doc["layouts"])
+    if (l["mode"] == "overlap" && bound)
+      add(format("many-box/single-box %s, %d rank(s) (issue 10)", l["kernel"].get<std::string>().c_str(), ranks),
+          l["many_over_single"], 0.9, "x");
+  // Redistribution: the largest field, per target and backend the slower direction.
+  int largest = 0;
+  for (const json& r : doc["redistribution"]) largest = std::max(largest, r["size"][0].get<int>());
+  for (const json& r : doc["redistribution"]) {
+    if (r["size"][0].get<int>() != largest || r["direction"] != "forward" || r["fraction_of_pingpong"].is_null()) continue;
+    double worst = r["fraction_of_pingpong"];
+    for (const json& o : doc["redistribution"])
+      if (o["size"] == r["size"] && o["target"] == r["target"] && o["backend"] == r["backend"] &&
+          !o["fraction_of_pingpong"].is_null())
+        worst = std::min(worst, o["fraction_of_pingpong"].get<double>());
+    add(format("redistribution %dx%d %s %s, slower direction / ping-pong (issue 10)", largest, largest,
+               r["target"].get<std::string>().c_str(), r["backend"].get<std::string>().c_str()),
+        worst, 0.7, "x");
+  }
 }
 
 // ---- tables ----
@@ -429,10 +673,12 @@ void print_tables(const json& doc) {
   }
   if (limits.contains("pingpong") && !limits["pingpong"]["results"].empty()) {
     Table t(std::string("MPI ping-pong ranks 0<->1 (") + run["transport"].get<std::string>() + ")",
-            {"bytes", "one-way us", "GB/s"});
+            {"bytes", "one-way us", "GB/s", "field memory one-way us", "field memory GB/s"});
     for (const json& r : limits["pingpong"]["results"])
       t.add({std::to_string(r["bytes"].get<std::int64_t>()), format("%.2f", r["one_way_us"].get<double>()),
-             format("%.2f", r["bandwidth_GBps"].get<double>())});
+             format("%.2f", r["bandwidth_GBps"].get<double>()),
+             format("%.2f", r.value("field_memory_one_way_us", 0.0)),
+             format("%.2f", r.value("field_memory_bandwidth_GBps", 0.0))});
     t.print();
   }
   if (limits.contains("disk")) {
@@ -466,6 +712,51 @@ void print_tables(const json& doc) {
       t.add({r["mode"], std::to_string(r["ranks"].get<int>()), format("%.3f", 1e3 * r["library_step_s"].get<double>()),
              format("%.3f", 1e3 * r["reference_step_s"].get<double>()), format("%.3f", r["ratio"].get<double>()),
              r["same_result"].get<bool>() ? "yes" : "NO"});
+    t.print();
+  }
+  if (!doc["layouts"].empty()) {
+    Table t("Layouts (issue 10): one block per rank (single) vs many boxes per rank (Layout::chopped, Morton-curve "
+            "owners; many: least-surface boxes, rows: the same count of boxes spanning whole rows), same grid; "
+            "ratio = many-box / single-box throughput (best; median in brackets)",
+            {"kernel", "mode", "ranks", "single", "many", "rows", "boxes/rank", "Gcell/s single/many/rows", "ratio",
+             "rows ratio", "% roofline single/many/rows", "kernels ms single/many/rows",
+             "exchange ms single/many/rows", "many local copy KB", "many msgs", "same result"});
+    for (const json& l : doc["layouts"]) {
+      const json &a = l["single"], &b = l["many"], &c = l["many_whole_rows"];
+      auto three = [&](const char* fmt, const char* key, double scale) {
+        return format(fmt, scale * a[key].get<double>(), scale * b[key].get<double>(), scale * c[key].get<double>());
+      };
+      t.add({l["kernel"], l["mode"], std::to_string(l["ranks"].get<int>()), a["process_grid"], b["process_grid"],
+             c["process_grid"], std::to_string(b["boxes_per_rank_max"].get<int>()),
+             three("%.3f / %.3f / %.3f", "gcells_per_s", 1),
+             format("%.3f (%.3f)", l["many_over_single"].get<double>(), l["many_over_single_median"].get<double>()),
+             format("%.3f (%.3f)", l["whole_rows_over_single"].get<double>(),
+                    l["whole_rows_over_single_median"].get<double>()),
+             a.contains("pct_roofline") ? three("%.1f / %.1f / %.1f", "pct_roofline", 1) : "",
+             three("%.2f / %.2f / %.2f", "kernel_s", 1e3), three("%.3f / %.3f / %.3f", "exchange_only_s", 1e3),
+             format("%.0f", b["local_copy_bytes_per_step"].get<double>() / 1024),
+             std::to_string(b["messages_per_step"].get<int>()), l["same_result"].get<bool>() ? "yes" : "NO"});
+    }
+    t.print();
+  }
+  if (!doc["redistribution"].empty()) {
+    Table t(std::string("Redistribution (issue 10) of one double field from the default blocks and back (") +
+                run["transport"].get<std::string>() +
+                "); fraction = ping-pong one-way time of the message size / move time (best; median in brackets)",
+            {"grid", "target", "backend", "direction", "message bytes", "local bytes", "move ms", "message GB/s",
+             "ping-pong GB/s", "fraction", "incl. local", "same result"});
+    for (const json& r : doc["redistribution"]) {
+      const bool msg = !r["fraction_of_pingpong"].is_null();
+      t.add({extent_string(r["size"].get<std::vector<int>>()), r["target"], r["backend"], r["direction"],
+             std::to_string(r["message_bytes"].get<std::int64_t>()),
+             std::to_string(r["local_copy_bytes_per_rank"].get<std::int64_t>()),
+             format("%.3f", 1e3 * r["move_s"].get<double>()),
+             msg ? format("%.2f", r["message_GBps"].get<double>()) : "-",
+             msg ? format("%.2f", r["pingpong_GBps"].get<double>()) : "-",
+             msg ? format("%.2f (%.2f)", r["fraction_of_pingpong"].get<double>(), r["median_fraction_of_pingpong"].get<double>()) : "-",
+             msg ? format("%.2f", r["moved_fraction_of_pingpong"].get<double>()) : "-",
+             r["same_result"].get<bool>() ? "yes" : "NO"});
+    }
     t.print();
   }
   if (!doc["halo"].empty()) {
@@ -516,12 +807,12 @@ void print_tables(const json& doc) {
     if (s["status"] != "measured") std::printf("  gap: %s\n", s["reason"].get<std::string>().c_str());
   }
   if (!doc["targets"].empty()) {
-    Table t("Targets (issue 6), from this run", {"target", "value", "goal", "verdict"});
+    Table t("Targets (issues 6 and 10), from this run", {"target", "value", "goal", "verdict"});
     for (const json& g : doc["targets"]) {
       const double v = g["value"], goal = g["target"];
       const std::string unit = g["unit"];
       t.add({g["name"], format(unit == "x" ? "%.3f" : "%.1f", v) + unit, std::string(">= ") + format(unit == "x" ? "%.2f" : "%.0f", goal) + unit,
-             g["met"].get<bool>() ? "met" : format("MISSED by %.1f%s", goal - v, unit == "x" ? "x" : " pts")});
+             g["met"].get<bool>() ? "met" : format(unit == "x" ? "MISSED by %.3f%s" : "MISSED by %.1f%s", goal - v, unit == "x" ? "x" : " pts")});
     }
     t.print();
   }
@@ -549,7 +840,8 @@ int main(int argc, char** argv) {
     CLI::App app{"parlayer-bench: stencil/halo/checkpoint performance against this machine's limits"};
     app.add_option("--suite", suite_names,
                    "all (triad pingpong disk stencil halo snapshot), limits, comm (pingpong halo), "
-                   "triad, pingpong, disk, stencil, halo, snapshot, scaling")
+                   "triad, pingpong, disk, stencil, halo, snapshot, scaling, layout (many boxes per rank vs one, "
+                   "with the triad), redistribution (with the ping-pong; needs 2 ranks)")
         ->delimiter(',');
     app.add_option("--json", json_path, "JSON output file");
     app.add_option("--out-dir", cfg.out_dir, "folder the disk and snapshot tests write to");
@@ -563,7 +855,17 @@ int main(int argc, char** argv) {
     app.add_option("--triad-mib", triad_mib, "triad array size per rank, MiB (x3 arrays)");
     app.add_option("--disk-mib", disk_mib, "bytes for the disk and snapshot tests, MiB");
     app.add_option("--transport", cfg.transport, "label: shm or tcp (default: from OMPI_MCA_btl)");
-    app.add_option("--kernels", kernel_names, "stencil kernels to run: 2d-5pt,2d-9pt,3d-7pt")->delimiter(',');
+    app.add_option("--kernels", kernel_names, "stencil kernels to run: 2d-5pt,2d-9pt,3d-7pt (the layout suite runs "
+                   "2d-5pt and 3d-7pt of these)")->delimiter(',');
+    app.add_option("--boxes-per-rank", cfg.boxes_per_rank, "layout and redistribution suites: boxes per rank of the "
+                   "chopped layout");
+    app.add_option("--box-size-2d", cfg.box_size_2d, "layout suite: the many-box layout's box size for 2D kernels, "
+                   "e.g. 2000,500 (instead of --boxes-per-rank)")
+        ->delimiter(',');
+    app.add_option("--box-size-3d", cfg.box_size_3d, "layout suite: the same for 3D kernels, e.g. 256,256,16")
+        ->delimiter(',');
+    app.add_option("--redist-sizes", cfg.redistribution_sizes, "redistribution suite: N of the N x N fields")
+        ->delimiter(',');
     double quiet_budget = 0;
     app.add_option("--quiet-budget", quiet_budget,
                    "seconds this run may wait, in total, for moments when no other process is runnable "
@@ -578,6 +880,7 @@ int main(int argc, char** argv) {
     if (tiny) {
       cfg.n2d = 96, cfg.n3d = 24, cfg.weak_rows_per_rank = 24, cfg.weak_planes_per_rank = 8;
       cfg.steps = 2, cfg.reps = 1, cfg.rounds = 1, triad_mib = 1, disk_mib = 1, cfg.pingpong_max_iterations = 20;
+      cfg.redistribution_sizes = {64, 96};
     }
     cfg.triad_array_bytes = static_cast<std::int64_t>(triad_mib * 1048576);
     cfg.disk_bytes = static_cast<std::int64_t>(disk_mib * 1048576);
@@ -614,7 +917,11 @@ int main(int argc, char** argv) {
                      {"rounds", cfg.rounds},
                      {"triad_array_bytes", cfg.triad_array_bytes}, {"disk_bytes", cfg.disk_bytes},
                      {"weak_rows_per_rank", cfg.weak_rows_per_rank},
-                     {"weak_planes_per_rank", cfg.weak_planes_per_rank}};
+                     {"weak_planes_per_rank", cfg.weak_planes_per_rank},
+                     {"boxes_per_rank", cfg.boxes_per_rank},
+                     {"box_size_2d", cfg.box_size_2d},
+                     {"box_size_3d", cfg.box_size_3d},
+                     {"redistribution_sizes", cfg.redistribution_sizes}};
     {
       char mine[64] = {};
       std::snprintf(mine, sizeof mine, "%s", cpu_affinity().c_str());
@@ -630,6 +937,8 @@ int main(int argc, char** argv) {
     doc["library_vs_reference"] = json::array();
     doc["halo"] = json::array();
     doc["scaling"] = json::array();
+    doc["layouts"] = json::array();
+    doc["redistribution"] = json::array();
     doc["targets"] = json::array();
     std::vector<Kernel> kernels;
     for (const std::string& name : kernel_names) kernels.push_back(kernel_from_string(name));
@@ -642,13 +951,24 @@ int main(int argc, char** argv) {
       if (tiny) sizes = {8, 4096};
       for (Kernel k : kernels)
         for (std::int64_t s : halo_message_sizes(k, extent_of(k, cfg), env.size())) sizes.push_back(s);
+      if (suites.redistribution)  // the exact message sizes of every move
+        for (const int n : cfg.redistribution_sizes) {
+          const std::vector<int> extent{n, n};
+          const auto blocks = block_decomposition(extent, env.size());
+          for (const RedistributionTarget& t : redistribution_targets(extent, env.size(), cfg.boxes_per_rank))
+            for (std::int64_t s : redistribution_message_sizes(blocks, t.decomposition)) sizes.push_back(s);
+        }
       doc["limits"]["pingpong"] = bench_pingpong(world, cfg, sizes);
     }
     if (suites.disk) doc["limits"]["disk"] = bench_disk(world, cfg.out_dir, cfg.disk_bytes);
 
-    // 3. stencils and halo exchange
+    // 3. stencils and halo exchange; layouts; redistribution
     if (suites.stencil || suites.halo)
       for (Kernel k : kernels) measure_kernel(world, cfg, suites, k, doc);
+    if (suites.layout)
+      for (Kernel k : kernels)
+        if (k != Kernel::nine_point_2d) measure_layout(world, cfg, k, doc);
+    if (suites.redistribution) measure_redistribution(world, cfg, doc);
     // 4. scaling
     if (suites.scaling) measure_scaling(world, cfg, doc);
     // 5. checkpoint

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <set>
 #include <utility>
 
@@ -14,6 +15,7 @@ namespace parlayer::bench {
 
 using domain::Field;
 using domain::IndexBox;
+using domain::Tile;
 
 namespace {
 
@@ -90,16 +92,22 @@ void apply_box(const domain::FieldBox<double>& in, domain::FieldBox<double>& out
     }
 }
 
-void apply(Kernel kernel, const Field<double>& in, Field<double>& out, const IndexBox& b) {
+// The kernel on one tile: `field[tile]` is the box the tile lies in (any layout, any number of
+// boxes per rank), the loops are apply_box's.
+void apply(Kernel kernel, const Field<double>& in, Field<double>& out, const Tile& t) {
   switch (kernel) {
-    case Kernel::five_point_2d: return apply_box<Kernel::five_point_2d>(in.only(), out.only(), b);
-    case Kernel::nine_point_2d: return apply_box<Kernel::nine_point_2d>(in.only(), out.only(), b);
-    case Kernel::seven_point_3d: return apply_box<Kernel::seven_point_3d>(in.only(), out.only(), b);
+    case Kernel::five_point_2d: return apply_box<Kernel::five_point_2d>(in[t], out[t], t.box);
+    case Kernel::nine_point_2d: return apply_box<Kernel::nine_point_2d>(in[t], out[t], t.box);
+    case Kernel::seven_point_3d: return apply_box<Kernel::seven_point_3d>(in[t], out[t], t.box);
   }
 }
 
-domain::Decomposition decompose(const std::vector<int>& extent, int ranks) {
-  return domain::Decomposition(domain::GridSpec{extent, {}, {}}, ranks);
+// splitmix64's finaliser: a well-mixed hash of one cell's bits and global index.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
 }
 
 // A boundary-strip box that is an x strip: narrower along x than the interior, at most one halo
@@ -147,7 +155,7 @@ const char* to_string(Mode mode) {
 }
 
 std::vector<std::int64_t> halo_message_sizes(Kernel kernel, const std::vector<int>& extent, int ranks) {
-  const domain::Decomposition d = decompose(extent, ranks);
+  const domain::Decomposition d = block_decomposition(extent, ranks);
   std::set<std::int64_t> sizes;
   for (int r = 0; r < ranks; ++r) {
     const halo::HaloPlan plan(d, r, 1, info(kernel).stencil);
@@ -160,11 +168,74 @@ std::vector<std::int64_t> halo_message_sizes(Kernel kernel, const std::vector<in
   return {sizes.begin(), sizes.end()};
 }
 
+void fill_initial(Field<double>& field) {
+  for (domain::FieldBox<double>& f : field) {
+    const IndexBox& b = f.interior();
+    for (int k = b.lo[2]; k < b.hi[2]; ++k)
+      for (int j = b.lo[1]; j < b.hi[1]; ++j) {
+        double* row = f.ptr(b.lo[0], j, k);
+        for (int i = b.lo[0]; i < b.hi[0]; ++i) row[i - b.lo[0]] = initial_value(i, j, k);
+      }
+  }
+}
+
+std::uint64_t fingerprint(MPI_Comm comm, const Field<double>& field, const IndexBox& global) {
+  const auto nx = static_cast<std::uint64_t>(global.extent(0)), ny = static_cast<std::uint64_t>(global.extent(1));
+  std::uint64_t local = 0;
+  for (const domain::FieldBox<double>& f : field) {
+    const IndexBox& b = f.interior();
+    for (int k = b.lo[2]; k < b.hi[2]; ++k)
+      for (int j = b.lo[1]; j < b.hi[1]; ++j) {
+        const double* row = f.ptr(b.lo[0], j, k);
+        for (int i = b.lo[0]; i < b.hi[0]; ++i) {
+          std::uint64_t bits = 0;
+          std::memcpy(&bits, &row[i - b.lo[0]], sizeof bits);
+          const std::uint64_t index = static_cast<std::uint64_t>(i) +
+                                      nx * (static_cast<std::uint64_t>(j) + ny * static_cast<std::uint64_t>(k));
+          local += mix(bits ^ mix(index));
+        }
+      }
+  }
+  std::uint64_t total = 0;
+  PARLAYER_MPI_CHECK(MPI_Allreduce(&local, &total, 1, MPI_UINT64_T, MPI_SUM, comm));
+  return total;
+}
+
+domain::Decomposition block_decomposition(const std::vector<int>& extent, int ranks) {
+  return domain::Decomposition(domain::GridSpec{extent, {}, {}}, ranks);
+}
+
+domain::Decomposition many_box_decomposition(const std::vector<int>& extent, int ranks, int boxes_per_rank,
+                                             bool whole_rows) {
+  const domain::GridSpec grid{extent, {}, {}};
+  // Boxes per axis as a process grid for ranks * boxes_per_rank ranks would have them: the least
+  // halo surface, long rows first (for whole rows: of a grid one cell wide, so x is never cut).
+  // Layout::chopped then makes boxes of at most that size.
+  domain::GridSpec counted = grid;
+  if (whole_rows) counted.extent[0] = 1;
+  const domain::Index3 counts = domain::automatic_process_grid(counted, ranks * boxes_per_rank);
+  std::vector<int> max_size(extent.size());
+  for (std::size_t a = 0; a < extent.size(); ++a)
+    max_size[a] = counts[a] > 0 ? (extent[a] + counts[a] - 1) / counts[a] : extent[a];
+  return chopped_decomposition(extent, ranks, max_size);
+}
+
+domain::Decomposition chopped_decomposition(const std::vector<int>& extent, int ranks, const std::vector<int>& box_size) {
+  domain::Index3 max_size{0, 0, 0};
+  for (std::size_t a = 0; a < extent.size() && a < box_size.size(); ++a) max_size[a] = box_size[a];
+  domain::Layout layout = domain::Layout::chopped(domain::GridSpec{extent, {}, {}}, max_size);
+  domain::Ownership owners = domain::Ownership::space_filling_curve(layout, ranks);
+  return domain::Decomposition(std::move(layout), std::move(owners));
+}
+
 LibraryStencil::LibraryStencil(MPI_Comm comm, Kernel kernel, const std::vector<int>& extent)
+    : LibraryStencil(comm, kernel, block_decomposition(extent, comm_size(comm))) {}
+
+LibraryStencil::LibraryStencil(MPI_Comm comm, Kernel kernel, domain::Decomposition decomposition)
     : m_comm(comm),
       m_rank(comm_rank(comm)),
       m_kernel(kernel),
-      m_decomposition(decompose(extent, comm_size(comm))),
+      m_decomposition(std::move(decomposition)),
       m_packed(halo::HaloPlan(m_decomposition, m_rank, 1, info(kernel).stencil), comm, halo::Backend::packed),
       m_datatypes(halo::HaloPlan(m_decomposition, m_rank, 1, info(kernel).stencil), comm,
                   halo::Backend::datatypes),
@@ -180,13 +251,21 @@ LibraryStencil::LibraryStencil(MPI_Comm comm, Kernel kernel, const std::vector<i
   }
   m_max_message = static_cast<std::int64_t>(max_over(comm, static_cast<double>(largest)));
   m_max_neighbours = static_cast<int>(max_over(comm, static_cast<double>(m_packed.plan().transfers().peers.size())));
-  const domain::InteriorSplit& split = m_packed.interior_split();
-  m_deep_cells = static_cast<std::int64_t>(max_over(comm, static_cast<double>(split.deep.cells())));
-  m_strip_cells = static_cast<std::int64_t>(
-      max_over(comm, static_cast<double>(m_packed.plan().interior(0).cells() - split.deep.cells())));
-  std::int64_t x_cells = 0;
-  for (const IndexBox& box : split.strip)
-    if (is_x_strip(box, m_packed.plan().interior(0))) x_cells += box.cells();
+  std::int64_t local_cells = 0;
+  for (const halo::LocalCopy& copy : m_packed.plan().transfers().local) local_cells += copy.from.cells.cells();
+  m_local_copy_bytes = static_cast<std::int64_t>(
+      max_over(comm, static_cast<double>(local_cells * static_cast<std::int64_t>(sizeof(double)))));
+  std::int64_t deep_cells = 0, strip_cells = 0, x_cells = 0;
+  const std::vector<domain::InteriorSplit>& splits = m_packed.interior_splits();
+  for (std::size_t l = 0; l < splits.size(); ++l) {
+    const IndexBox& interior = m_packed.plan().interior(static_cast<int>(l));
+    deep_cells += splits[l].deep.cells();
+    strip_cells += interior.cells() - splits[l].deep.cells();
+    for (const IndexBox& box : splits[l].strip)
+      if (is_x_strip(box, interior)) x_cells += box.cells();
+  }
+  m_deep_cells = static_cast<std::int64_t>(max_over(comm, static_cast<double>(deep_cells)));
+  m_strip_cells = static_cast<std::int64_t>(max_over(comm, static_cast<double>(strip_cells)));
   m_strip_x_cells = static_cast<std::int64_t>(max_over(comm, static_cast<double>(x_cells)));
   // Walled on every axis with ghosts that stay 0 (a Dirichlet boundary, as the reference has):
   // said explicitly, so a checked run does not report walls without a condition.
@@ -200,29 +279,30 @@ LibraryStencil::~LibraryStencil() = default;
 void LibraryStencil::reset() {
   m_in = m_a.get();
   m_out = m_b.get();
-  Field<double>& f = *m_in;
-  const IndexBox& b = f.interior();
-  for (int k = b.lo[2]; k < b.hi[2]; ++k)
-    for (int j = b.lo[1]; j < b.hi[1]; ++j) {
-      double* row = f.ptr(b.lo[0], j, k);
-      for (int i = b.lo[0]; i < b.hi[0]; ++i) row[i - b.lo[0]] = initial_value(i, j, k);
-    }
+  fill_initial(*m_in);
 }
 
 StepTiming LibraryStencil::run(int steps, Mode mode, halo::Backend backend) {
   halo::HaloExchange& exchange = backend == halo::Backend::packed ? m_packed : m_datatypes;
-  const IndexBox interior = exchange.plan().interior(0);
+  const std::vector<domain::InteriorSplit>& splits = exchange.interior_splits();
+  std::vector<IndexBox> interiors;
+  std::vector<domain::InteriorSplit> all_sides;
+  for (std::size_t l = 0; l < splits.size(); ++l) {
+    interiors.push_back(exchange.plan().interior(static_cast<int>(l)));
+    all_sides.push_back(domain::split_interior(interiors.back(), exchange.plan().ghost_widths()));
+  }
   double deep = 0, strip = 0, strip_x = 0;
-  auto deep_kernel = [&](const IndexBox& box) {
+  auto deep_kernel = [&](const Tile& t) {
     const double t0 = now();
-    apply(m_kernel, *m_in, *m_out, box);
+    apply(m_kernel, *m_in, *m_out, t);
     deep += now() - t0;
   };
   // The deep interior in ~32 slabs along the slowest axis, with an MPI call between slabs: Open
   // MPI moves messages only inside MPI calls, so this is what lets a rendezvous-sized message
   // travel while we compute. (The library has no progress hook; MPI_Iprobe drives the engine.)
   // The time inside MPI_Iprobe is communication, not kernel time.
-  auto deep_kernel_progress = [&](const IndexBox& box) {
+  auto deep_kernel_progress = [&](const Tile& t) {
+    const IndexBox& box = t.box;
     const int axis = box.extent(2) > 1 ? 2 : 1;
     const int chunk = std::max(1, box.extent(axis) / 32);
     for (int lo = box.lo[axis]; lo < box.hi[axis]; lo += chunk) {
@@ -230,21 +310,28 @@ StepTiming LibraryStencil::run(int steps, Mode mode, halo::Backend backend) {
       slab.lo[axis] = lo;
       slab.hi[axis] = std::min(lo + chunk, box.hi[axis]);
       const double t0 = now();
-      apply(m_kernel, *m_in, *m_out, slab);
+      apply(m_kernel, *m_in, *m_out, Tile{slab, t.local});
       deep += now() - t0;
       int flag = 0;
       PARLAYER_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, m_comm, &flag, MPI_STATUS_IGNORE));
     }
   };
-  auto strip_kernel = [&](const IndexBox& box) {
+  auto strip_kernel = [&](const Tile& t) {
     const double t0 = now();
-    apply(m_kernel, *m_in, *m_out, box);
-    const double t = now() - t0;
-    strip += t;
-    if (is_x_strip(box, interior)) strip_x += t;
+    apply(m_kernel, *m_in, *m_out, t);
+    const double dt = now() - t0;
+    strip += dt;
+    if (is_x_strip(t.box, interiors[static_cast<std::size_t>(t.local)])) strip_x += dt;
   };
-  const domain::InteriorSplit& split = exchange.interior_split();
-  const domain::InteriorSplit all_sides = domain::split_interior(interior, exchange.plan().ghost_widths());
+  // The kernels on every box as the library's split has them, or as `all_sides` has them.
+  auto deep_parts = [&](const std::vector<domain::InteriorSplit>& split) {
+    for (std::size_t l = 0; l < split.size(); ++l)
+      if (!split[l].deep.empty()) deep_kernel(Tile{split[l].deep, static_cast<int>(l)});
+  };
+  auto strip_parts = [&](const std::vector<domain::InteriorSplit>& split) {
+    for (std::size_t l = 0; l < split.size(); ++l)
+      for (const IndexBox& box : split[l].strip) strip_kernel(Tile{box, static_cast<int>(l)});
+  };
 
   std::vector<double> comm(static_cast<std::size_t>(steps)), comm_min(comm.size());
   PARLAYER_MPI_CHECK(MPI_Barrier(m_comm));
@@ -263,15 +350,15 @@ StepTiming LibraryStencil::run(int steps, Mode mode, halo::Backend backend) {
         break;
       case Mode::overlap_all_sides: {
         halo::PendingExchange pending = exchange.start(*m_in);
-        if (!all_sides.deep.empty()) deep_kernel(all_sides.deep);
+        deep_parts(all_sides);
         pending.finish();
-        for (const IndexBox& box : all_sides.strip) strip_kernel(box);
+        strip_parts(all_sides);
         break;
       }
       case Mode::exchange_only: exchange.exchange(*m_in); break;
       case Mode::compute_only:
-        if (!split.deep.empty()) deep_kernel(split.deep);
-        for (const IndexBox& box : split.strip) strip_kernel(box);
+        deep_parts(splits);
+        strip_parts(splits);
         break;
     }
     if (mode != Mode::exchange_only) std::swap(m_in, m_out);
@@ -293,20 +380,28 @@ StepTiming LibraryStencil::run(int steps, Mode mode, halo::Backend backend) {
 }
 
 double LibraryStencil::checksum() const {
-  const Field<double>& f = *m_in;
-  const IndexBox& b = f.interior();
   double local = 0;
-  for (int k = b.lo[2]; k < b.hi[2]; ++k)
-    for (int j = b.lo[1]; j < b.hi[1]; ++j) {
-      const double* row = f.ptr(b.lo[0], j, k);
-      for (int i = 0; i < b.extent(0); ++i) local += row[i];
-    }
+  for (const domain::FieldBox<double>& f : *m_in) {
+    const IndexBox& b = f.interior();
+    for (int k = b.lo[2]; k < b.hi[2]; ++k)
+      for (int j = b.lo[1]; j < b.hi[1]; ++j) {
+        const double* row = f.ptr(b.lo[0], j, k);
+        for (int i = 0; i < b.extent(0); ++i) local += row[i];
+      }
+  }
   return sum_over(m_comm, local);
 }
 
+std::uint64_t LibraryStencil::fingerprint() const {
+  return bench::fingerprint(m_comm, *m_in, m_decomposition.global_box());
+}
+
 std::string LibraryStencil::process_grid() const {
-  const auto& g = m_decomposition.process_grid();
-  return m_decomposition.dimensions() == 3 ? format("%dx%dx%d", g[0], g[1], g[2]) : format("%dx%d", g[0], g[1]);
+  const bool blocks = m_decomposition.process_grid()[0] > 0;
+  const auto& g = blocks ? m_decomposition.process_grid() : m_decomposition.layout().block_grid();
+  const std::string grid =
+      m_decomposition.dimensions() == 3 ? format("%dx%dx%d", g[0], g[1], g[2]) : format("%dx%d", g[0], g[1]);
+  return blocks ? grid : grid + " boxes";
 }
 
 }  // namespace parlayer::bench

@@ -1,7 +1,9 @@
 #pragma once
 /// \file
 /// \brief Stencil kernels through the library's path: Field + HaloPlan + HaloExchange +
-///        run_stencil_step, written as a user of the public API would (rows through Field::ptr).
+///        run_stencil_step, written as a user of the public API would: a kernel gets a Tile and
+///        reads the rows of `field[tile]` (FieldBox::ptr), so one kernel serves one box per rank
+///        (the default decomposition) and many (a chopped layout), unchanged.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -61,11 +63,33 @@ struct StepTiming {
   double strip_s = 0;        ///< inside the boundary-strip kernels (max over ranks)
   double strip_x_s = 0;      ///< of which the x strips: columns one halo wide (max over ranks)
 };
+/// \brief Sets every interior cell of every box of `field` to the benchmarks' initial value of its
+///        global index (the reference Jacobi uses the same formula). Local.
+void fill_initial(domain::Field<double>& field);
+/// \brief A hash of every interior cell's bits and global index (in `global`), summed modulo 2^64
+///        over all boxes and ranks: equal for equal values on any decomposition, whatever the order
+///        of the sum. Collective over `comm`.
+std::uint64_t fingerprint(MPI_Comm comm, const domain::Field<double>& field, const domain::IndexBox& global);
+
+/// \brief The default decomposition of `extent` over `ranks` ranks: one block per rank. Local.
+domain::Decomposition block_decomposition(const std::vector<int>& extent, int ranks);
+/// \brief `extent` chopped into about `boxes_per_rank * ranks` boxes (Layout::chopped, the box
+///        counts per axis those of the least-surface process grid for that many "ranks"), owned
+///        along a Morton curve (Ownership::space_filling_curve). With `whole_rows`, x is not
+///        chopped (boxes span whole rows; the counts along y, z as above). Local.
+domain::Decomposition many_box_decomposition(const std::vector<int>& extent, int ranks, int boxes_per_rank,
+                                             bool whole_rows = false);
+/// \brief `extent` chopped into boxes of at most `box_size` cells per axis (Layout::chopped),
+///        owned along a Morton curve. Local.
+domain::Decomposition chopped_decomposition(const std::vector<int>& extent, int ranks, const std::vector<int>& box_size);
+
 /// \brief One kernel on one global grid over `comm`, through the library. Allocates two fields.
 class LibraryStencil {
 public:
-  /// \brief Collective over `comm`.
+  /// \brief The default decomposition (one block per rank). Collective over `comm`.
   LibraryStencil(MPI_Comm comm, Kernel kernel, const std::vector<int>& extent);
+  /// \brief Any decomposition over the ranks of `comm`. Collective over `comm`.
+  LibraryStencil(MPI_Comm comm, Kernel kernel, domain::Decomposition decomposition);
   ~LibraryStencil();
   LibraryStencil(const LibraryStencil&) = delete;
   LibraryStencil& operator=(const LibraryStencil&) = delete;
@@ -74,8 +98,12 @@ public:
   void reset();
   /// \brief Runs `steps` steps in `mode` with the halo `backend`. Collective.
   StepTiming run(int steps, Mode mode, halo::Backend backend = halo::Backend::packed);
-  /// \brief Sum of the interior over all ranks. Collective.
+  /// \brief Sum of the interior over all ranks (box by box: depends on the layout in the last
+  ///        bits). Collective.
   double checksum() const;
+  /// \brief A hash of every interior cell's bits and global index, summed modulo 2^64: equal for
+  ///        equal values on any decomposition (the order of the sum does not matter). Collective.
+  std::uint64_t fingerprint() const;
 
   std::int64_t global_cells() const { return m_decomposition.global_box().cells(); }
   const domain::Decomposition& decomposition() const { return m_decomposition; }
@@ -83,8 +111,12 @@ public:
   std::int64_t max_message_bytes() const { return m_max_message; }
   /// \brief Neighbours of the busiest rank.
   int max_neighbours() const { return m_max_neighbours; }
-  /// \brief "1x2", "1x1x2".
+  /// \brief "1x2", "1x1x2" for the default decomposition; "4x8 boxes" for a chopped layout.
   std::string process_grid() const;
+  /// \brief The most boxes any rank holds.
+  int max_boxes_per_rank() const { return m_decomposition.ownership().max_boxes_per_rank(); }
+  /// \brief Bytes this rank copies between its own boxes per exchange (max over ranks).
+  std::int64_t local_copy_bytes() const { return m_local_copy_bytes; }
   /// \brief Cells of the deep interior and of the boundary strip on the rank with the most.
   std::int64_t deep_cells() const { return m_deep_cells; }
   std::int64_t strip_cells() const { return m_strip_cells; }
@@ -100,7 +132,7 @@ private:
   std::unique_ptr<domain::Field<double>> m_a, m_b;
   domain::Field<double>* m_in;
   domain::Field<double>* m_out;
-  std::int64_t m_max_message = 0;
+  std::int64_t m_max_message = 0, m_local_copy_bytes = 0;
   int m_max_neighbours = 0;
   std::int64_t m_deep_cells = 0, m_strip_cells = 0, m_strip_x_cells = 0;
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """summarize.py OUT_DIR: the combined tables of one scripts/bench run.
 
-Reads OUT_DIR/{np1,np2,np2-tcp,scaling-np*,climate,native-np*}.json (written by parlayer-bench),
+Reads OUT_DIR/{np1,np2,np2-tcp,layout-np1,layout-np2,redistribution-np2,redistribution-np2-tcp,scaling-np*,
+climate,native-np*}.json (written by parlayer-bench),
 prints Markdown tables (readable as text, pasteable into docs/performance.md) and writes
 OUT_DIR/summary.md and OUT_DIR/summary.json. Every ratio shown was computed inside one run;
 this script only puts runs side by side (and derives scaling speed-ups across rank counts)."""
@@ -34,8 +35,8 @@ def stencil(doc, kernel, path, mode):
 
 
 def main(out):
-    runs = {n: load(out, n) for n in ["np1", "np2", "np2-tcp", "native-np1", "native-np2",
-                                      "climate"]}
+    runs = {n: load(out, n) for n in ["np1", "np2", "np2-tcp", "layout-np1", "layout-np2", "redistribution-np2",
+                                      "redistribution-np2-tcp", "native-np1", "native-np2", "climate"]}
     scaling = [d for d in (load(out, f"scaling-np{n}") for n in range(1, 9)) if d]
     md = []
 
@@ -60,7 +61,7 @@ def main(out):
 
     # Limits
     rows = []
-    for name in ["np1", "np2", "native-np1", "native-np2"]:
+    for name in ["np1", "np2", "layout-np1", "layout-np2", "native-np1", "native-np2"]:
         doc = runs[name]
         if doc and "triad" in doc["limits"]:
             for t in doc["limits"]["triad"]["results"]:
@@ -71,16 +72,24 @@ def main(out):
                     ["run", "ranks active", "triad counted GB/s", "triad with write-allocate GB/s",
                      "roofline Gcell/s @ 24 B/cell", "scale counted GB/s", "scale with write-allocate GB/s"], rows))
     pp = {}
-    for name in ["np2", "np2-tcp"]:
+    for name in ["np2", "np2-tcp", "redistribution-np2", "redistribution-np2-tcp"]:
         doc = runs[name]
         if doc and "pingpong" in doc["limits"]:
             for r in doc["limits"]["pingpong"]["results"]:
-                pp.setdefault(r["bytes"], {})[doc["run"]["transport"]] = r
-    rows = [[b, f(v.get("shm", {}).get("one_way_us")), f(v.get("shm", {}).get("bandwidth_GBps")),
-             f(v.get("tcp", {}).get("one_way_us")), f(v.get("tcp", {}).get("bandwidth_GBps"))]
-            for b, v in sorted(pp.items())]
-    md.append(table("MPI ping-pong, ranks 0 <-> 1", ["bytes", "shm one-way us", "shm GB/s", "tcp one-way us",
-                                                      "tcp GB/s"], rows))
+                # The suite runs (np2, np2-tcp) first; sizes only the redistribution runs measured after.
+                pp.setdefault(r["bytes"], {}).setdefault(doc["run"]["transport"], (name, r))
+    rows = []
+    for b, v in sorted(pp.items()):
+        row = [b]
+        for transport in ["shm", "tcp"]:
+            name, r = v.get(transport, ("", {}))
+            row += [f(r.get("one_way_us")), f(r.get("bandwidth_GBps")), f(r.get("field_memory_bandwidth_GBps")),
+                    name]
+        rows.append(row)
+    md.append(table("MPI ping-pong, ranks 0 <-> 1 (plain memory: 4 KiB pages; field memory: Field's allocator, "
+                    "2 MiB pages for large blocks)",
+                    ["bytes", "shm one-way us", "shm GB/s", "shm field memory GB/s", "shm run", "tcp one-way us",
+                     "tcp GB/s", "tcp field memory GB/s", "tcp run"], rows))
 
     # Stencils
     rows = []
@@ -104,6 +113,51 @@ def main(out):
                     ["kernel", "run", "mode", "grid", "ranks", "ms/step", "Gcell/s", "roofline", "% roofline",
                      "% scale roofline", "reference Gcell/s", "library/reference", "x-strip ns/cell", "deep ns/cell",
                      "all sides peeled Gcell/s (% roofline)"], rows))
+
+    # Layouts (issue 10)
+    rows = []
+    for name in ["layout-np1", "layout-np2"]:
+        for l in (runs[name] or {}).get("layouts", []):
+            a, m, w = l["single"], l["many"], l["many_whole_rows"]
+            rows.append([l["kernel"], name, l["mode"], "x".join(map(str, l["global_extent"])), l["ranks"],
+                         a["process_grid"], f"{m['process_grid']} ({m['boxes_per_rank_max']}/rank)",
+                         f"{w['process_grid']} ({w['boxes_per_rank_max']}/rank)",
+                         f"{a['gcells_per_s']:.3f} ({a['pct_roofline']:.1f}%)",
+                         f"{m['gcells_per_s']:.3f} ({m['pct_roofline']:.1f}%)",
+                         f"{l['many_over_single']:.3f} ({l['many_over_single_median']:.3f})",
+                         f"{w['gcells_per_s']:.3f} ({w['pct_roofline']:.1f}%)",
+                         f"{l['whole_rows_over_single']:.3f} ({l['whole_rows_over_single_median']:.3f})",
+                         f"{1e3 * a['kernel_s']:.2f} / {1e3 * m['kernel_s']:.2f} / {1e3 * w['kernel_s']:.2f}",
+                         f"{1e3 * a['exchange_only_s']:.3f} / {1e3 * m['exchange_only_s']:.3f} / "
+                         f"{1e3 * w['exchange_only_s']:.3f}",
+                         "yes" if l["same_result"] else "NO", "oversubscribed" if l["oversubscribed"] else ""])
+    md.append(table("Layouts (issue 10): one block per rank (single) vs many boxes per rank (Layout::chopped, "
+                    "Ownership::space_filling_curve; many: least-surface boxes; rows: as many boxes spanning whole "
+                    "rows), same grid, same run; ratio = many-box / single-box throughput, best (median)",
+                    ["kernel", "run", "mode", "grid", "ranks", "single", "many", "rows",
+                     "single Gcell/s (% roofline)", "many Gcell/s (% roofline)", "many/single",
+                     "rows Gcell/s (% roofline)", "rows/single", "kernels ms single / many / rows",
+                     "exchange ms single / many / rows", "same result", "note"], rows))
+
+    # Redistribution (issue 10)
+    rows = []
+    for name in ["redistribution-np2", "redistribution-np2-tcp"]:
+        for r in (runs[name] or {}).get("redistribution", []):
+            msg = r.get("fraction_of_pingpong") is not None
+            rows.append(["x".join(map(str, r["size"])), r["transport"], r["target"], r["backend"], r["direction"],
+                         r["message_bytes"], r["local_copy_bytes_per_rank"],
+                         f"{1e3 * r['move_s']:.3f} ({1e3 * r['median_move_s']:.3f})",
+                         f(r.get("message_GBps")) if msg else "-",
+                         f"{r['pingpong_plain_memory_GBps']:.2f} / {r['pingpong_field_memory_GBps']:.2f}" if msg else "-",
+                         f"{r['fraction_of_pingpong']:.2f} ({r['median_fraction_of_pingpong']:.2f})" if msg else "-",
+                         f(r.get("moved_fraction_of_pingpong")) if msg else "-",
+                         f(r["moved_GBps"]), "yes" if r["same_result"] else "NO"])
+    md.append(table("Redistribution (issue 10): one double field (1 ghost layer) from the default blocks to a target "
+                    "decomposition (forward) and back, 2 ranks; fraction = ping-pong one-way time for the message size "
+                    "(the faster of plain and field memory) / move time, best (median)",
+                    ["grid", "transport", "target", "backend", "direction", "message bytes", "local bytes/rank",
+                     "move ms", "message GB/s", "ping-pong GB/s plain / field memory", "fraction of ping-pong",
+                     "incl. local copies", "all bytes GB/s", "same result"], rows))
 
     # Halo
     rows = []
@@ -179,7 +233,8 @@ def main(out):
 
     # Targets
     rows = []
-    for name in ["np1", "np2", "np2-tcp", "climate"]:
+    for name in ["np1", "np2", "np2-tcp", "layout-np1", "layout-np2", "redistribution-np2",
+                 "redistribution-np2-tcp", "climate"]:
         for t in (runs[name] or {}).get("targets", []):
             unit = t["unit"]
             value = f"{t['value']:.3f}x" if unit == "x" else f"{t['value']:.1f}%"
@@ -189,7 +244,7 @@ def main(out):
                          "met" if t["met"] else (f"missed by {miss:.3f}x" if unit == "x" else f"missed by {miss:.1f} pts")])
     if climate.get("status") != "measured":
         rows.append(["climate step % of its roofline, 2 ranks", "-", "-", ">= 60%", "not measured (gap)"])
-    md.append(table("Targets (issue 6), each from one run", ["target", "run", "value", "goal", "verdict"], rows))
+    md.append(table("Targets (issues 6 and 10), each from one run", ["target", "run", "value", "goal", "verdict"], rows))
     if gaps:
         md.append("**Gaps**\n\n" + "\n".join(gaps) + "\n")
 

@@ -2,7 +2,8 @@
 """check_bench_json.py FILE RANKS TRANSPORT: parlayer-bench's JSON has every expected key.
 
 Structure and sanity only (finite, positive timings; the library and the reference computed the
-same numbers; a snapshot read back what was written). Never a timing threshold."""
+same numbers; a many-box layout computed the same cells as one block; a redistributed field arrived
+bit for bit; a snapshot read back what was written). Never a timing threshold."""
 import json
 import math
 import sys
@@ -18,6 +19,14 @@ def need(obj, keys, where):
             errors.append(f"{where}: missing key '{k}'")
 
 
+def finite(obj, keys, where):
+    need(obj, keys, where)
+    for k in keys:
+        v = obj.get(k)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            errors.append(f"{where}.{k} = {v!r}: expected a finite number")
+
+
 def positive(obj, keys, where):
     need(obj, keys, where)
     for k in keys:
@@ -27,7 +36,7 @@ def positive(obj, keys, where):
 
 
 need(doc, ["schema", "run", "limits", "stencils", "library_vs_reference", "halo", "scaling",
-           "snapshot", "targets"], "top")
+           "layouts", "redistribution", "snapshot", "targets"], "top")
 if doc.get("schema") != "parlayer-bench/1":
     errors.append(f"schema is {doc.get('schema')!r}")
 run = doc.get("run", {})
@@ -52,7 +61,8 @@ pingpong = limits.get("pingpong", {}).get("results", [])
 if ranks >= 2 and not pingpong:
     errors.append("limits.pingpong.results is empty at 2 ranks")
 for r in pingpong:
-    positive(r, ["bytes", "one_way_us", "bandwidth_GBps"], "limits.pingpong")
+    positive(r, ["bytes", "one_way_us", "bandwidth_GBps", "field_memory_one_way_us", "field_memory_bandwidth_GBps"],
+             "limits.pingpong")
 positive(limits.get("disk", {}), ["bytes", "write_fsync_GBps", "read_cold_GBps"], "limits.disk")
 
 seen = {(s.get("kernel"), s.get("path"), s.get("mode")) for s in doc.get("stencils", [])}
@@ -101,6 +111,70 @@ for s in scaling:
     need(s, ["kind", "kernel", "mode", "oversubscribed", "cells_per_rank", "process_grid"], "scaling")
     positive(s, ["step_s", "gcells_per_s"], "scaling")
 
+# Layouts (issue 10): 2d-5pt and 3d-7pt, overlap and blocking, single block vs many boxes per rank.
+layouts = doc.get("layouts", [])
+seen = {(l.get("kernel"), l.get("mode")) for l in layouts}
+for kernel in ["2d-5pt", "3d-7pt"]:
+    for mode in ["overlap", "blocking"]:
+        if (kernel, mode) not in seen:
+            errors.append(f"layouts: no {mode} entry for {kernel}")
+for l in layouts:
+    where = f"layouts[{l.get('kernel')},{l.get('mode')}]"
+    need(l, ["ranks", "global_extent", "boxes_per_rank_asked", "oversubscribed"], where)
+    positive(l, ["many_over_single", "many_over_single_median", "whole_rows_over_single",
+                 "whole_rows_over_single_median", "roofline_gcells_per_s", "cells"], where)
+    if l.get("same_result") is not True:
+        errors.append(f"{where}: the many-box layout computed other values than the single block")
+    for side in ["single", "many", "many_whole_rows"]:
+        x = l.get(side, {})
+        positive(x, ["step_s", "median_step_s", "gcells_per_s", "median_gcells_per_s", "pct_roofline",
+                     "median_pct_roofline", "kernel_s", "exchange_only_s", "boxes", "boxes_per_rank_max"],
+                 f"{where}.{side}")
+        finite(x, ["deep_ns_per_cell", "strip_ns_per_cell", "strip_cell_fraction", "messages_per_step",
+                   "largest_message_bytes", "local_copy_bytes_per_step"], f"{where}.{side}")
+    if l.get("single", {}).get("boxes_per_rank_max") != 1:
+        errors.append(f"{where}: the single-block side has more than one box per rank")
+    for side in ["many", "many_whole_rows"]:
+        if l.get(side, {}).get("boxes_per_rank_max", 0) < 2:
+            errors.append(f"{where}: the {side} side has fewer than 2 boxes per rank")
+
+# Redistribution (issue 10): at 2 ranks every target, both backends, both directions, every size.
+redist = doc.get("redistribution", [])
+if ranks >= 2:
+    sizes = doc.get("run", {}).get("config", {}).get("redistribution_sizes", [])
+    combos = {(tuple(r.get("size", [])), r.get("target"), r.get("backend"), r.get("direction")) for r in redist}
+    targets = {r.get("target") for r in redist}
+    for t in ["transposed", "reversed"]:
+        if t not in targets:
+            errors.append(f"redistribution: no '{t}' target")
+    for prefix in ["sfc-", "round-robin-"]:
+        if not any(str(t).startswith(prefix) for t in targets):
+            errors.append(f"redistribution: no '{prefix}N' target")
+    for n in sizes:
+        for t in targets:
+            for b in ["packed", "datatypes"]:
+                for d in ["forward", "back"]:
+                    if ((n, n), t, b, d) not in combos:
+                        errors.append(f"redistribution: no entry for {n}x{n} {t} {b} {d}")
+    for r in redist:
+        where = f"redistribution[{r.get('size')},{r.get('target')},{r.get('backend')},{r.get('direction')}]"
+        need(r, ["transport", "target_description", "oversubscribed"], where)
+        positive(r, ["move_s", "median_move_s", "moved_GBps", "field_bytes"], where)
+        finite(r, ["message_bytes", "messages_per_rank", "sent_bytes_per_rank", "local_copy_bytes_per_rank"], where)
+        if r.get("same_result") is not True:
+            errors.append(f"{where}: the moved field differs from the original")
+        keys = ["pingpong_one_way_s", "pingpong_GBps", "pingpong_plain_memory_GBps", "pingpong_field_memory_GBps",
+                "message_GBps", "fraction_of_pingpong", "median_fraction_of_pingpong", "moved_fraction_of_pingpong"]
+        if r.get("message_bytes", 0) > 0:
+            positive(r, keys, where)
+        else:  # a local copy only: nothing to compare with the ping-pong, and the keys say so
+            need(r, keys, where)
+            for k in keys:
+                if r.get(k) is not None:
+                    errors.append(f"{where}.{k} = {r.get(k)!r}: expected null without a message")
+elif redist:
+    errors.append("redistribution: entries at 1 rank (nothing travels between ranks)")
+
 snap = doc.get("snapshot", {})
 if snap.get("status") not in ("measured", "gap"):
     errors.append(f"snapshot.status = {snap.get('status')!r}")
@@ -120,4 +194,5 @@ if errors:
     for e in errors:
         print("  " + e)
     sys.exit(1)
-print(f"{path}: ok ({len(doc['stencils'])} stencil, {len(halo)} halo, {len(scaling)} scaling entries)")
+print(f"{path}: ok ({len(doc['stencils'])} stencil, {len(halo)} halo, {len(scaling)} scaling, {len(layouts)} layout, "
+      f"{len(redist)} redistribution entries)")
