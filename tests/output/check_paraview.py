@@ -16,7 +16,7 @@ import os
 import sys
 
 from paraview import servermanager as sm
-from paraview.simple import (ColorBy, CreateView, GetColorTransferFunction, GetScalarBar, Hide, NetCDFReader,
+from paraview.simple import (ColorBy, CreateView, ExtractBlock, GetColorTransferFunction, GetScalarBar, Hide, NetCDFReader,
                              Render, SaveScreenshot, Show, Xdmf3ReaderS, Xdmf3ReaderT, XDMFReader)
 from vtkmodules.vtkCommonDataModel import vtkCompositeDataSet
 
@@ -91,13 +91,12 @@ def render_png(xmf, png, time, colour_bar=True, defaults=False):
     `defaults`, every block is shown with the default colour map; otherwise only the cell grid,
     with a sequential colour map and a colour bar (README's picture)."""
     reader = XDMFReader(FileNames=[xmf])
-    if not defaults:
-        reader.GridStatus = ["cells"]
-    size = [800, 400] if defaults else [1200, 640]
+    source = reader if defaults else ExtractBlock(Input=reader, Selectors=["/Root/cells"])
+    size = [800, 400] if defaults else [1200, 560]
     view = CreateView("RenderView")
     view.ViewSize = size
     view.ViewTime = time
-    rep = Show(reader, view)
+    rep = Show(source, view)
     ColorBy(rep, ("CELLS", "tracer"))
     lut = GetColorTransferFunction("tracer")
     if not defaults:
@@ -109,6 +108,16 @@ def render_png(xmf, png, time, colour_bar=True, defaults=False):
         bar.ComponentTitle = ""
         rep.SetScalarBarVisibility(view, colour_bar)
     view.ResetCamera()
+    Render(view)  # paraview.simple resets the camera at the first render: set it after that
+    if not defaults:  # the grid fills the picture, the colour bar beside it
+        x0, x1, y0, y1, _, _ = source.GetDataInformation().GetBounds()
+        view.CameraParallelProjection = 1
+        camera = view.GetActiveCamera()
+        centre = [0.5 * (x0 + x1) + 0.07 * (x1 - x0), 0.5 * (y0 + y1), 0.0]
+        camera.SetFocalPoint(centre)
+        camera.SetPosition(centre[0], centre[1], 10.0 * (x1 - x0))
+        camera.SetViewUp(0.0, 1.0, 0.0)
+        camera.SetParallelScale(0.6 * (y1 - y0))
     Render(view)
     SaveScreenshot(png, view, ImageResolution=size)
 
