@@ -1,7 +1,7 @@
 """ParaView (pvpython, under xvfb-run) opening parlayer's output with every default setting.
 
-    xvfb-run -a -s "-screen 0 1280x1024x24" pvpython check_paraview.py SPEC.json RESULT.json
-    xvfb-run -a -s "-screen 0 1280x1024x24" pvpython check_paraview.py --render XMF PNG [TIME]
+    xvfb-run -a pvpython check_paraview.py SPEC.json RESULT.json
+    xvfb-run -a pvpython check_paraview.py --render XMF PNG [TIME]
 
 The first form is the test (tests/output/check_tools.py writes SPEC and checks RESULT): for each
 XDMF series and each of ParaView's three XDMF readers, and for each NetCDF file with the NetCDF

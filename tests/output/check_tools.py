@@ -185,14 +185,13 @@ with open(spec_file, "w") as f:
     json.dump(spec, f)
 if shutil.which("xvfb-run") is None:
     check(False, "xvfb-run is installed (package xvfb)")
-# pvpython needs an X display (without one it crashes): a private Xvfb with a 24-bit screen (the
-# default 8-bit one has no OpenGL visual). The display number is chosen here, not by `xvfb-run -a`,
-# whose search for a free number races with other xvfb-run started at the same moment (the loser
-# talks to the winner's server without its cookie: "bad X server connection"); a clash is retried
-# on another number, at most 3 times.
+# pvpython needs an X display (without one it crashes): a private Xvfb. The display number is
+# chosen here, not by `xvfb-run -a`, whose search for a free number races with other xvfb-run
+# started at the same moment or with a server left over by a killed run ("bad X server
+# connection"); a clash is retried on another number, at most 3 times.
 for attempt in range(3):
     display = 100 + (os.getpid() * 7 + attempt * 1009) % 30000
-    r = run(["xvfb-run", f"--server-num={display}", "-s", "-screen 0 1280x1024x24", "pvpython",
+    r = run(["xvfb-run", f"--server-num={display}", "pvpython",
              os.path.join(here, "check_paraview.py"), spec_file, result_file], timeout=300)
     if r.returncode == 0 or "X server" not in r.stdout + r.stderr and "Xvfb failed" not in r.stdout + r.stderr:
         break
