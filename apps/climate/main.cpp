@@ -58,7 +58,7 @@ namespace {
 runtime::ProgramInfo program_info() {
   return {"parlayer-climate",
           "rotating shallow water with a passive tracer on a beta-plane channel (periodic in x, walls "
-          "in y), C-grid, SSP-RK3; snapshots in HDF5 + XDMF. The model is described in docs/climate.md.",
+          "in y), C-grid, SSP-RK3; snapshots in CF NetCDF-4 (parallel HDF5) + XDMF. The model is described in docs/climate.md.",
           "  mpirun -np 2 parlayer-climate --config apps/climate/configs/jet.toml\n"
           "  mpirun -np 4 parlayer-climate --config apps/climate/configs/jet.toml --set grid.nx=768 "
           "--set grid.ny=384 --set time.dt=0\n"
@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
     const std::string config_text = config.to_toml() + climate::effective_dt_line(dt);
     if (config.boolean("log.echo_config")) log.block("effective configuration:\n" + config_text);
 
-    // 5. Output: HDF5 snapshots + climate.xmf every output.interval steps.
+    // 5. Output: CF NetCDF-4 snapshots + climate.xmf every output.interval steps.
     std::unique_ptr<climate::Output> output;
     if (p.output_interval > 0) {
       output = std::make_unique<climate::Output>(p, decomposition, world, config_text, checkpoint_log(log));
@@ -238,7 +238,8 @@ int main(int argc, char** argv) {
     settings.cells = double(p.nx) * double(p.ny);
     runtime::LoopHooks hooks;
     hooks.advance = [&](std::int64_t, double) { model.step(); };
-    if (output) hooks.output = [&](std::int64_t step, double time) { output->write(model.state(), step, time); };
+    if (output)
+      hooks.output = [&](std::int64_t step, double time) { output->write(model.state(), model.bottom(), step, time); };
     hooks.diagnostics = [&](std::int64_t step, double time) {
       const Summary s = summarise(model, world);
       if (s.nonfinite != 0 || !(s.h_min > 0))
@@ -276,8 +277,8 @@ int main(int argc, char** argv) {
       const bool due = stopping || (p.checkpoint_interval > 0 && step % p.checkpoint_interval == 0) ||
                        (p.checkpoint_at_end && step == settings.last_step) || wall_time_due();
       if (!due) return;
-      last_checkpoint = checkpoints.write(decomposition, model.state().fields(),
-                                          {step, time, climate::model_name, config_text});
+      last_checkpoint = checkpoints.write(decomposition, climate::snapshot_fields(model.state(), model.bottom()),
+                                          climate::snapshot_header(p, step, time, config_text));
       last_checkpoint_wall = runtime::wall_seconds();
     };
     const runtime::LoopResult result = runtime::run_time_loop(settings, hooks, log, timers);

@@ -9,6 +9,7 @@
 
 #include "parameters.hpp"
 #include "parlayer/checkpoint/series.hpp"
+#include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/runtime/xdmf.hpp"
 #include "shallow_water.hpp"
@@ -28,9 +29,10 @@ public:
   // Collective over `comm`.
   std::size_t resume(std::int64_t step, double dt);
 
-  // Writes <dir>/climate_<step>.h5 (h, u, v, tracer: global datasets /fields/<name>) and rewrites
-  // <dir>/climate.xmf. Collective over `comm`.
-  void write(const State& state, std::int64_t step, double time);
+  // Writes <dir>/climate_<step>.h5 (a CF NetCDF-4 file: h, u, v, tracer on (time, y, x) with x_u
+  // for u and y_v for v, and bottom on (y, x); snapshot_fields) and rewrites <dir>/climate.xmf.
+  // Collective over `comm`.
+  void write(const State& state, const Field& bottom, std::int64_t step, double time);
 
   // The snapshot file of `step`.
   std::filesystem::path snapshot_path(std::int64_t step) const;
@@ -42,14 +44,25 @@ private:
   const parlayer::domain::Decomposition& m_decomposition;
   MPI_Comm m_comm;
   std::string m_config;
+  Parameters m_p;
   parlayer::runtime::XdmfSeries m_xdmf;
   // The folder's climate_<step>.h5 files seen as generations: lists them and cleans up temporaries.
   // Output never calls its write() (no pruning: every output snapshot is kept).
   parlayer::checkpoint::SnapshotSeries m_files;
 };
 
-// The XDMF grids of the C-grid variables: h and tracer on the cell grid, u on the cell grid shifted
-// half a cell west (its cells centred on the x-faces), v shifted half a cell south.
+// The XDMF grids of the C-grid variables: h, tracer and bottom on the cell grid, u on the cell grid
+// shifted half a cell west (its cells centred on the x-faces), v shifted half a cell south.
 std::vector<parlayer::runtime::XdmfGrid> xdmf_grids(const Parameters& p);
+
+// What every snapshot (output and checkpoint) holds: h, u, v, tracer with their CF descriptions
+// and C-grid locations (u on x faces, v on y faces), and the bottom height b as "bottom", which
+// does not change in time. A restart reads h, u, v and tracer only (b comes from the config).
+std::vector<parlayer::checkpoint::FieldToWrite> snapshot_fields(const State& state, const Field& bottom);
+
+// The header of a snapshot: step, time, model, config, and the coordinates in metres (x, y at
+// the cell centres; x_u, y_v at the u and v points).
+parlayer::checkpoint::SnapshotHeader snapshot_header(const Parameters& p, std::int64_t step, double time,
+                                                     const std::string& config_text);
 
 }  // namespace climate

@@ -174,10 +174,12 @@ std::vector<Parameter> sorted_parameters(const std::vector<Parameter>& parameter
 
 void write_parameters(hid_t root, const std::vector<Parameter>& parameters, const std::string& where) {
   const std::string at = "group /" + std::string(parameters_group) + " of " + where;
-  h5::Group group(PARLAYER_H5_CHECK(H5Gcreate2(root, parameters_group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), at));
+  // Creation order tracked in every group: the netCDF library then also appends to the file.
+  h5::PropertyList gcpl = netcdf_group_creation(at);
+  h5::Group group(PARLAYER_H5_CHECK(H5Gcreate2(root, parameters_group, H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), at));
   for (const Parameter::Rule rule : {Parameter::Rule::must_match, Parameter::Rule::may_change}) {
     const std::string rat = "group /" + std::string(parameters_group) + "/" + rule_group(rule) + " of " + where;
-    h5::Group rules(PARLAYER_H5_CHECK(H5Gcreate2(group.get(), rule_group(rule), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), rat));
+    h5::Group rules(PARLAYER_H5_CHECK(H5Gcreate2(group.get(), rule_group(rule), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), rat));
     for (const Parameter& p : parameters) {
       if (p.rule != rule) continue;
       const char* name = p.name.c_str();
@@ -291,6 +293,19 @@ std::uint64_t metadata_checksum(const SnapshotInfo& info, const std::vector<Fiel
     p.put(std::uint64_t(info.header.parameters.size()));
     for (const Parameter& q : info.header.parameters) put_parameter(p, q);
   }
+  if (info.format_version >= 3) {  // the CF attributes, every field's dimensions, the coordinates
+    p.put(std::string(cf_conventions)).put(info.header.title).put(info.header.reference_time).put(info.header.calendar);
+    for (const FieldRecord* f : sorted) {
+      p.put(f->long_name).put(f->standard_name).put(std::uint64_t(f->dimensions.size()));
+      for (const std::string& d : f->dimensions) p.put(d);
+    }
+    std::vector<const CoordinateRecord*> axes;
+    for (const CoordinateRecord& c : info.coordinates) axes.push_back(&c);
+    std::sort(axes.begin(), axes.end(), [](auto* a, auto* b) { return a->name < b->name; });
+    p.put(std::uint64_t(axes.size()));
+    for (const CoordinateRecord* c : axes)
+      p.put(c->name).put(c->units).put(c->long_name).put(c->standard_name).put(c->size).put(c->checksum);
+  }
   return fnv1a(p.bytes());
 }
 
@@ -301,10 +316,56 @@ std::string pack(const SnapshotInfo& info) {
   p.put(info.path.string()).put(info.header.step).put(info.header.time).put(info.header.model).put(info.header.config);
   p.put(info.format_version).put(info.writer_rank_count).put(info.writer_process_grid).put(info.global_extent);
   p.put(info.library_version).put(std::uint64_t(info.fields.size()));
-  for (const FieldRecord& f : info.fields) p.put(f.name).put(f.type).put(f.units).put(f.checksum);
+  for (const FieldRecord& f : info.fields)
+    p.put(f.name).put(f.type).put(f.units).put(f.checksum).put(f.long_name).put(f.standard_name).put(f.dimensions);
   p.put(std::uint64_t(info.header.parameters.size()));
   for (const Parameter& q : info.header.parameters) put_parameter(p, q);
+  p.put(info.header.reference_time).put(info.header.calendar).put(info.header.title);
+  p.put(std::uint64_t(info.coordinates.size()));
+  for (const CoordinateRecord& c : info.coordinates)
+    p.put(c.name).put(c.units).put(c.long_name).put(c.standard_name).put(c.size).put(c.checksum);
   return std::move(p.bytes());
+}
+
+static void put_coordinate(detail::Packer& p, const CoordinateRecord& c) {
+  p.put(c.name).put(c.units).put(c.long_name).put(c.standard_name).put(c.size).put(c.checksum);
+}
+
+static void get_coordinate(detail::Unpacker& u, CoordinateRecord& c) {
+  u.get(c.name);
+  u.get(c.units);
+  u.get(c.long_name);
+  u.get(c.standard_name);
+  u.get(c.size);
+  u.get(c.checksum);
+}
+
+std::string pack(const std::vector<CoordinatePlan>& plans) {
+  detail::Packer p;
+  p.put(std::uint64_t(plans.size()));
+  for (const CoordinatePlan& c : plans) {
+    put_coordinate(p, c.record);
+    p.put(c.first).put(c.spacing).put(std::int64_t(c.along)).put(std::int64_t(c.face));
+  }
+  return std::move(p.bytes());
+}
+
+std::vector<CoordinatePlan> unpack_coordinates(const std::string& bytes) {
+  detail::Unpacker u(bytes);
+  std::uint64_t n = 0;
+  u.get(n);
+  std::vector<CoordinatePlan> plans(n);
+  for (CoordinatePlan& c : plans) {
+    get_coordinate(u, c.record);
+    u.get(c.first);
+    u.get(c.spacing);
+    std::int64_t along = 0, face = 0;
+    u.get(along);
+    u.get(face);
+    c.along = int(along);
+    c.face = face != 0;
+  }
+  return plans;
 }
 
 SnapshotInfo unpack(const std::string& bytes) {
@@ -330,10 +391,19 @@ SnapshotInfo unpack(const std::string& bytes) {
     u.get(f.type);
     u.get(f.units);
     u.get(f.checksum);
+    u.get(f.long_name);
+    u.get(f.standard_name);
+    u.get(f.dimensions);
   }
   u.get(n);
   info.header.parameters.resize(n);
   for (Parameter& q : info.header.parameters) get_parameter(u, q);
+  u.get(info.header.reference_time);
+  u.get(info.header.calendar);
+  u.get(info.header.title);
+  u.get(n);
+  info.coordinates.resize(n);
+  for (CoordinateRecord& c : info.coordinates) get_coordinate(u, c);
   return info;
 }
 
@@ -390,6 +460,7 @@ Selection select(hid_t dataset, const domain::IndexBox& share, const domain::Ind
                  const domain::IndexBox& global, const std::string& where) {
   Selection s;
   s.file = h5::Dataspace(PARLAYER_H5_CHECK(H5Dget_space(dataset), where));
+  const bool timed = PARLAYER_H5_CHECK(H5Sget_simple_extent_ndims(s.file.get()), where) == dims + 1;
   const std::vector<hsize_t> buffer_dims = c_order(buffer.extents(), dims);
   if (share.empty()) {
     const hsize_t one = 1;
@@ -403,7 +474,12 @@ Selection select(hid_t dataset, const domain::IndexBox& share, const domain::Ind
   for (int a = 0; a < 3; ++a) in_file[a] = share.lo[a] - global.lo[a], in_buffer[a] = share.lo[a] - buffer.lo[a];
   const std::vector<hsize_t> count = c_order(share.extents(), dims);
   const std::vector<hsize_t> file_start = c_order(in_file, dims), buffer_start = c_order(in_buffer, dims);
-  PARLAYER_H5_CHECK(H5Sselect_hyperslab(s.file.get(), H5S_SELECT_SET, file_start.data(), nullptr, count.data(), nullptr), where);
+  std::vector<hsize_t> file_first = file_start, file_count = count;
+  if (timed) {  // time index 0 of a (time, [z,] y, x) variable
+    file_first.insert(file_first.begin(), 0);
+    file_count.insert(file_count.begin(), 1);
+  }
+  PARLAYER_H5_CHECK(H5Sselect_hyperslab(s.file.get(), H5S_SELECT_SET, file_first.data(), nullptr, file_count.data(), nullptr), where);
   PARLAYER_H5_CHECK(H5Sselect_hyperslab(s.memory.get(), H5S_SELECT_SET, buffer_start.data(), nullptr, count.data(), nullptr), where);
   return s;
 }
@@ -429,6 +505,98 @@ parallel::Communicator private_comm(MPI_Comm comm) {
 void check_name(const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
     throw Error("field name '" + name + "' cannot be a dataset name (empty, '.', '..' or contains '/')");
+}
+
+std::string field_path(int version, const std::string& name) {
+  return version >= 3 ? "/" + name : "/" + std::string(fields_group) + "/" + name;
+}
+
+std::vector<CoordinatePlan> plan_coordinates(const Coordinates& c, const std::vector<int>& extent,
+                                             const std::vector<FieldDescription>& used) {
+  static const char* const axis_names[] = {"x", "y", "z"};
+  std::vector<CoordinatePlan> plans;
+  const int dims = int(extent.size());
+  for (int a = 0; a < dims; ++a) {
+    const Axis& given = c.centres[std::size_t(a)];
+    CoordinatePlan centre;
+    if (given.name.empty()) {
+      centre.record = {axis_names[a], "1", std::string(axis_names[a]) + " index of cell centres", "", extent[std::size_t(a)], 0};
+      centre.first = 0.0, centre.spacing = 1.0;
+    } else {
+      centre.record = {given.name, given.units, given.long_name, given.standard_name, extent[std::size_t(a)], 0};
+      centre.first = given.first, centre.spacing = given.spacing;
+    }
+    centre.along = a;
+    plans.push_back(centre);
+  }
+  for (int a = 0; a < dims; ++a) {
+    const Location face = a == 0 ? Location::x_face : a == 1 ? Location::y_face : Location::z_face;
+    if (std::none_of(used.begin(), used.end(), [&](const FieldDescription& d) { return d.location == face; })) continue;
+    const Axis& given = c.faces[std::size_t(a)];
+    const CoordinatePlan& centre = plans[std::size_t(a)];
+    CoordinatePlan p;
+    if (given.name.empty()) {
+      p.record = centre.record;
+      p.record.name = centre.record.name + "_face";
+      p.record.long_name = std::string(axis_names[a]) + " of the low cell faces";
+      p.first = centre.first - 0.5 * centre.spacing, p.spacing = centre.spacing;
+    } else {
+      p.record = {given.name, given.units, given.long_name, given.standard_name, extent[std::size_t(a)], 0};
+      p.first = given.first, p.spacing = given.spacing;
+    }
+    p.along = a;
+    p.face = true;
+    plans.push_back(p);
+  }
+  for (CoordinatePlan& p : plans) p.record.checksum = values_checksum(coordinate_values(p));
+  return plans;
+}
+
+std::vector<double> coordinate_values(const CoordinatePlan& plan) {
+  std::vector<double> v(std::size_t(plan.record.size));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = plan.first + double(i) * plan.spacing;
+  return v;
+}
+
+std::uint64_t values_checksum(const std::vector<double>& values) {
+  const domain::IndexBox line{{0, 0, 0}, {int(values.size()), 1, 1}};
+  return partial_checksum(values.data(), sizeof(double), line, line);
+}
+
+std::vector<std::string> field_dimensions(const FieldDescription& d, const std::vector<CoordinatePlan>& axes, int dims) {
+  std::vector<std::string> names;
+  if (d.time_dependent) names.emplace_back(time_name);
+  for (int a = dims - 1; a >= 0; --a) {
+    const Location face = a == 0 ? Location::x_face : a == 1 ? Location::y_face : Location::z_face;
+    const auto it = std::find_if(axes.begin(), axes.end(), [&](const CoordinatePlan& p) {
+      return p.along == a && p.face == (d.location == face);
+    });
+    names.push_back(it == axes.end() ? std::string() : it->record.name);
+  }
+  return names;
+}
+
+std::vector<hsize_t> chunk_dims(const std::vector<hsize_t>& shape, std::size_t element_size) {
+  constexpr hsize_t limit = 4u << 20;  // bytes per chunk, what netCDF's default chunking aims for
+  std::vector<hsize_t> chunk = shape;
+  for (hsize_t& c : chunk) c = std::max<hsize_t>(c, 1);
+  const auto bytes = [&] {
+    hsize_t b = element_size;
+    for (hsize_t c : chunk) b *= c;
+    return b;
+  };
+  // Slowest axis first (time is 1 already): whole rows stay whole as long as they can.
+  for (std::size_t a = 0; a < chunk.size() && bytes() > limit; ++a)
+    while (chunk[a] > 1 && bytes() > limit) chunk[a] = (chunk[a] + 1) / 2;
+  return chunk;
+}
+
+h5::PropertyList netcdf_group_creation(const std::string& where) {
+  h5::PropertyList gcpl(PARLAYER_H5_CHECK(H5Pcreate(H5P_GROUP_CREATE), where));
+  PARLAYER_H5_CHECK(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), where);
+  PARLAYER_H5_CHECK(H5Pset_attr_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), where);
+  PARLAYER_H5_CHECK(H5Pset_attr_phase_change(gcpl.get(), 64, 0), where);
+  return gcpl;
 }
 
 std::string library_version() {

@@ -19,8 +19,38 @@
 
 namespace parlayer::checkpoint::detail {
 
-/// The group holding one dataset per field.
+/// The group holding one dataset per field (format_version 1 and 2).
 inline constexpr const char* fields_group = "fields";
+/// The time variable and dimension (format_version 3).
+inline constexpr const char* time_name = "time";
+/// The value of the global attribute Conventions.
+inline constexpr const char* cf_conventions = "CF-1.8";
+
+/// The dataset of field `name` in a file of format `version`: "/fields/<name>" or "/<name>".
+std::string field_path(int version, const std::string& name);
+
+/// One coordinate variable a writer creates: its record (name, attributes, size, checksum) and
+/// how its values are made (first + i * spacing).
+struct CoordinatePlan {
+  CoordinateRecord record;
+  double first = 0.0, spacing = 1.0;
+  int along = 0;      // the grid axis (0 = x)
+  bool face = false;  // the low faces along it, not the centres
+};
+/// The coordinate variables of a grid of `extent` (x first): the centre axis of every dimension,
+/// and the face axes that some location in `used` needs; defaults filled in (snapshot.hpp).
+std::vector<CoordinatePlan> plan_coordinates(const Coordinates& c, const std::vector<int>& extent,
+                                             const std::vector<FieldDescription>& used);
+/// The values of one coordinate variable.
+std::vector<double> coordinate_values(const CoordinatePlan& plan);
+/// checksum.hpp's sum over `values` as a 1D grid.
+std::uint64_t values_checksum(const std::vector<double>& values);
+/// The dimension names of a field (C order: [time,] [z,] y, x, faces where it lives).
+std::vector<std::string> field_dimensions(const FieldDescription& d, const std::vector<CoordinatePlan>& axes, int dims);
+/// HDF5 chunk dimensions of a field variable of `shape` (C order, time first if any): whole
+/// spatial fields, halved along the slowest axis until a chunk holds at most 4 MiB. A function of
+/// the shape and type only, so the file does not depend on the writer's rank count.
+std::vector<hsize_t> chunk_dims(const std::vector<hsize_t>& shape, std::size_t element_size);
 
 /// "0x%016x", for checksums in messages.
 std::string hex(std::uint64_t v);
@@ -86,6 +116,9 @@ std::uint64_t metadata_checksum(const SnapshotInfo& info, const std::vector<Fiel
 /// SnapshotInfo as bytes, to broadcast rank 0's findings.
 std::string pack(const SnapshotInfo& info);
 SnapshotInfo unpack(const std::string& bytes);
+/// A list of coordinate plans as bytes.
+std::string pack(const std::vector<CoordinatePlan>& plans);
+std::vector<CoordinatePlan> unpack_coordinates(const std::string& bytes);
 
 // ---- property lists ----
 /// Serial access (sec2), file locking off.
@@ -102,8 +135,14 @@ struct Selection {
   h5::Dataspace file;
   h5::Dataspace memory;
 };
+/// A dataset with one more (leading) dimension than `dims` (the time dimension of a version 3
+/// field) is selected at index 0 along it.
 Selection select(hid_t dataset, const domain::IndexBox& share, const domain::IndexBox& buffer, int dims,
                  const domain::IndexBox& global, const std::string& where);
+
+/// Property lists for groups and datasets the netCDF library can also append to: link and
+/// attribute creation order tracked and indexed, attributes kept in the object header.
+h5::PropertyList netcdf_group_creation(const std::string& where);
 
 int rank_of(MPI_Comm comm);
 int size_of_comm(MPI_Comm comm);

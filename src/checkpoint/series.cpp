@@ -243,7 +243,7 @@ std::optional<SnapshotInfo> SnapshotSeries::restore_latest(const domain::Decompo
                                                            std::vector<Rejected>* rejected) const {
   std::vector<FieldSpec> needed;
   std::vector<domain::FieldBase*> targets;
-  for (const auto& [name, f] : fields) {
+  for (const auto& [name, f, description] : fields) {
     needed.push_back({name, f ? f->element_type() : domain::ElementType::float64});
     targets.push_back(f);
   }

@@ -3,8 +3,10 @@
 // open it and read their boxes collectively; checksums are compared with one reduction. Every
 // failure is agreed first, so all ranks throw the same CollectiveError.
 #include <hdf5.h>
+#include <hdf5_hl.h>
 
 #include <algorithm>
+#include <map>
 #include <cstdio>
 #include <cstring>
 #include <variant>
@@ -29,6 +31,178 @@ using parallel::Failure;
 // ---- rank 0's view of a file (snapshot_file.hpp) ----
 
 namespace detail {
+
+namespace {
+
+// The extent (x first) of a dataset's dataspace, its C-order dims reversed.
+std::vector<hsize_t> shape_of(hid_t ds, const std::string& where) {
+  h5::Dataspace space(PARLAYER_H5_CHECK(H5Dget_space(ds), where));
+  const int rank = PARLAYER_H5_CHECK(H5Sget_simple_extent_ndims(space.get()), where);
+  std::vector<hsize_t> shape(std::size_t(std::max(rank, 0)));
+  PARLAYER_H5_CHECK(H5Sget_simple_extent_dims(space.get(), shape.data(), nullptr), where);
+  return shape;
+}
+
+std::vector<int> x_first(const std::vector<hsize_t>& shape) {
+  std::vector<int> extent;
+  for (auto it = shape.rbegin(); it != shape.rend(); ++it) extent.push_back(int(*it));
+  return extent;
+}
+
+// A field dataset's parlayer attributes and type.
+FieldRecord read_field_record(hid_t ds, const std::string& name, const std::string& dwhere, bool units_required) {
+  FieldRecord r;
+  r.name = name;
+  const std::string type_name = read_string(ds, "element_type", dwhere);
+  const auto type = element_type_named(type_name);
+  if (!type) throw Error("field '" + name + "' has unknown element_type '" + type_name + "'");
+  r.type = *type;
+  if (units_required || PARLAYER_H5_CHECK(H5Aexists(ds, "units"), dwhere) > 0) r.units = read_string(ds, "units", dwhere);
+  r.checksum = read_number<std::uint64_t>(ds, "checksum", H5T_NATIVE_UINT64, H5T_INTEGER, dwhere);
+  h5::Datatype t(PARLAYER_H5_CHECK(H5Dget_type(ds), dwhere));
+  if (PARLAYER_H5_CHECK(H5Tequal(t.get(), file_type(r.type)), dwhere) <= 0)
+    throw Error("field '" + name + "': dataset type does not match its element_type " + type_name);
+  return r;
+}
+
+std::string optional_string(hid_t object, const char* name, const std::string& where) {
+  return PARLAYER_H5_CHECK(H5Aexists(object, name), where + " attribute " + name) > 0 ? read_string(object, name, where)
+                                                                                     : std::string();
+}
+
+std::vector<std::string> link_names(hid_t group, const std::string& where) {
+  std::vector<std::string> names;
+  PARLAYER_H5_CHECK(H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, nullptr,
+                               [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+                                 static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+                                 return 0;
+                               },
+                               &names),
+                    where);
+  return names;
+}
+
+// Format 1 and 2: one dataset per field in /fields, of the global extent.
+std::vector<FieldRecord> read_fields_group(hid_t root, const std::string& where, const SnapshotInfo& info) {
+  const std::string group_where = "group /fields of " + where;
+  if (PARLAYER_H5_CHECK(H5Lexists(root, fields_group, H5P_DEFAULT), group_where) <= 0) throw Error("has no group /fields");
+  h5::Group group(PARLAYER_H5_CHECK(H5Gopen2(root, fields_group, H5P_DEFAULT), group_where));
+  std::vector<FieldRecord> all;
+  for (const std::string& name : link_names(group.get(), group_where)) {
+    const std::string dwhere = "dataset /fields/" + name + " of " + where;
+    h5::Dataset ds(PARLAYER_H5_CHECK(H5Dopen2(group.get(), name.c_str(), H5P_DEFAULT), dwhere));
+    FieldRecord r = read_field_record(ds.get(), name, dwhere, true);
+    const std::vector<int> extent = x_first(shape_of(ds.get(), dwhere));
+    if (extent != info.global_extent)
+      throw Error("field '" + name + "' has extent " + extent_text(extent) + ", the snapshot's grid is " +
+                  extent_text(info.global_extent));
+    all.push_back(std::move(r));
+  }
+  group.close(group_where);
+  return all;
+}
+
+// The (dataset address, dimension) pairs a dimension scale is attached to: its REFERENCE_LIST, a
+// compound attribute in its (checksummed) object header. The fields' DIMENSION_LIST, the other half
+// of the link, is not read: it holds variable-length data in HDF5's global heap, which has no
+// checksum, and a corrupted global heap can send HDF5 into an endless loop.
+std::vector<std::pair<haddr_t, int>> attached_to(hid_t scale, const std::string& where) {
+  std::vector<std::pair<haddr_t, int>> out;
+  if (PARLAYER_H5_CHECK(H5Aexists(scale, "REFERENCE_LIST"), where) <= 0) return out;
+  struct Entry {
+    hobj_ref_t dataset;
+    int dimension;
+  };
+  const std::string at = where + " attribute REFERENCE_LIST";
+  h5::Attribute a(PARLAYER_H5_CHECK(H5Aopen(scale, "REFERENCE_LIST", H5P_DEFAULT), at));
+  h5::Datatype stored(PARLAYER_H5_CHECK(H5Aget_type(a.get()), at));
+  if (H5Tget_class(stored.get()) != H5T_COMPOUND) throw Error(at + " is not a compound");
+  h5::Datatype t(PARLAYER_H5_CHECK(H5Tcreate(H5T_COMPOUND, sizeof(Entry)), at));
+  PARLAYER_H5_CHECK(H5Tinsert(t.get(), "dataset", HOFFSET(Entry, dataset), H5T_STD_REF_OBJ), at);
+  PARLAYER_H5_CHECK(H5Tinsert(t.get(), "dimension", HOFFSET(Entry, dimension), H5T_NATIVE_INT), at);
+  std::vector<Entry> entries(std::size_t(attribute_size(a, at)));
+  if (!entries.empty()) PARLAYER_H5_CHECK(H5Aread(a.get(), t.get(), entries.data()), at);
+  for (const Entry& e : entries) out.emplace_back(haddr_t(e.dataset), e.dimension);
+  return out;
+}
+
+}  // namespace
+
+// Format 3: every variable in the root group. Dimension scales are the time and the coordinates;
+// every other dataset is a field on (time, [z,] y, x) or ([z,] y, x). Reads the time, the
+// coordinates' values (checked against their checksums) and every field's attributes into `info`.
+static std::vector<FieldRecord> read_root_variables(hid_t root, const std::string& where, SnapshotInfo& info) {
+  const std::string root_where = "group / of " + where;
+  if (read_string(root, "Conventions", root_where) != cf_conventions)
+    throw Error("has Conventions other than " + std::string(cf_conventions));
+  info.header.title = read_string(root, "title", root_where);
+  // Pass 1: the dimension scales (time, coordinates), and which dataset axis each is attached to.
+  std::map<std::pair<haddr_t, int>, std::string> dimension_of;  // (field address, axis) -> scale
+  std::vector<std::pair<std::string, haddr_t>> field_names;
+  bool have_time = false;
+  for (const std::string& name : link_names(root, root_where)) {
+    H5O_info_t object;
+    PARLAYER_H5_CHECK(H5Oget_info_by_name2(root, name.c_str(), &object, H5O_INFO_BASIC, H5P_DEFAULT), root_where);
+    if (object.type != H5O_TYPE_DATASET) continue;  // the group /parameters
+    const std::string dwhere = "variable /" + name + " of " + where;
+    h5::Dataset ds(PARLAYER_H5_CHECK(H5Dopen2(root, name.c_str(), H5P_DEFAULT), dwhere));
+    if (PARLAYER_H5_CHECK(H5DSis_scale(ds.get()), dwhere) <= 0) {
+      field_names.emplace_back(name, object.addr);
+      continue;
+    }
+    for (const auto& [address, axis] : attached_to(ds.get(), dwhere)) dimension_of[{address, axis}] = name;
+    const std::vector<hsize_t> shape = shape_of(ds.get(), dwhere);
+    h5::Datatype t(PARLAYER_H5_CHECK(H5Dget_type(ds.get()), dwhere));
+    if (shape.size() != 1 || PARLAYER_H5_CHECK(H5Tequal(t.get(), H5T_IEEE_F64LE), dwhere) <= 0)
+      throw Error("coordinate '" + name + "' is not a float64 vector");
+    std::vector<double> values(shape[0]);
+    if (!values.empty())
+      PARLAYER_H5_CHECK(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), dwhere);
+    if (name == time_name) {
+      if (values.size() != 1) throw Error("has " + std::to_string(values.size()) + " time steps, not 1");
+      info.header.time = values[0];
+      const std::string units = read_string(ds.get(), "units", dwhere), since = "seconds since ";
+      if (units.compare(0, since.size(), since) != 0) throw Error("has time units '" + units + "', not seconds since ...");
+      info.header.reference_time = units.substr(since.size());
+      info.header.calendar = read_string(ds.get(), "calendar", dwhere);
+      have_time = true;
+      continue;
+    }
+    CoordinateRecord c{name, optional_string(ds.get(), "units", dwhere), optional_string(ds.get(), "long_name", dwhere),
+                       optional_string(ds.get(), "standard_name", dwhere), std::int64_t(values.size()),
+                       read_number<std::uint64_t>(ds.get(), "checksum", H5T_NATIVE_UINT64, H5T_INTEGER, dwhere)};
+    if (const std::uint64_t sum = values_checksum(values); sum != c.checksum)
+      throw Error("coordinate '" + name + "': checksum mismatch (data corrupted): stored " + hex(c.checksum) +
+                  ", computed " + hex(sum));
+    info.coordinates.push_back(std::move(c));
+  }
+  if (!have_time) throw Error("has no time variable");
+  // Pass 2: every other dataset is a field on (time, [z,] y, x) or ([z,] y, x).
+  std::vector<FieldRecord> all;
+  for (const auto& [name, address] : field_names) {
+    const std::string dwhere = "variable /" + name + " of " + where;
+    h5::Dataset ds(PARLAYER_H5_CHECK(H5Dopen2(root, name.c_str(), H5P_DEFAULT), dwhere));
+    FieldRecord r = read_field_record(ds.get(), name, dwhere, false);
+    r.long_name = optional_string(ds.get(), "long_name", dwhere);
+    r.standard_name = optional_string(ds.get(), "standard_name", dwhere);
+    const std::vector<hsize_t> shape = shape_of(ds.get(), dwhere);
+    for (int a = 0; a < int(shape.size()); ++a) {
+      const auto it = dimension_of.find({address, a});
+      r.dimensions.push_back(it == dimension_of.end() ? std::string() : it->second);
+    }
+    std::vector<hsize_t> spatial = shape;
+    if (!r.dimensions.empty() && r.dimensions.front() == time_name) {
+      if (shape[0] != 1) throw Error("field '" + name + "' has " + std::to_string(shape[0]) + " time steps, not 1");
+      spatial.erase(spatial.begin());
+    }
+    const std::vector<int> extent = x_first(spatial);
+    if (extent != info.global_extent)
+      throw Error("field '" + name + "' has extent " + extent_text(extent) + ", the snapshot's grid is " +
+                  extent_text(info.global_extent));
+    all.push_back(std::move(r));
+  }
+  return all;
+}
 
 SnapshotInfo inspect_snapshot_file(const fs::path& path, const std::vector<int>& expected_extent,
                                    std::span<const FieldSpec> needed) {
@@ -57,7 +231,7 @@ SnapshotInfo inspect_snapshot_file(const fs::path& path, const std::vector<int>&
                 std::to_string(snapshot_format_version));
   info.format_version = int(version);
   info.header.step = read_number<std::int64_t>(root, "step", H5T_NATIVE_INT64, H5T_INTEGER, root_where);
-  info.header.time = read_number<double>(root, "time", H5T_NATIVE_DOUBLE, H5T_FLOAT, root_where);
+  if (info.format_version < 3) info.header.time = read_number<double>(root, "time", H5T_NATIVE_DOUBLE, H5T_FLOAT, root_where);
   info.header.model = read_string(root, "model", root_where);
   info.header.config = read_string(root, "config", root_where);
   info.writer_rank_count = int(read_number<std::int64_t>(root, "rank_count", H5T_NATIVE_INT64, H5T_INTEGER, root_where));
@@ -71,44 +245,9 @@ SnapshotInfo inspect_snapshot_file(const fs::path& path, const std::vector<int>&
   if (info.format_version >= 2) info.header.parameters = read_parameters(root, where);
 
   // Every dataset's attributes take part in the metadata checksum, so all are read.
-  const std::string group_where = "group /fields of " + where;
-  if (PARLAYER_H5_CHECK(H5Lexists(root, fields_group, H5P_DEFAULT), group_where) <= 0) throw Error("has no group /fields");
-  h5::Group group(PARLAYER_H5_CHECK(H5Gopen2(root, fields_group, H5P_DEFAULT), group_where));
-  std::vector<std::string> names;
-  PARLAYER_H5_CHECK(H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
-                               [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
-                                 static_cast<std::vector<std::string>*>(out)->emplace_back(name);
-                                 return 0;
-                               },
-                               &names),
-                    group_where);
   const int dims = int(info.global_extent.size());
-  std::vector<FieldRecord> all;
-  for (const std::string& name : names) {
-    const std::string dwhere = "dataset /fields/" + name + " of " + where;
-    h5::Dataset ds(PARLAYER_H5_CHECK(H5Dopen2(group.get(), name.c_str(), H5P_DEFAULT), dwhere));
-    FieldRecord r;
-    r.name = name;
-    const std::string type_name = read_string(ds.get(), "element_type", dwhere);
-    const auto type = element_type_named(type_name);
-    if (!type) throw Error("field '" + name + "' has unknown element_type '" + type_name + "'");
-    r.type = *type;
-    r.units = read_string(ds.get(), "units", dwhere);
-    r.checksum = read_number<std::uint64_t>(ds.get(), "checksum", H5T_NATIVE_UINT64, H5T_INTEGER, dwhere);
-    h5::Datatype t(PARLAYER_H5_CHECK(H5Dget_type(ds.get()), dwhere));
-    if (PARLAYER_H5_CHECK(H5Tequal(t.get(), file_type(r.type)), dwhere) <= 0)
-      throw Error("field '" + name + "': dataset type does not match its element_type " + type_name);
-    h5::Dataspace space(PARLAYER_H5_CHECK(H5Dget_space(ds.get()), dwhere));
-    const int rank = PARLAYER_H5_CHECK(H5Sget_simple_extent_ndims(space.get()), dwhere);
-    std::vector<hsize_t> shape(std::size_t(std::max(rank, 0)));
-    PARLAYER_H5_CHECK(H5Sget_simple_extent_dims(space.get(), shape.data(), nullptr), dwhere);
-    std::vector<int> extent;
-    for (auto it = shape.rbegin(); it != shape.rend(); ++it) extent.push_back(int(*it));
-    if (extent != info.global_extent)
-      throw Error("field '" + name + "' has extent " + extent_text(extent) + ", the snapshot's grid is " +
-                  extent_text(info.global_extent));
-    all.push_back(std::move(r));
-  }
+  std::vector<FieldRecord> all =
+      info.format_version >= 3 ? read_root_variables(root, where, info) : read_fields_group(root, where, info);
   if (dims < 2 || dims > 3) throw Error("has a global_extent of " + std::to_string(dims) + " axes");
   const std::uint64_t meta = metadata_checksum(info, all);
   if (meta != stored_meta)
@@ -129,7 +268,6 @@ SnapshotInfo inspect_snapshot_file(const fs::path& path, const std::vector<int>&
       info.fields.push_back(*it);
     }
   }
-  group.close(group_where);
   file.close(where);
   return info;
 }
@@ -198,9 +336,9 @@ SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const 
     const FieldRecord& r = info.fields[i];
     domain::FieldBase* target = i < targets.size() ? targets[i] : nullptr;
     if (Failure why = agree(comm, attempt([&] {
-          const std::string dwhere = "dataset /fields/" + r.name + " of " + file_where;
+          const std::string dwhere = "dataset " + field_path(info.format_version, r.name) + " of " + file_where;
           open_datasets.clear();
-          open_datasets.emplace_back(PARLAYER_H5_CHECK(H5Dopen2(file.get(), ("/fields/" + r.name).c_str(), H5P_DEFAULT), dwhere));
+          open_datasets.emplace_back(PARLAYER_H5_CHECK(H5Dopen2(file.get(), field_path(info.format_version, r.name).c_str(), H5P_DEFAULT), dwhere));
           const hid_t ds = open_datasets.back().get();
           h5::PropertyList dxpl = collective_transfer(dwhere);
           // One collective read per local box (rounds as in the writer); into the target's box,
@@ -253,7 +391,7 @@ SnapshotHeader read_snapshot(const fs::path& path, MPI_Comm comm, const domain::
                              std::span<const FieldToRead> fields) {
   std::vector<FieldSpec> needed;
   std::vector<domain::FieldBase*> targets;
-  for (const auto& [name, f] : fields) {
+  for (const auto& [name, f, description] : fields) {
     needed.push_back({name, f ? f->element_type() : ElementType::float64});
     targets.push_back(f);
   }

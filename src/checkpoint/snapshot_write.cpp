@@ -6,11 +6,15 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <hdf5_hl.h>
+
+#include <algorithm>
 #include <set>
 #include <system_error>
 
 #include "files.hpp"
 #include "layout.hpp"
+#include "packing.hpp"
 #include "parlayer/checkpoint/checksum.hpp"
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/parallel/collective.hpp"
@@ -32,13 +36,25 @@ namespace {
 struct WritePlan {
   SnapshotInfo info;           // header, grid, fields (name, type, units; checksums after the sums)
   std::string temporary_name;  // file name of the temporary, in the target's folder
+  std::vector<CoordinatePlan> coordinates;  // the coordinate variables (x, y, faces), with their values' rule
 };
 
-std::string pack_plan(const WritePlan& plan) { return plan.temporary_name + "\n" + detail::pack(plan.info); }
+std::string pack_plan(const WritePlan& plan) {
+  detail::Packer p;
+  p.put(plan.temporary_name).put(detail::pack(plan.info)).put(detail::pack(plan.coordinates));
+  return std::move(p.bytes());
+}
 
 WritePlan unpack_plan(const std::string& bytes) {
-  const std::size_t nl = bytes.find('\n');
-  return {unpack(bytes.substr(nl + 1)), bytes.substr(0, nl)};
+  detail::Unpacker u(bytes);
+  std::string info, coordinates;
+  WritePlan plan;
+  u.get(plan.temporary_name);
+  u.get(info);
+  u.get(coordinates);
+  plan.info = unpack(info);
+  plan.coordinates = unpack_coordinates(coordinates);
+  return plan;
 }
 
 // Local checks of write_snapshot's arguments (each rank checks its own fields).
@@ -50,7 +66,7 @@ void check_write_arguments(const fs::path& path, int rank, int size, const domai
     throw Error("the decomposition is for " + std::to_string(d.rank_count()) + " ranks, the communicator has " +
                 std::to_string(size));
   std::set<std::string> names;
-  for (const auto& [name, f] : fields) {
+  for (const auto& [name, f, description] : fields) {
     if (!f) throw Error("a field pointer is null");
     check_name(name);
     if (!names.insert(name).second) throw Error("field '" + name + "' is given twice");
@@ -58,12 +74,21 @@ void check_write_arguments(const fs::path& path, int rank, int size, const domai
   }
 }
 
-// Disk space the file will need at most: the data plus a generous allowance for HDF5's metadata
-// (superblock, object headers, attributes: a few KiB plus the header strings in practice).
-std::uint64_t space_estimate(const SnapshotInfo& info, const domain::Decomposition& d) {
-  std::uint64_t bytes = 64 * 1024 + 2 * (info.header.config.size() + info.header.model.size());
-  for (const FieldRecord& r : info.fields)
-    bytes += std::uint64_t(d.global_box().cells()) * domain::size_of(r.type) + 4 * 1024 + 2 * r.units.size();
+// Disk space the file will need at most: the data (whole chunks: an edge chunk is allocated whole)
+// plus a generous allowance for HDF5's metadata (superblock, object headers, attributes, chunk
+// indexes, dimension scale references: a few KiB plus the header strings in practice).
+std::uint64_t space_estimate(const SnapshotInfo& info, const std::vector<CoordinatePlan>& coordinates,
+                             const domain::Decomposition& d) {
+  std::uint64_t bytes = 64 * 1024 + 2 * (info.header.config.size() + info.header.model.size() + info.header.title.size());
+  const std::vector<hsize_t> shape = c_order(d.global_box().extents(), d.dimensions());
+  for (const FieldRecord& r : info.fields) {
+    const std::vector<hsize_t> chunk = chunk_dims(shape, domain::size_of(r.type));
+    std::uint64_t chunk_bytes = domain::size_of(r.type), chunks = 1;
+    for (std::size_t a = 0; a < shape.size(); ++a) chunk_bytes *= chunk[a], chunks *= (shape[a] + chunk[a] - 1) / chunk[a];
+    bytes += chunks * (chunk_bytes + 64) + 4 * 1024 + 2 * (r.units.size() + r.long_name.size() + r.standard_name.size());
+  }
+  for (const CoordinatePlan& c : coordinates)
+    bytes += std::uint64_t(c.record.size) * sizeof(double) + 2 * 1024 + 2 * (c.record.long_name.size() + c.record.units.size());
   return bytes;
 }
 
@@ -82,15 +107,17 @@ std::string remove_temporaries(MPI_Comm comm, int rank, const fs::path& temporar
 // What a write has open, and the clean-up when it is abandoned.
 struct OpenWrite {
   h5::File file;
-  h5::Group group;
-  std::vector<h5::Dataset> datasets;
+  std::vector<h5::Dataset> datasets;     // the fields, in the order given
+  std::vector<h5::Dataset> coordinates;  // as WritePlan::coordinates
+  h5::Dataset time;
 
   // Closes everything on every rank, then removes the temporary and the reservation (rank 0).
   // Called only after a failure was agreed, so every rank gets here together and the collective
   // H5Fclose is safe. Returns a note for the error message if a file could not be removed.
   std::string abandon(MPI_Comm comm, int rank, const fs::path& temporary, const fs::path& reservation) {
     datasets.clear();
-    group.reset();
+    coordinates.clear();
+    time.reset();
     if (file.valid()) {
       // Closing flushes HDF5's metadata. After a full disk that flush could fail, on some ranks
       // only (a hang) or leaving HDF5 a half-closed file it retries in MPI_Finalize (a crash).
@@ -161,8 +188,29 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
     for (int a = 0; a < decomposition.dimensions(); ++a)
       plan.info.writer_process_grid.push_back(decomposition.process_grid()[a]);
     plan.info.library_version = library_version();
-    for (const auto& [name, f] : fields) plan.info.fields.push_back({name, f->element_type(), f->units(), 0});
     plan.info.header.parameters = sorted_parameters(header.parameters);
+    if (plan.info.header.title.empty()) plan.info.header.title = header.model;
+    std::vector<FieldDescription> descriptions;
+    for (const FieldToWrite& f : fields) descriptions.push_back(f.description);
+    plan.coordinates = plan_coordinates(header.coordinates, plan.info.global_extent, descriptions);
+    for (const CoordinatePlan& c : plan.coordinates) plan.info.coordinates.push_back(c.record);
+    std::set<std::string> taken{time_name, "parameters"};
+    for (const CoordinatePlan& c : plan.coordinates) {
+      check_name(c.record.name);
+      if (!taken.insert(c.record.name).second) throw Error("coordinate '" + c.record.name + "' is named twice");
+    }
+    for (const FieldToWrite& f : fields) {
+      if (taken.count(f.name))
+        throw Error("field name '" + f.name + "' is taken by a coordinate, the time or the parameters group");
+      FieldRecord r{f.name, f.field->element_type(), f.field->units(), 0};
+      r.long_name = f.description.long_name.empty() ? f.name : f.description.long_name;
+      r.standard_name = f.description.standard_name;
+      r.dimensions = field_dimensions(f.description, plan.coordinates, decomposition.dimensions());
+      if ((f.description.location == Location::z_face && decomposition.dimensions() < 3) ||
+          std::find(r.dimensions.begin(), r.dimensions.end(), std::string()) != r.dimensions.end())
+        throw Error("field '" + f.name + "' lives on the faces of an axis the grid does not have");
+      plan.info.fields.push_back(std::move(r));
+    }
     return pack_plan(plan);
   });
   if (planned.failure) throw error(*planned.failure);
@@ -199,7 +247,7 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
   //    a separate file for now: HDF5 truncates the file it creates. Its space is also what lets
   //    an abandoned write close HDF5's file (OpenWrite::abandon frees it first).
   parallel::RootResult reserved = parallel::on_root(comm, [&] {
-    detail::reserve_new_file(reservation, space_estimate(info, decomposition));
+    detail::reserve_new_file(reservation, space_estimate(info, plan.coordinates, decomposition));
     return std::string();
   });
   if (reserved.failure) throw error(*reserved.failure);
@@ -218,20 +266,31 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
         h5::PropertyList fcpl(PARLAYER_H5_CHECK(H5Pcreate(H5P_FILE_CREATE), file_where));
         // Keep all root attributes in the (checksummed) object header, never in a dense heap.
         PARLAYER_H5_CHECK(H5Pset_attr_phase_change(fcpl.get(), 64, 0), file_where);
+        // Creation order of links and attributes tracked and indexed: the netCDF library needs it
+        // to modify (append to) a file it did not create.
+        PARLAYER_H5_CHECK(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), file_where);
+        PARLAYER_H5_CHECK(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), file_where);
+        // The root's links (a dozen variables and the parameters group) in its object header too:
+        // dense storage (a fractal heap and two B-trees) would double a small file's metadata.
+        PARLAYER_H5_CHECK(H5Pset_link_phase_change(fcpl.get(), 64, 0), file_where);
+        // Small metadata blocks: less unused space at the end of each in a small file.
+        PARLAYER_H5_CHECK(H5Pset_meta_block_size(fapl.get(), 512), file_where);
         w.file = h5::File(PARLAYER_H5_CHECK(H5Fcreate(temporary.c_str(), H5F_ACC_EXCL, fcpl.get(), fapl.get()), file_where));
       })))
     throw fail(*why);
 
-  // 6. Metadata: root attributes, the group, one dataset per field with its attributes. Every
+  // 6. Metadata: global attributes, the parameters, the time and coordinate variables, one variable
+  //    per field with its attributes, and the dimension scales that make it all NetCDF-4. Every
   //    rank makes the same calls with the same values (HDF5's rule for metadata in parallel).
-  //    Dataset storage is allocated now (early allocation), so the file's final size is known.
+  //    Storage is allocated now (early allocation), so the file's final size is known.
   if (Failure why = agree(comm, attempt([&] {
         const hid_t root = w.file.get();
         const std::string at = "group / of " + file_where;
+        write_string(root, "Conventions", cf_conventions, at);
+        write_string(root, "title", info.header.title, at);
         write_string(root, "format", snapshot_format, at);
         write_int(root, "format_version", info.format_version, at);
         write_int(root, "step", info.header.step, at);
-        write_double(root, "time", info.header.time, at);
         write_string(root, "model", info.header.model, at);
         write_string(root, "config", info.header.config, at);
         write_int(root, "rank_count", info.writer_rank_count, at);
@@ -241,21 +300,74 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
         write_string(root, "checksum_algorithm", checksum_algorithm, at);
         write_u64(root, "metadata_checksum", metadata_checksum(info, info.fields), at);
         write_parameters(root, info.header.parameters, at);
-        w.group = h5::Group(PARLAYER_H5_CHECK(H5Gcreate2(root, fields_group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), at));
-        const std::vector<hsize_t> shape = c_order(decomposition.global_box().extents(), dims);
-        h5::Dataspace space(PARLAYER_H5_CHECK(H5Screate_simple(dims, shape.data(), nullptr), at));
+
         h5::PropertyList dcpl(PARLAYER_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE), at));
         PARLAYER_H5_CHECK(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), at);
-        // Every cell is written: filling the dataset first would write it twice.
+        // Every value is written: filling the storage first would write it twice.
         PARLAYER_H5_CHECK(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), at);
+        PARLAYER_H5_CHECK(H5Pset_attr_creation_order(dcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), at);
+        PARLAYER_H5_CHECK(H5Pset_attr_phase_change(dcpl.get(), 64, 0), at);
+        // No modification times in object headers: a snapshot's bytes depend on its contents only.
+        PARLAYER_H5_CHECK(H5Pset_obj_track_times(dcpl.get(), false), at);
+
+        // time(time): an unlimited dimension of length 1 (ncrcat and open_mfdataset join files
+        // along it), chunked as an unlimited dimension must be.
+        {
+          const std::string twhere = "variable /time of " + file_where;
+          const hsize_t one = 1, unlimited = H5S_UNLIMITED;
+          h5::Dataspace space(PARLAYER_H5_CHECK(H5Screate_simple(1, &one, &unlimited), twhere));
+          h5::PropertyList tdcpl(PARLAYER_H5_CHECK(H5Pcopy(dcpl.get()), twhere));
+          PARLAYER_H5_CHECK(H5Pset_chunk(tdcpl.get(), 1, &one), twhere);
+          w.time = h5::Dataset(PARLAYER_H5_CHECK(
+              H5Dcreate2(root, time_name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, tdcpl.get(), H5P_DEFAULT), twhere));
+          PARLAYER_H5_CHECK(H5DSset_scale(w.time.get(), time_name), twhere);
+          write_string(w.time.get(), "standard_name", "time", twhere);
+          write_string(w.time.get(), "long_name", "model time", twhere);
+          write_string(w.time.get(), "units", "seconds since " + info.header.reference_time, twhere);
+          write_string(w.time.get(), "calendar", info.header.calendar, twhere);
+          write_string(w.time.get(), "axis", "T", twhere);
+        }
+        // The coordinate variables: each one a dimension scale of its own name.
+        for (const CoordinatePlan& c : plan.coordinates) {
+          const std::string cwhere = "variable /" + c.record.name + " of " + file_where;
+          const hsize_t n = hsize_t(c.record.size);
+          h5::Dataspace space(PARLAYER_H5_CHECK(H5Screate_simple(1, &n, nullptr), cwhere));
+          w.coordinates.emplace_back(PARLAYER_H5_CHECK(
+              H5Dcreate2(root, c.record.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), cwhere));
+          const hid_t ds = w.coordinates.back().get();
+          PARLAYER_H5_CHECK(H5DSset_scale(ds, c.record.name.c_str()), cwhere);
+          if (!c.record.units.empty()) write_string(ds, "units", c.record.units, cwhere);
+          if (!c.record.long_name.empty()) write_string(ds, "long_name", c.record.long_name, cwhere);
+          if (!c.record.standard_name.empty()) write_string(ds, "standard_name", c.record.standard_name, cwhere);
+          write_u64(ds, "checksum", c.record.checksum, cwhere);
+        }
+        const auto scale = [&](const std::string& name) -> hid_t {
+          if (name == time_name) return w.time.get();
+          for (std::size_t i = 0; i < plan.coordinates.size(); ++i)
+            if (plan.coordinates[i].record.name == name) return w.coordinates[i].get();
+          throw Error("no dimension '" + name + "'");
+        };
+        // The fields: (time, [z,] y, x), chunked (chunk_dims: independent of the rank count).
+        const std::vector<hsize_t> spatial = c_order(decomposition.global_box().extents(), dims);
         for (const FieldRecord& r : info.fields) {
-          const std::string dwhere = "dataset /fields/" + r.name + " of " + file_where;
-          w.datasets.emplace_back(PARLAYER_H5_CHECK(H5Dcreate2(w.group.get(), r.name.c_str(), file_type(r.type), space.get(),
-                                                               H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-                                                    dwhere));
-          write_string(w.datasets.back().get(), "units", r.units, dwhere);
-          write_string(w.datasets.back().get(), "element_type", domain::to_string(r.type), dwhere);
-          write_u64(w.datasets.back().get(), "checksum", r.checksum, dwhere);
+          const std::string dwhere = "variable /" + r.name + " of " + file_where;
+          const bool timed = !r.dimensions.empty() && r.dimensions.front() == time_name;
+          std::vector<hsize_t> shape = spatial, maxdims = spatial;
+          if (timed) shape.insert(shape.begin(), 1), maxdims.insert(maxdims.begin(), H5S_UNLIMITED);
+          h5::Dataspace space(PARLAYER_H5_CHECK(H5Screate_simple(int(shape.size()), shape.data(), maxdims.data()), dwhere));
+          h5::PropertyList fdcpl(PARLAYER_H5_CHECK(H5Pcopy(dcpl.get()), dwhere));
+          const std::vector<hsize_t> chunk = chunk_dims(shape, domain::size_of(r.type));
+          PARLAYER_H5_CHECK(H5Pset_chunk(fdcpl.get(), int(chunk.size()), chunk.data()), dwhere);
+          w.datasets.emplace_back(PARLAYER_H5_CHECK(
+              H5Dcreate2(root, r.name.c_str(), file_type(r.type), space.get(), H5P_DEFAULT, fdcpl.get(), H5P_DEFAULT), dwhere));
+          const hid_t ds = w.datasets.back().get();
+          if (!r.units.empty()) write_string(ds, "units", r.units, dwhere);
+          write_string(ds, "long_name", r.long_name, dwhere);
+          if (!r.standard_name.empty()) write_string(ds, "standard_name", r.standard_name, dwhere);
+          write_string(ds, "element_type", domain::to_string(r.type), dwhere);
+          write_u64(ds, "checksum", r.checksum, dwhere);
+          for (std::size_t a = 0; a < r.dimensions.size(); ++a)
+            PARLAYER_H5_CHECK(H5DSattach_scale(ds, scale(r.dimensions[a]), unsigned(a)), dwhere);
         }
       })))
     throw fail(*why);
@@ -279,11 +391,34 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
   // 8. The data: per field, one collective write per local box (as many rounds as the rank with
   //    the most boxes has; a rank out of boxes joins with an empty selection), each box's
   //    interior (ghosts excluded).
+  //    First the time and the coordinates: rank 0 writes each whole, the others join the
+  //    collective write with an empty selection.
+  if (Failure why = agree(comm, attempt([&] {
+        h5::PropertyList dxpl = collective_transfer(file_where);
+        const auto write_line = [&](const h5::Dataset& ds, const std::vector<double>& values, const std::string& dwhere) {
+          h5::Dataspace file_space(PARLAYER_H5_CHECK(H5Dget_space(ds.get()), dwhere));
+          const hsize_t n = std::max<hsize_t>(values.size(), 1);
+          h5::Dataspace memory(PARLAYER_H5_CHECK(H5Screate_simple(1, &n, nullptr), dwhere));
+          if (rank != 0) {
+            PARLAYER_H5_CHECK(H5Sselect_none(file_space.get()), dwhere);
+            PARLAYER_H5_CHECK(H5Sselect_none(memory.get()), dwhere);
+          }
+          static const double nothing = 0.0;
+          PARLAYER_H5_CHECK(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, memory.get(), file_space.get(), dxpl.get(),
+                                     values.empty() ? &nothing : values.data()),
+                            dwhere);
+        };
+        write_line(w.time, {info.header.time}, "variable /time of " + file_where);
+        for (std::size_t c = 0; c < plan.coordinates.size(); ++c)
+          write_line(w.coordinates[c], rank == 0 ? coordinate_values(plan.coordinates[c]) : std::vector<double>{},
+                     "variable /" + plan.coordinates[c].record.name + " of " + file_where);
+      })))
+    throw fail(*why);
   const int rounds = transfer_rounds(decomposition);
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const domain::FieldBase& f = *fields[i].field;
     if (Failure why = agree(comm, attempt([&] {
-          const std::string dwhere = "dataset /fields/" + fields[i].name + " of " + file_where;
+          const std::string dwhere = "variable /" + fields[i].name + " of " + file_where;
           h5::PropertyList dxpl = collective_transfer(dwhere);
           for (int round = 0; round < rounds; ++round) {
             static const std::byte nothing{};
@@ -303,9 +438,12 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
   // 9. Close on every rank: only a successful close means the data and metadata are in the file.
   if (Failure why = agree(comm, attempt([&] {
         for (std::size_t i = 0; i < w.datasets.size(); ++i)
-          w.datasets[i].close("dataset /fields/" + info.fields[i].name + " of " + file_where);
+          w.datasets[i].close("variable /" + info.fields[i].name + " of " + file_where);
         w.datasets.clear();
-        w.group.close("group /fields of " + file_where);
+        for (std::size_t i = 0; i < w.coordinates.size(); ++i)
+          w.coordinates[i].close("variable /" + plan.coordinates[i].record.name + " of " + file_where);
+        w.coordinates.clear();
+        w.time.close("variable /time of " + file_where);
         w.file.close(file_where);
       })))
     throw fail(*why);

@@ -13,26 +13,52 @@ namespace parlayer::runtime {
 XdmfSeries::XdmfSeries(std::filesystem::path file, std::vector<XdmfGrid> grids)
     : m_file(std::move(file)), m_grids(std::move(grids)) {}
 
+namespace {
+
+// "x0 x0+dx ... x0+n*dx": n + 1 node coordinates.
+std::string nodes(double first, double spacing, int n) {
+  std::string text;
+  for (int i = 0; i <= n; ++i) text += format(i ? " %.17g" : "%.17g", first + i * spacing);
+  return text;
+}
+
+}  // namespace
+
 std::string XdmfSeries::text() const {
-  std::string x = "<?xml version=\"1.0\" ?>\n<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n";
-  x += "<Xdmf Version=\"2.0\">\n <Domain>\n";
-  x += "  <Grid Name=\"series\" GridType=\"Collection\" CollectionType=\"Temporal\">\n";
-  for (const auto& [file, time] : m_steps) {
-    x += "   <Grid Name=\"step\" GridType=\"Collection\" CollectionType=\"Spatial\">\n";
-    x += format("    <Time Value=\"%.17g\"/>\n", time);
-    for (const XdmfGrid& g : m_grids) {
+  static const char* const axis[] = {"x", "y", "z"};
+  std::string x = "<?xml version=\"1.0\" ?>\n";
+  x += "<Xdmf xmlns:xi=\"http://www.w3.org/2001/XInclude\" Version=\"2.0\">\n <Domain>\n";
+  for (const XdmfGrid& g : m_grids) {
+    const int n[] = {g.nx, g.ny, g.nz};
+    const double first[] = {g.x0, g.y0, g.z0}, spacing[] = {g.dx, g.dy, g.dz};
+    for (int a = 0; a < (g.nz > 0 ? 3 : 2); ++a)
+      x += format("  <DataItem Name=\"%s_%s\" Dimensions=\"%d\" NumberType=\"Float\" Precision=\"8\" Format=\"XML\">",
+                  g.name.c_str(), axis[a], n[a] + 1) +
+           nodes(first[a], spacing[a], n[a]) + "</DataItem>\n";
+  }
+  const std::string series = m_file.stem().string();
+  x += "  <Grid Name=\"" + series + "\" GridType=\"Collection\" CollectionType=\"Spatial\">\n";
+  for (const XdmfGrid& g : m_grids) {
+    const bool three = g.nz > 0;
+    const std::string cells = three ? format("%d %d %d", g.nz, g.ny, g.nx) : format("%d %d", g.ny, g.nx);
+    const std::string points =
+        three ? format("%d %d %d", g.nz + 1, g.ny + 1, g.nx + 1) : format("%d %d", g.ny + 1, g.nx + 1);
+    x += "   <Grid Name=\"" + g.name + "\" GridType=\"Collection\" CollectionType=\"Temporal\">\n";
+    for (const auto& [file, time] : m_steps) {
       x += "    <Grid Name=\"" + g.name + "\" GridType=\"Uniform\">\n";
-      x += format("     <Topology TopologyType=\"2DCoRectMesh\" Dimensions=\"%d %d\"/>\n", g.ny + 1, g.nx + 1);
-      x += "     <Geometry GeometryType=\"ORIGIN_DXDY\">\n";
-      x += format("      <DataItem Dimensions=\"2\" NumberType=\"Float\" Precision=\"8\" Format=\"XML\">%.17g %.17g</DataItem>\n",
-                  g.y0, g.x0);
-      x += format("      <DataItem Dimensions=\"2\" NumberType=\"Float\" Precision=\"8\" Format=\"XML\">%.17g %.17g</DataItem>\n",
-                  g.dy, g.dx);
+      x += format("     <Time Value=\"%.17g\"/>\n", time);
+      x += format("     <Topology TopologyType=\"%s\" Dimensions=\"%s\"/>\n", three ? "3DRectMesh" : "2DRectMesh",
+                  points.c_str());
+      x += format("     <Geometry GeometryType=\"%s\">\n", three ? "VXVYVZ" : "VXVY");
+      for (int a = 0; a < (three ? 3 : 2); ++a)
+        x += "      <xi:include xpointer=\"xpointer(//Xdmf/Domain/DataItem[@Name='" + g.name + "_" + axis[a] +
+             "'])\"/>\n";
       x += "     </Geometry>\n";
       for (const std::string& f : g.fields) {
         x += "     <Attribute Name=\"" + f + "\" AttributeType=\"Scalar\" Center=\"Cell\">\n";
-        x += format("      <DataItem Dimensions=\"%d %d\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">", g.ny, g.nx);
-        x += file + ":/fields/" + f + "</DataItem>\n     </Attribute>\n";
+        x += format("      <DataItem Dimensions=\"%s\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">",
+                    cells.c_str());
+        x += file + ":/" + f + "</DataItem>\n     </Attribute>\n";
       }
       x += "    </Grid>\n";
     }

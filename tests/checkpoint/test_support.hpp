@@ -2,6 +2,7 @@
 // Shared by the checkpoint Catch2 tests: a folder all ranks use, sub-communicators of the first m
 // ranks, and catching a CollectiveError's message.
 #include <catch2/catch.hpp>
+#include <hdf5.h>
 #include <mpi.h>
 #include <stdlib.h>
 
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../mpi/support.hpp"  // world_rank, world_size
@@ -106,6 +108,28 @@ inline std::vector<std::string> listing(const std::filesystem::path& dir) {
   for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
+}
+
+// Where a dataset's values lie in its file: (offset, length) of each chunk, or of the contiguous
+// storage. Snapshot variables are chunked since format 3 (H5Dget_offset is undefined for them).
+inline std::vector<std::pair<std::uint64_t, std::uint64_t>> storage_ranges(hid_t dataset) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  if (const haddr_t offset = H5Dget_offset(dataset); offset != HADDR_UNDEF) {
+    ranges.emplace_back(offset, H5Dget_storage_size(dataset));
+    return ranges;
+  }
+  const hid_t space = H5Dget_space(dataset);
+  hsize_t chunks = 0;
+  H5Dget_num_chunks(dataset, space, &chunks);
+  for (hsize_t c = 0; c < chunks; ++c) {
+    hsize_t at[4] = {};
+    unsigned filters = 0;
+    haddr_t address = HADDR_UNDEF;
+    hsize_t size = 0;
+    if (H5Dget_chunk_info(dataset, space, c, at, &filters, &address, &size) >= 0) ranges.emplace_back(address, size);
+  }
+  H5Sclose(space);
+  return ranges;
 }
 
 inline std::string read_bytes(const std::filesystem::path& p) {

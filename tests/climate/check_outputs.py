@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""parlayer-climate's HDF5 output is byte-identical on 1, 2, 3 and 4 ranks, with overlap on and off,
-with both halo backends, with other process grids and on layouts of many boxes per rank (sfc,
-round_robin, knapsack; ranks that own no box); climate.xmf describes the snapshots; and scripts/plot
-renders them.
+"""parlayer-climate's snapshots (CF NetCDF-4 files written with parallel HDF5) are byte-identical on
+1, 2, 3 and 4 ranks, with overlap on and off, with both halo backends, with other process grids
+and on layouts of many boxes per rank (sfc, round_robin, knapsack; ranks that own no box);
+climate.xmf describes the snapshots; and scripts/plot renders them.
 
 Usage: check_outputs.py MPIEXEC BINARY CONFIG PLOT_SCRIPT WORK_DIR
 Compares datasets by their bytes (never with a tolerance). Needs Debian's python3-h5py.
@@ -88,28 +88,33 @@ for name, (ranks, *settings) in variants.items():
         continue
     for file in reference_files:
         with h5py.File(os.path.join(reference, file), "r") as a, h5py.File(os.path.join(folder, file), "r") as b:
-            for key in ("step", "time"):
-                if a.attrs[key] != b.attrs[key]:
-                    failures.append(f"{name}/{file}: attribute {key} {b.attrs[key]} != {a.attrs[key]}")
-            for field in ("h", "u", "v", "tracer"):
-                da, db = a["fields"][field], b["fields"][field]
+            if a.attrs["step"] != b.attrs["step"] or a["time"][()].tobytes() != b["time"][()].tobytes():
+                failures.append(f"{name}/{file}: step or time differs from the 1-rank run")
+            for field in ("h", "u", "v", "tracer", "bottom", "x", "y", "x_u", "y_v"):
+                da, db = a[field], b[field]
                 if da.dtype != db.dtype or da.shape != db.shape or da[()].tobytes() != db[()].tobytes():
-                    failures.append(f"{name}/{file}: /fields/{field} differs from the 1-rank run")
+                    failures.append(f"{name}/{file}: /{field} differs from the 1-rank run")
     print(f"{'ok ' if not any(f.startswith(name + '/') for f in failures) else 'FAIL'} {name}: "
-          f"{len(reference_files)} snapshots x 4 fields byte-identical to 1 rank")
+          f"{len(reference_files)} snapshots x 5 fields and 4 coordinates byte-identical to 1 rank")
 
 # The final state must have moved (a test of identical zeros would prove nothing).
 with h5py.File(os.path.join(reference, reference_files[0]), "r") as a, \
         h5py.File(os.path.join(reference, reference_files[-1]), "r") as b:
-    if a["fields"]["v"][()].tobytes() == b["fields"]["v"][()].tobytes():
+    if a["v"][()].tobytes() == b["v"][()].tobytes():
         failures.append("the jet did not evolve (v unchanged)")
-    ny, nx = b["fields"]["h"].shape
+    _, ny, nx = b["h"].shape
 
-# climate.xmf: valid XML, one time step per snapshot, every HDF reference resolvable with its dims.
+# climate.xmf: valid XML; a spatial collection of one temporal collection per grid (cells, u_faces,
+# v_faces: stable block names), one step per snapshot in each; every HDF reference resolvable, a
+# field of (ny, nx) cells (the file's variable is (1, ny, nx), or (ny, nx) for bottom).
 tree = ET.parse(os.path.join(reference, "climate.xmf"))
-steps = tree.getroot().findall("./Domain/Grid/Grid")
-if len(steps) != len(reference_files):
-    failures.append(f"climate.xmf has {len(steps)} time steps for {len(reference_files)} snapshots")
+blocks = tree.getroot().findall("./Domain/Grid/Grid")
+if [b.get("Name") for b in blocks] != ["cells", "u_faces", "v_faces"]:
+    failures.append(f"climate.xmf blocks {[b.get('Name') for b in blocks]}")
+for b in blocks:
+    if len(b.findall("./Grid")) != len(reference_files):
+        failures.append(f"climate.xmf block {b.get('Name')} has {len(b.findall('./Grid'))} time steps for "
+                        f"{len(reference_files)} snapshots")
 references = 0
 for item in tree.getroot().iter("DataItem"):
     if item.get("Format") != "HDF":
@@ -117,12 +122,13 @@ for item in tree.getroot().iter("DataItem"):
     file, dataset = item.text.strip().split(":")
     dims = tuple(int(d) for d in item.get("Dimensions").split())
     with h5py.File(os.path.join(reference, file), "r") as f:
-        if dataset not in f or f[dataset].shape != dims or dims != (ny, nx):
+        if dataset not in f or f[dataset].shape[-2:] != dims or dims != (ny, nx):
             failures.append(f"climate.xmf: {item.text} with dims {dims} does not match the file")
     references += 1
-if references != 4 * len(reference_files):
-    failures.append(f"climate.xmf references {references} datasets, expected {4 * len(reference_files)}")
-print(f"ok  climate.xmf: {len(steps)} time steps, {references} dataset references resolved")
+if references != 5 * len(reference_files):
+    failures.append(f"climate.xmf references {references} datasets, expected {5 * len(reference_files)}")
+print(f"ok  climate.xmf: {len(blocks)} blocks x {len(reference_files)} time steps, {references} dataset "
+      "references resolved")
 
 # scripts/plot: one PNG per snapshot (+ the GIF when Pillow is there).
 result = subprocess.run([plot, reference, "--dpi", "50"], capture_output=True, text=True, timeout=120)

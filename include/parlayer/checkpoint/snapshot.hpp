@@ -1,29 +1,38 @@
 #pragma once
 /// \file
 /// \brief Snapshots: a set of fields written as ONE parallel HDF5 file that does not depend on the
-///        rank count, and read back into any decomposition.
+///        rank count, and read back into any decomposition. The file is also a CF-1.8 NetCDF-4
+///        file: ncdump, CDO, NCO, ncview, xarray and ParaView's NetCDF reader open it as it is.
 ///
-/// File layout (what ParaView's XDMF reader, h5py and h5dump see):
+/// File layout, format_version 3 (docs/checkpoint.md has the full table):
 ///
-///     /                       attributes: format "parlayer-snapshot", format_version, step, time,
-///                             model, config (the complete effective config text), rank_count,
-///                             process_grid, global_extent, library_version (+ checksum_algorithm,
-///                             metadata_checksum: see docs/checkpoint.md)
+///     /                       global attributes Conventions "CF-1.8", title; parlayer's format
+///                             "parlayer-snapshot", format_version, step, model, config (the
+///                             complete effective config text), rank_count, process_grid,
+///                             global_extent, library_version, checksum_algorithm, metadata_checksum
+///     /time                   (time): unlimited dimension of length 1, the model time in seconds
+///                             (units "seconds since <reference_time>", calendar)
+///     /x, /y[, /z]            cell-centre coordinates; /x_u, /y_v... the faces of staggered fields
+///     /<name>                 one variable per field, (time, [z,] y, x) or ([z,] y, x) for a field
+///                             that does not change in time: the global interior (ghosts excluded),
+///                             chunked; attributes units, long_name, standard_name, element_type,
+///                             checksum (checksum.hpp)
 ///     /parameters/must_match  one typed attribute per Parameter (int64, double or string), and
 ///     /parameters/may_change  likewise: the model's parameters and what a restart may change
-///     /fields/<name>          one dataset per field, the global interior (ghosts excluded), in C
-///                             order: dims (ny, nx) for a 2D grid, (nz, ny, nx) for 3D;
-///                             attributes units, element_type, checksum (checksum.hpp)
 ///
-/// process_grid and global_extent are listed x first, like GridSpec (the reverse of the dataset
-/// dims). The file uses HDF5's 1.10 format (libver bounds v110..latest): superblock and object
-/// headers carry checksums, so corrupted metadata is detected too. Readers need HDF5 >= 1.10.
+/// Every axis is an HDF5 dimension scale, so the netCDF library sees real dimensions; links and
+/// attributes track their creation order, so it can also append to the file. process_grid and
+/// global_extent are listed x first, like GridSpec (the reverse of the dataset dims). The file uses
+/// HDF5's 1.10 format (libver bounds v110..latest): superblock and object headers carry checksums,
+/// so corrupted metadata is detected too. Readers need HDF5 >= 1.10. Files of format_version 1
+/// and 2 (fields in the group /fields, no coordinates) are still read.
 ///
 /// Writing is collective, through MPI-IO, with one hyperslab per rank (ranks that own nothing still
 /// take part), and atomic: the file appears under its final name only once complete and verified;
 /// a crash leaves at most a temporary file, never a half-written snapshot under the final name.
 #include <mpi.h>
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -60,13 +69,58 @@ struct Parameter {
 /// \brief "9.8100000000000005", "100" or "\"jet\"": a value as messages show it. Local.
 std::string to_string(const Parameter::Value& value);
 
+/// \brief One uniform coordinate axis, written as a CF coordinate variable (and a dimension):
+///        value(i) = first + i * spacing, i = 0 .. n-1.
+struct Axis {
+  std::string name;           ///< the dimension and its variable, e.g. "x", "x_u"; empty: the default
+  double first = 0.0;         ///< the coordinate of index 0
+  double spacing = 1.0;
+  std::string units;          ///< e.g. "m" (UDUNITS)
+  std::string long_name;      ///< e.g. "x of cell centres"
+  std::string standard_name;  ///< a CF standard name, e.g. "projection_x_coordinate"; empty if none
+};
+
+/// \brief The coordinates of a snapshot's grid (cell centres and cell faces along x, y, z).
+///
+/// An axis left without a name gets a default: centres "x", "y", "z" at the cell index (first 0,
+/// spacing 1, units "1"); faces "<centre>_face", half a spacing below the centres, with the
+/// centres' units. Face axes are written only if some field lives on them (Location).
+///
+/// CF identifies x and y by their standard_name (projection_x_coordinate, ...). parlayer writes no
+/// `axis` attribute on them: ParaView's NetCDF reader takes `axis = "X"`/`"Y"` for longitude and
+/// latitude and, with its default settings, wraps a Cartesian grid around a sphere.
+struct Coordinates {
+  std::array<Axis, 3> centres = {};  ///< x, y, z (x first)
+  std::array<Axis, 3> faces = {};    ///< the low faces along x, y, z (a C-grid's u, v, w points)
+};
+
+/// \brief Where a field's values sit in its cell: the centre, or the low face along one axis
+///        (an Arakawa C-grid's u at x faces, v at y faces, w at z faces).
+enum class Location { cell, x_face, y_face, z_face };
+
+/// \brief What a snapshot tells the climate community's tools about one field (CF attributes).
+///        The units are the Field's own (Field::units()). The domain module knows nothing of this:
+///        a description travels with the field to write_snapshot (NamedField::description).
+struct FieldDescription {
+  std::string long_name;       ///< e.g. "layer thickness"; empty: the dataset name
+  std::string standard_name;   ///< a CF standard name, e.g. "sea_water_x_velocity"; empty if none
+  Location location = Location::cell;
+  bool time_dependent = true;  ///< false: stored without the time dimension (e.g. a bottom height)
+};
+
 /// \brief What a snapshot records besides the fields.
 struct SnapshotHeader {
   std::int64_t step = 0;  ///< time steps taken
-  double time = 0.0;      ///< model time
+  double time = 0.0;      ///< model time [s]
   std::string model;      ///< who wrote it, e.g. "parlayer-climate shallow-water"
   std::string config;     ///< the complete effective configuration, as text
   std::vector<Parameter> parameters = {};  ///< typed model parameters (format_version >= 2), by name
+  /// The date of model time 0: the time variable's units are "seconds since <reference_time>".
+  std::string reference_time = "2000-01-01 00:00:00";
+  std::string calendar = "standard";  ///< a CF calendar for those dates
+  std::string title = {};             ///< the global attribute "title"; empty: `model`
+  /// The grid's coordinates (written; not read back: a reader gets the defaults).
+  Coordinates coordinates = {};
 };
 
 /// \brief A field and the name of its dataset in a snapshot. The name is the snapshot's, not the
@@ -76,6 +130,8 @@ template <class F>
 struct NamedField {
   std::string name;
   F* field = nullptr;
+  /// CF attributes and location of the field (written; ignored when reading).
+  FieldDescription description = {};
 };
 /// \brief What write_snapshot writes.
 using FieldToWrite = NamedField<const domain::FieldBase>;
@@ -155,9 +211,11 @@ std::vector<std::string> check_parameters(const std::filesystem::path& path, con
 
 /// \brief The value of the root attribute "format".
 inline constexpr const char* snapshot_format = "parlayer-snapshot";
-/// \brief The format_version this library writes (and the newest it reads). Version 2 adds the
-///        group /parameters (must_match and may_change); version 1 files are still read.
-inline constexpr int snapshot_format_version = 2;
+/// \brief The format_version this library writes (and the newest it reads). Version 2 added the
+///        group /parameters (must_match and may_change); version 3 is the CF NetCDF-4 layout (fields
+///        in the root group on a time dimension, coordinates, dimension scales). Versions 1 and 2
+///        (fields in the group /fields) are still read.
+inline constexpr int snapshot_format_version = 3;
 
 /// \brief A field a reader needs: its name and element type.
 struct FieldSpec {
@@ -174,6 +232,17 @@ struct FieldRecord {
   domain::ElementType type = domain::ElementType::float64;
   std::string units;
   std::uint64_t checksum = 0;  ///< see checksum.hpp
+  std::string long_name = {};                ///< format_version >= 3
+  std::string standard_name = {};            ///< format_version >= 3
+  std::vector<std::string> dimensions = {};  ///< format_version >= 3: C order, e.g. {"time", "y", "x_u"}
+};
+
+/// \brief One coordinate variable of a snapshot (format_version >= 3).
+struct CoordinateRecord {
+  std::string name;  ///< also the dimension's name
+  std::string units, long_name, standard_name;
+  std::int64_t size = 0;
+  std::uint64_t checksum = 0;  ///< checksum.hpp's sum over the values, the index as the cell index
 };
 
 /// \brief Everything a snapshot records besides the field values.
@@ -186,6 +255,7 @@ struct SnapshotInfo {
   std::vector<int> global_extent;        ///< (nx, ny[, nz]), x first
   std::string library_version;           ///< e.g. "parlayer 0.1.0, HDF5 1.10.8"
   std::vector<FieldRecord> fields;       ///< the verified datasets
+  std::vector<CoordinateRecord> coordinates = {};  ///< format_version >= 3: x, y, x_u, ... (not time)
 };
 
 /// \brief Checks that `path` is a complete, valid snapshot of the grid of `decomposition` that has
