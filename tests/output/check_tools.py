@@ -18,6 +18,7 @@ import glob
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -43,11 +44,24 @@ def check(ok, what, detail=""):
     return ok
 
 
-def run(cmd, timeout=180, **kw):
-    """A command's CompletedProcess; a missing program is a failed check (returncode 127)."""
+def run(cmd, timeout=180):
+    """A command's CompletedProcess; a missing program is a failed check (returncode 127). The
+    command runs in a process group of its own, ended afterwards, so nothing it started (an Xvfb
+    of xvfb-run's) outlives it."""
     if shutil.which(cmd[0]) is None:
         return subprocess.CompletedProcess(cmd, 127, "", f"{cmd[0]}: not installed (scripts/packages.txt)")
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        out, err = "", f"timed out after {timeout} s"
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
 
 def finish():
