@@ -24,7 +24,36 @@ namespace {
 
 using TomlValue = toml::basic_value<toml::discard_comments, std::map, std::vector>;
 
-std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
+// A control character `c` as an escape: "\n", "\t", ..., else `other` filled with its code
+// ("\x1b" for messages, "\u001B" for TOML).
+std::string escaped(char c, const char* other) {
+  switch (c) {
+    case '\b': return "\\b";
+    case '\t': return "\\t";
+    case '\n': return "\\n";
+    case '\f': return "\\f";
+    case '\r': return "\\r";
+    default: break;
+  }
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, other, static_cast<unsigned>(static_cast<unsigned char>(c)));
+  return buffer;
+}
+
+bool is_control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
+// User text (a --set value, a file name) as it goes into a one-line message: control characters
+// (a newline inside a --set value, say) become visible escapes, so a message stays one line.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (const char c : s) out += is_control(c) ? escaped(c, "\\x%02x") : std::string(1, c);
+  return out;
+}
+
+std::string in_quotes(const std::string& s) { return "'" + printable(s) + "'"; }
 
 std::string number_text(double x) {
   char buffer[64];
@@ -92,7 +121,7 @@ std::string describe_toml(const TomlValue& v) {
     case toml::value_t::boolean: return std::string("a boolean (") + (v.as_boolean() ? "true" : "false") + ")";
     case toml::value_t::integer: return "an integer (" + std::to_string(v.as_integer()) + ")";
     case toml::value_t::floating: return "a float (" + number_text(v.as_floating()) + ")";
-    case toml::value_t::string: return "a string (\"" + v.as_string().str + "\")";
+    case toml::value_t::string: return "a string (\"" + printable(v.as_string().str) + "\")";
     case toml::value_t::array: return "an array";
     case toml::value_t::table: return "a table";
     default: return "a date or time";
@@ -238,10 +267,10 @@ std::string to_toml_text(const Value& value) {
         } else if constexpr (std::is_same_v<T, double>) {
           return number_text(v);
         } else if constexpr (std::is_same_v<T, std::string>) {
-          std::string out = "\"";
+          std::string out = "\"";  // a TOML basic string: every control character escaped
           for (const char c : v) {
             if (c == '"' || c == '\\') out += '\\';
-            out += c;
+            out += is_control(c) ? escaped(c, "\\u%04X") : std::string(1, c);
           }
           return out + "\"";
         } else {
@@ -401,7 +430,7 @@ void Config::apply_setting(const std::string& setting, const std::string& origin
   const std::string key = trim(setting.substr(0, equals));
   const std::string text = setting.substr(equals + 1);
   const KeySpec* spec = m_schema->find(key);
-  const std::string where = origin + " " + setting;
+  const std::string where = origin + " " + printable(setting);  // also the origin in to_toml()'s comments
   if (!spec)
     throw CollectiveError("unknown config key " + in_quotes(key) + " (" + where + ")" + suggestion(*m_schema, key) +
                           "; --help lists every key");
@@ -464,10 +493,10 @@ Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int arg
       std::istringstream in(text);
       root = toml::parse<toml::discard_comments, std::map, std::vector>(in, config.m_file);
     } catch (const toml::syntax_error& e) {
-      throw CollectiveError("malformed TOML in " + config.m_file + " " + one_line_syntax_error(e));
+      throw CollectiveError("malformed TOML in " + printable(config.m_file) + " " + one_line_syntax_error(e));
     } catch (const std::exception& e) {
       std::string what = e.what();
-      throw CollectiveError("malformed TOML in " + config.m_file + ": " + what.substr(0, what.find('\n')));
+      throw CollectiveError("malformed TOML in " + printable(config.m_file) + ": " + what.substr(0, what.find('\n')));
     }
     // Every problem, reported by its line: the first one in the file, and how many more.
     std::vector<std::pair<std::uint32_t, std::string>> problems;
@@ -476,7 +505,7 @@ Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int arg
       for (const auto& [name, v] : table.as_table()) {
         const std::string path = prefix.empty() ? name : prefix + "." + name;
         const std::uint32_t line = v.location().line();
-        const std::string where = config.m_file + " line " + std::to_string(line);
+        const std::string where = printable(config.m_file) + " line " + std::to_string(line);
         if (const KeySpec* spec = schema.find(path)) {
           if (std::optional<Value> value = from_toml(*spec, v))
             found.emplace_back(line, spec, std::move(*value));
@@ -502,7 +531,7 @@ Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int arg
     std::sort(found.begin(), found.end(),
               [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
     for (auto& [line, spec, value] : found)
-      config.set(*spec, std::move(value), config.m_file + " line " + std::to_string(line));
+      config.set(*spec, std::move(value), printable(config.m_file) + " line " + std::to_string(line));
   }
 
   // 3. Overrides, in order.

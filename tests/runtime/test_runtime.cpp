@@ -293,3 +293,25 @@ TEST_CASE("the time loop's cadence: output, checkpoints, progress, and a request
   CHECK(outputs == std::vector<std::int64_t>{10, 12});
   CHECK(checkpoints == std::vector<std::int64_t>{7, 12});
 }
+
+TEST_CASE("config: newlines in a value never split a message; the echoed config escapes them (issue 15)",
+          "[runtime][config]") {
+  const ConfigSchema schema = test_schema();
+  // Newlines (and other control characters) in a value never split a message, and the echoed
+  // config stays valid TOML that reads back to the same value.
+  for (const std::string& message :
+       {error_of([&] { Config::from_settings(schema, {"ic.name=storm\n\nerror: fake"}); }),
+        error_of([&] { Config::from_settings(schema, {"grid.nx=3\n4"}); }),
+        error_of([&] { Config::from_settings(schema, {"grid\n.nx=3"}); }),
+        error_of([&] { Config::from_settings(schema, {"grid.nx\n3"}); }),
+        error_of([&] { load(schema, "[ic]\nname = \"a\\nb\"\n"); })}) {
+    CHECK_FALSE(message.empty());
+    CHECK(message.find_first_of("\n\r") == std::string::npos);
+  }
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"ic.name=storm\n\nerror: fake"}); }),
+             Catch::StartsWith("config key 'ic.name' = \"storm\\n\\nerror: fake\" (--set ic.name=storm\\n\\nerror: fake)"));
+  const Config controls = Config::from_settings(schema, {std::string("out.dir=a\nb\tc\x1b[0m\"q\\") + '\x7f'});
+  CHECK(controls.string("out.dir") == std::string("a\nb\tc\x1b[0m\"q\\") + '\x7f');
+  const Config again = load(schema, controls.to_toml());
+  CHECK(again.string("out.dir") == controls.string("out.dir"));
+}
