@@ -211,6 +211,116 @@ std::optional<Value> from_text(const KeySpec& spec, std::string text) {
   return std::nullopt;
 }
 
+// toml11 parses arrays, inline tables and dotted keys recursively: a file nested some thousand
+// levels deep (20 KB of '[') overflows the stack. A config needs a few levels, never this many.
+constexpr int max_toml_nesting = 64;
+
+// The first line at which `text` nests tables and arrays deeper than `limit` (0: nowhere), found
+// without parsing and without recursion. Strings and comments are skipped; a table header or a
+// dotted key counts one level per part, an array or inline table one level; every '[' or '{'
+// outside strings counts, so malformed text errs on the deep side (toml11 then reports it).
+std::uint32_t line_nested_too_deep(const std::string& text, int limit) {
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  std::uint32_t line = 1;
+  // Skips the string that starts at text[i]: '...', "...", '''...''' or """...""".
+  auto skip_string = [&] {
+    const char quote = text[i];
+    const bool triple = i + 2 < n && text[i + 1] == quote && text[i + 2] == quote;
+    i += triple ? 3 : 1;
+    while (i < n) {
+      const char c = text[i];
+      if (c == '\n') {
+        if (!triple) return;  // malformed: a one-line string ends with its line
+        ++line;
+      } else if (c == '\\' && quote == '"') {  // an escape: the next character ends nothing
+        if (i + 1 < n && text[i + 1] == '\n') ++line;
+        i += 2;
+        continue;
+      } else if (c == quote && (!triple || (i + 2 < n && text[i + 1] == quote && text[i + 2] == quote))) {
+        i += triple ? 3 : 1;
+        while (triple && i < n && text[i] == quote) ++i;  // """a"""" ends with a quote in the string
+        return;
+      }
+      ++i;
+    }
+  };
+  struct Open {
+    bool array;
+    int depth;
+  };
+  std::vector<Open> open;  // the arrays and inline tables around text[i]
+  int table_depth = 0;     // of the last [table] header
+  enum class Expect { statement, key, value, other } expect = Expect::statement;
+  int pending = 0;  // the depth of an array or inline table that opens where a value is expected
+  auto depth_here = [&] { return open.empty() ? table_depth : open.back().depth; };
+  while (i < n) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line, ++i;
+      if (open.empty()) expect = Expect::statement;
+    } else if (c == ' ' || c == '\t' || c == '\r') {
+      ++i;
+    } else if (c == '#') {
+      while (i < n && text[i] != '\n') ++i;
+    } else if (expect == Expect::statement && c == '[') {  // [a.b] or [[a.b]]
+      const bool array_of_tables = i + 1 < n && text[i + 1] == '[';
+      i += array_of_tables ? 2 : 1;
+      int parts = 1;
+      while (i < n && text[i] != ']' && text[i] != '\n') {
+        if (text[i] == '"' || text[i] == '\'') {
+          skip_string();
+          continue;
+        }
+        parts += text[i] == '.';
+        ++i;
+      }
+      table_depth = parts + (array_of_tables ? 1 : 0);
+      if (table_depth > limit) return line;
+      expect = Expect::other;
+    } else if (expect == Expect::statement || expect == Expect::key) {  // key parts up to '='
+      int parts = 1;
+      while (i < n && text[i] != '=' && text[i] != '\n' && text[i] != '#' && text[i] != '[' && text[i] != '{' &&
+             text[i] != '}' && text[i] != ',') {
+        if (text[i] == '"' || text[i] == '\'') {
+          skip_string();
+          continue;
+        }
+        parts += text[i] == '.';
+        ++i;
+      }
+      pending = depth_here() + parts;
+      if (pending > limit) return line;
+      expect = Expect::other;
+      if (i < n && text[i] == '=') ++i, expect = Expect::value;
+    } else if (c == '[' || c == '{') {
+      const int depth = expect == Expect::value ? pending : depth_here() + 1;
+      if (depth > limit) return line;
+      open.push_back({c == '[', depth});
+      ++i;
+      expect = c == '[' ? Expect::value : Expect::key;
+      pending = depth + 1;
+    } else if (c == ']' || c == '}') {
+      if (!open.empty()) open.pop_back();
+      ++i;
+      expect = Expect::other;
+    } else if (c == ',') {
+      ++i;
+      if (!open.empty()) {
+        expect = open.back().array ? Expect::value : Expect::key;
+        pending = open.back().depth + 1;
+      }
+    } else if (c == '"' || c == '\'') {
+      skip_string();
+      expect = Expect::other;
+    } else {
+      ++i;  // a number, boolean or date (or malformed text)
+      if (expect == Expect::value) expect = Expect::other;
+    }
+  }
+  return 0;
+}
+
 // Rank 0 reads the file; every rank gets its text or the same error.
 std::string read_file_on_root(const std::string& path, MPI_Comm comm) {
   parallel::RootResult read = parallel::on_root(comm, [&] {
@@ -488,6 +598,10 @@ Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int arg
   // 2. The file: read on rank 0, parsed everywhere.
   if (!config.m_file.empty()) {
     const std::string text = read_file_on_root(config.m_file, comm);
+    if (const std::uint32_t line = line_nested_too_deep(text, max_toml_nesting))
+      throw CollectiveError("malformed TOML in " + printable(config.m_file) + " line " + std::to_string(line) +
+                            ": tables and arrays nested deeper than " + std::to_string(max_toml_nesting) +
+                            " levels (a config needs a few)");
     TomlValue root;
     try {
       std::istringstream in(text);

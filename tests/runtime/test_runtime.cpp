@@ -294,6 +294,37 @@ TEST_CASE("the time loop's cadence: output, checkpoints, progress, and a request
   CHECK(checkpoints == std::vector<std::int64_t>{7, 12});
 }
 
+TEST_CASE("config: tables and arrays nested thousands deep are refused, not a stack overflow (issue 15)",
+          "[runtime][config]") {
+  const ConfigSchema schema = test_schema();
+  // Arrays, inline tables, dotted keys and table headers ~10000 levels deep: toml11 would recurse
+  // until the stack overflows. One line naming the file and the line, before toml11 sees it.
+  // (Built by appending: GCC 12 warns, wrongly, about `"literal" + string` here.)
+  std::string arrays = "a = ", unclosed = "a = [", dotted = "[grid]\nnx = 8\nx", header = "[x", inline_tables = "x = ";
+  arrays.append(10000, '[').append(10000, ']').append("\n");
+  unclosed.append(10000, '[').append("\n");
+  for (int i = 0; i < 10000; ++i) dotted += ".x", header += ".x";
+  dotted += " = 1\n", header += "]\n";
+  for (int i = 0; i < 5000; ++i) inline_tables += "{y=";
+  inline_tables.append("1").append(5000, '}').append("\n");
+  for (const std::string& text : {arrays, dotted, header, inline_tables, unclosed})
+    CHECK_THAT(error_of([&] { load(schema, text); }),
+               Catch::StartsWith("malformed TOML in /tmp/parlayer-config-test-") &&
+                   Catch::Contains("nested deeper than 64 levels"));
+  CHECK_THAT(error_of([&] { load(schema, dotted); }), Catch::Contains(" line 3: "));
+  // Up to 64 levels toml11 parses as before (here: an unknown key), and brackets in strings and
+  // comments, multi-line strings and arrays across lines are no nesting at all.
+  CHECK_THAT(error_of([&] { load(schema, "a = " + std::string(60, '[') + std::string(60, ']') + "\n"); }),
+             Catch::StartsWith("unknown config key 'a'"));
+  const Config odd = load(schema, "# [[[[[[ {{{{{{\n[ic] # ]]]]\nname = \"lake\" # [[[[[\n[out]\ndir = \"\"\"x\n"
+                                  "[[[[[[[[ \\\"\"\" {{{{\"\"\"\n[parallel]\ngrid = [ 2, # [[[[\n  1 ] # ]\n"
+                                  "['run']\n'fast' = true\n");
+  CHECK(odd.string("ic.name") == "lake");
+  CHECK(odd.string("out.dir") == "x\n[[[[[[[[ \"\"\" {{{{");
+  CHECK(odd.integer_list("parallel.grid") == parlayer::runtime::IntegerList{2, 1});
+  CHECK(odd.boolean("run.fast"));
+}
+
 TEST_CASE("config: newlines in a value never split a message; the echoed config escapes them (issue 15)",
           "[runtime][config]") {
   const ConfigSchema schema = test_schema();
