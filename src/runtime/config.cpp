@@ -595,6 +595,13 @@ Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int arg
     return config;
   }
 
+  // An empty name is a mistake (a variable that was never set, say), never "not given".
+  if (cli.count("--config") > 0 && config.m_file.empty())
+    throw CollectiveError("command line: --config needs a file name, got an empty string (see --help)");
+  if (cli.count("--restart") > 0 && config.m_restart.empty())
+    throw CollectiveError("command line: --restart needs 'latest' or a snapshot file, got an empty string "
+                          "(see --help)");
+
   // 2. The file: read on rank 0, parsed everywhere.
   if (!config.m_file.empty()) {
     const std::string text = read_file_on_root(config.m_file, comm);

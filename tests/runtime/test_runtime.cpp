@@ -325,6 +325,18 @@ TEST_CASE("config: tables and arrays nested thousands deep are refused, not a st
   CHECK(odd.boolean("run.fast"));
 }
 
+TEST_CASE("config: --restart '' and --config '' are mistakes, not \"not given\" (issue 15)", "[runtime][config]") {
+  const ConfigSchema schema = test_schema();
+  CHECK_THAT(error_of([&] { load(schema, "", {"--restart", ""}); }),
+             Catch::Contains("--restart needs 'latest' or a snapshot file, got an empty string"));
+  CHECK_THAT(error_of([&] { load(schema, "", {"--restart="}); }), Catch::StartsWith("command line: --restart"));
+  CHECK_THAT(error_of([&] {
+               const char* argv[] = {"prog", "--config", ""};
+               Config::load(schema, {"prog", "test", "", "", ""}, 3, argv, MPI_COMM_WORLD);
+             }),
+             Catch::Contains("--config needs a file name, got an empty string"));
+}
+
 TEST_CASE("config: newlines in a value never split a message; the echoed config escapes them (issue 15)",
           "[runtime][config]") {
   const ConfigSchema schema = test_schema();
