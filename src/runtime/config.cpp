@@ -321,6 +321,55 @@ std::uint32_t line_nested_too_deep(const std::string& text, int limit) {
   return 0;
 }
 
+// toml11 reads an integer beyond 64 bits as the nearest limit, where the TOML specification
+// requires an error. The literal's own text (from the value's location) is read again here:
+// returns it if it does not fit in 64 bits, else "".
+std::string oversized_literal(const TomlValue& v) {
+  const toml::source_location where = v.location();
+  const std::string& line = where.line_str();
+  if (where.column() < 1 || where.column() - 1 + std::size_t{where.region()} > line.size()) return "";
+  const std::string literal = line.substr(where.column() - 1, where.region());
+  std::string digits;
+  for (const char c : literal)
+    if (c != '_') digits += c;
+  std::size_t at = 0;
+  const bool negative = !digits.empty() && digits[0] == '-';
+  if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) at = 1;
+  int base = 10;
+  if (digits.size() > at + 1 && digits[at] == '0' && (digits[at + 1] == 'x' || digits[at + 1] == 'o' || digits[at + 1] == 'b')) {
+    base = digits[at + 1] == 'x' ? 16 : digits[at + 1] == 'o' ? 8 : 2;
+    at += 2;
+  }
+  std::uint64_t magnitude = 0;
+  const char* end = digits.data() + digits.size();
+  const auto result = std::from_chars(digits.data() + at, end, magnitude, base);
+  if (result.ec == std::errc::result_out_of_range) return printable(literal);
+  if (result.ec != std::errc() || result.ptr != end) return "";  // not the literal we expect: trust toml11
+  const std::uint64_t largest = negative ? std::uint64_t{1} << 63 : (std::uint64_t{1} << 63) - 1;
+  return magnitude > largest ? printable(literal) : "";
+}
+
+// An integer literal in `v` (or among its array entries) beyond 64 bits, or "".
+std::string oversized_integer(const TomlValue& v) {
+  if (v.is_integer()) return oversized_literal(v);
+  if (v.is_array())
+    for (const TomlValue& e : v.as_array())
+      if (e.is_integer())
+        if (std::string literal = oversized_literal(e); !literal.empty()) return literal;
+  return "";
+}
+
+// A --set value that is an integer beyond 64 bits (from_chars says "out of range").
+bool is_oversized_integer_text(const std::string& text) {
+  std::int64_t x = 0;
+  const std::string t = trim(text);
+  const char* begin = t.data() + (!t.empty() && t[0] == '+' ? 1 : 0);
+  const auto result = std::from_chars(begin, t.data() + t.size(), x);
+  return result.ec == std::errc::result_out_of_range;
+}
+
+constexpr const char* int64_range = "TOML integers are -9223372036854775808 .. 9223372036854775807";
+
 // Rank 0 reads the file; every rank gets its text or the same error.
 std::string read_file_on_root(const std::string& path, MPI_Comm comm) {
   parallel::RootResult read = parallel::on_root(comm, [&] {
@@ -545,6 +594,23 @@ void Config::apply_setting(const std::string& setting, const std::string& origin
     throw CollectiveError("unknown config key " + in_quotes(key) + " (" + where + ")" + suggestion(*m_schema, key) +
                           "; --help lists every key");
   std::optional<Value> value = from_text(*spec, text);
+  if (!value && (spec->type() == ValueType::integer || spec->type() == ValueType::integer_list)) {
+    std::vector<std::string> items{text};  // say so if what failed is an integer beyond 64 bits
+    if (spec->type() == ValueType::integer_list) {
+      items.clear();
+      std::istringstream list(text);
+      for (std::string item; std::getline(list, item, ',');) {
+        item = trim(item);
+        if (!item.empty() && item.front() == '[') item.erase(0, 1);
+        if (!item.empty() && item.back() == ']') item.pop_back();
+        items.push_back(item);
+      }
+    }
+    for (const std::string& item : items)
+      if (is_oversized_integer_text(item))
+        throw CollectiveError("config key " + in_quotes(key) + " (" + where + "): integer " + printable(trim(item)) +
+                              " does not fit in 64 bits (" + int64_range + ")");
+  }
   if (!value)
     throw CollectiveError("config key " + in_quotes(key) + " (" + where + "): expected " + describe_type(spec->type()) +
                           ", got " + in_quotes(trim(text)));
@@ -628,7 +694,10 @@ Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int arg
         const std::uint32_t line = v.location().line();
         const std::string where = printable(config.m_file) + " line " + std::to_string(line);
         if (const KeySpec* spec = schema.find(path)) {
-          if (std::optional<Value> value = from_toml(*spec, v))
+          if (const std::string literal = oversized_integer(v); !literal.empty())
+            problems.emplace_back(line, "config key " + in_quotes(path) + " (" + where + "): integer " + literal +
+                                            " does not fit in 64 bits (" + int64_range + ")");
+          else if (std::optional<Value> value = from_toml(*spec, v))
             found.emplace_back(line, spec, std::move(*value));
           else
             problems.emplace_back(line, "config key " + in_quotes(path) + " (" + where + "): expected " +
@@ -688,6 +757,18 @@ const std::string& Config::string(const std::string& key) const {
 }
 const IntegerList& Config::integer_list(const std::string& key) const {
   return std::get<IntegerList>(typed(key, ValueType::integer_list));
+}
+
+CollectiveError Config::does_not_fit(const std::string& key, std::int64_t number, bool is_signed,
+                                     std::size_t bytes) const {
+  const int bits = static_cast<int>(8 * bytes);
+  const std::string lowest = is_signed ? "-" + std::to_string(std::uint64_t{1} << (bits - 1)) : "0";
+  const std::uint64_t highest = is_signed ? (std::uint64_t{1} << (bits - 1)) - 1
+                                          : bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+  const bool list = value(key).index() == static_cast<std::size_t>(ValueType::integer_list);
+  return error(key, std::string(list ? "entry " + std::to_string(number) + " " : "") + "does not fit the " +
+                        std::to_string(bits) + "-bit " + (is_signed ? "" : "unsigned ") + "integer it is used as (" +
+                        lowest + " .. " + std::to_string(highest) + ")");
 }
 
 CollectiveError Config::error(const std::string& key, const std::string& what) const {

@@ -325,6 +325,41 @@ TEST_CASE("config: tables and arrays nested thousands deep are refused, not a st
   CHECK(odd.boolean("run.fast"));
 }
 
+TEST_CASE("config: integers beyond 64 bits, or beyond the type they are used as, are errors (issue 15)",
+          "[runtime][config]") {
+  const ConfigSchema schema = test_schema();
+  // TOML integers beyond 64 bits are an error (toml11 alone would clamp them), in any notation.
+  for (const char* literal : {"99999999999999999999", "9_223_372_036_854_775_808", "-9223372036854775809",
+                              "0x1_0000_0000_0000_0000", "0x8000000000000000", "0o1000000000000000000000"})
+    CHECK_THAT(error_of([&] { load(schema, std::string("[grid]\nnx = ") + literal + "\n"); }),
+               Catch::StartsWith(std::string("config key 'grid.nx' (/tmp/parlayer-config-test-")) &&
+                   Catch::Contains(std::string("line 2): integer ") + literal + " does not fit in 64 bits"));
+  CHECK_THAT(error_of([&] { load(schema, "[parallel]\ngrid = [1, 18446744073709551616]\n"); }),
+             Catch::Contains("'parallel.grid'") && Catch::Contains("integer 18446744073709551616 does not fit"));
+  CHECK_THAT(error_of([&] { load(schema, "[time]\ndt = 100000000000000000000\n"); }),
+             Catch::Contains("'time.dt'") && Catch::Contains("does not fit in 64 bits"));
+  CHECK_THAT(error_of([&] { load(schema, "[grid]\nnx = -9223372036854775808\n"); }),  // the limit itself fits
+             Catch::Contains("'grid.nx' = -9223372036854775808") && Catch::Contains("must be an integer >= 4"));
+  CHECK(load(schema, "[grid]\nnx = 0x7FFF_FFFF_FFFF_FFFF\n").integer("grid.nx") == std::numeric_limits<std::int64_t>::max());
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"grid.nx=18446744073709551617"}); }),
+             Catch::Contains("integer 18446744073709551617 does not fit in 64 bits"));
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"parallel.grid=[1, -99999999999999999999]"}); }),
+             Catch::Contains("integer -99999999999999999999 does not fit in 64 bits"));
+
+  // A key narrowed to int is range-checked against int: never truncated.
+  const Config wide = Config::from_settings(schema, {"grid.nx=4294967298", "parallel.grid=[12884901892, 1]"});
+  CHECK(wide.integer_as<std::int64_t>("grid.nx") == 4294967298);
+  CHECK_THAT(error_of([&] { static_cast<void>(wide.integer_as<int>("grid.nx")); }),
+             Catch::StartsWith("config key 'grid.nx' = 4294967298 (--set grid.nx=4294967298): does not fit the 32-bit "
+                               "integer it is used as (-2147483648 .. 2147483647)"));
+  CHECK_THAT(error_of([&] { static_cast<void>(wide.integer_list_as<int>("parallel.grid")); }),
+             Catch::Contains("'parallel.grid' = [12884901892, 1]") && Catch::Contains("entry 12884901892 does not fit"));
+  CHECK_THAT(error_of([&] { static_cast<void>(Config::from_settings(schema, {"grid.nx=70000"}).integer_as<std::uint16_t>("grid.nx")); }),
+             Catch::Contains("does not fit the 16-bit unsigned integer it is used as (0 .. 65535)"));
+  CHECK(Config::from_settings(schema, {"grid.nx=2147483647"}).integer_as<int>("grid.nx") == 2147483647);
+  CHECK(Config::from_settings(schema, {"parallel.grid=[3, 1]"}).integer_list_as<int>("parallel.grid") == std::vector<int>{3, 1});
+}
+
 TEST_CASE("config: --restart '' and --config '' are mistakes, not \"not given\" (issue 15)", "[runtime][config]") {
   const ConfigSchema schema = test_schema();
   CHECK_THAT(error_of([&] { load(schema, "", {"--restart", ""}); }),
@@ -357,4 +392,14 @@ TEST_CASE("config: newlines in a value never split a message; the echoed config 
   CHECK(controls.string("out.dir") == std::string("a\nb\tc\x1b[0m\"q\\") + '\x7f');
   const Config again = load(schema, controls.to_toml());
   CHECK(again.string("out.dir") == controls.string("out.dir"));
+}
+
+TEST_CASE("the automatic progress interval does not overflow for the largest step count", "[runtime][time_loop]") {
+  using parlayer::runtime::automatic_progress_interval;
+  CHECK(automatic_progress_interval(0) == 1);
+  CHECK(automatic_progress_interval(20) == 1);
+  CHECK(automatic_progress_interval(21) == 2);
+  CHECK(automatic_progress_interval(1000) == 50);
+  const std::int64_t most = std::numeric_limits<std::int64_t>::max();
+  CHECK(automatic_progress_interval(most) == most / 20 + 1);
 }
