@@ -94,8 +94,8 @@ E choice(const Config& c, const std::string& key, std::initializer_list<std::pai
 
 Parameters parameters_from(const Config& c) {
   Parameters p;
-  p.nx = static_cast<int>(c.integer("grid.nx"));
-  p.ny = static_cast<int>(c.integer("grid.ny"));
+  p.nx = c.integer_as<int>("grid.nx");
+  p.ny = c.integer_as<int>("grid.ny");
   p.lx = c.real("grid.lx");
   p.ly = c.real("grid.ly");
   p.gravity = c.real("physics.gravity");
@@ -117,7 +117,7 @@ Parameters parameters_from(const Config& c) {
   p.perturbation = c.real("initial.perturbation");
   p.amplitude = c.real("initial.amplitude");
   p.radius = c.real("initial.radius");
-  p.wavenumber = static_cast<int>(c.integer("initial.wavenumber"));
+  p.wavenumber = c.integer_as<int>("initial.wavenumber");
   p.tracer_pattern = choice<TracerPattern>(c, "tracer.pattern",
                                            {{"front", TracerPattern::front}, {"bands", TracerPattern::bands},
                                             {"blob", TracerPattern::blob}});
@@ -131,7 +131,7 @@ Parameters parameters_from(const Config& c) {
   p.log_interval = c.integer("log.interval");
   p.checkpoint_interval = c.integer("checkpoint.interval");
   p.checkpoint_wall_interval = c.real("checkpoint.wall_interval");
-  p.checkpoint_keep = static_cast<int>(c.integer("checkpoint.keep"));
+  p.checkpoint_keep = c.integer_as<int>("checkpoint.keep");
   p.checkpoint_dir = c.string("checkpoint.dir");
   if (p.checkpoint_dir.empty()) p.checkpoint_dir = (std::filesystem::path(p.output_dir) / "checkpoints").string();
   p.checkpoint_at_end = c.boolean("checkpoint.at_end");

@@ -36,10 +36,25 @@ ThreadLevel from_mpi(int provided) noexcept {
   return ThreadLevel::single;
 }
 
+// Writes `text` to stderr on one line: control characters (a newline in a user's --set value, say)
+// become escapes ("\n", "\x1b"). Allocates nothing: it also reports running out of memory.
+void put_one_line(const char* text) noexcept {
+  for (const char* c = text; *c; ++c) {
+    const auto u = static_cast<unsigned char>(*c);
+    if (*c == '\n') std::fputs("\\n", stderr);
+    else if (*c == '\r') std::fputs("\\r", stderr);
+    else if (*c == '\t') std::fputs("\\t", stderr);
+    else if (u < 0x20 || u == 0x7f) std::fprintf(stderr, "\\x%02x", u);
+    else std::fputc(*c, stderr);
+  }
+}
+
 void report_collective_error(const CollectiveError& e, bool root) {
   // Every rank threw this at the same point: report once.
   if (root) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    std::fputs("error: ", stderr);
+    put_one_line(e.what());
+    std::fputc('\n', stderr);
     std::fflush(stderr);
   }
 }
@@ -63,7 +78,9 @@ void report_collective_error(const CollectiveError& e, bool root) {
 }  // namespace
 
 void abort_job(const char* message, int exit_code) noexcept {
-  std::fprintf(stderr, "parlayer: error on rank %d: %s\n", world_rank(), message);
+  std::fprintf(stderr, "parlayer: error on rank %d: ", world_rank());
+  put_one_line(message);
+  std::fputc('\n', stderr);
   std::fflush(stderr);
   if (world_rank() >= 0) MPI_Abort(MPI_COMM_WORLD, exit_code);
   std::_Exit(exit_code);

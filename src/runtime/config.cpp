@@ -24,7 +24,36 @@ namespace {
 
 using TomlValue = toml::basic_value<toml::discard_comments, std::map, std::vector>;
 
-std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
+// A control character `c` as an escape: "\n", "\t", ..., else `other` filled with its code
+// ("\x1b" for messages, "\u001B" for TOML).
+std::string escaped(char c, const char* other) {
+  switch (c) {
+    case '\b': return "\\b";
+    case '\t': return "\\t";
+    case '\n': return "\\n";
+    case '\f': return "\\f";
+    case '\r': return "\\r";
+    default: break;
+  }
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, other, static_cast<unsigned>(static_cast<unsigned char>(c)));
+  return buffer;
+}
+
+bool is_control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
+// User text (a --set value, a file name) as it goes into a one-line message: control characters
+// (a newline inside a --set value, say) become visible escapes, so a message stays one line.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (const char c : s) out += is_control(c) ? escaped(c, "\\x%02x") : std::string(1, c);
+  return out;
+}
+
+std::string in_quotes(const std::string& s) { return "'" + printable(s) + "'"; }
 
 std::string number_text(double x) {
   char buffer[64];
@@ -92,7 +121,7 @@ std::string describe_toml(const TomlValue& v) {
     case toml::value_t::boolean: return std::string("a boolean (") + (v.as_boolean() ? "true" : "false") + ")";
     case toml::value_t::integer: return "an integer (" + std::to_string(v.as_integer()) + ")";
     case toml::value_t::floating: return "a float (" + number_text(v.as_floating()) + ")";
-    case toml::value_t::string: return "a string (\"" + v.as_string().str + "\")";
+    case toml::value_t::string: return "a string (\"" + printable(v.as_string().str) + "\")";
     case toml::value_t::array: return "an array";
     case toml::value_t::table: return "a table";
     default: return "a date or time";
@@ -182,6 +211,165 @@ std::optional<Value> from_text(const KeySpec& spec, std::string text) {
   return std::nullopt;
 }
 
+// toml11 parses arrays, inline tables and dotted keys recursively: a file nested some thousand
+// levels deep (20 KB of '[') overflows the stack. A config needs a few levels, never this many.
+constexpr int max_toml_nesting = 64;
+
+// The first line at which `text` nests tables and arrays deeper than `limit` (0: nowhere), found
+// without parsing and without recursion. Strings and comments are skipped; a table header or a
+// dotted key counts one level per part, an array or inline table one level; every '[' or '{'
+// outside strings counts, so malformed text errs on the deep side (toml11 then reports it).
+std::uint32_t line_nested_too_deep(const std::string& text, int limit) {
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  std::uint32_t line = 1;
+  // Skips the string that starts at text[i]: '...', "...", '''...''' or """...""".
+  auto skip_string = [&] {
+    const char quote = text[i];
+    const bool triple = i + 2 < n && text[i + 1] == quote && text[i + 2] == quote;
+    i += triple ? 3 : 1;
+    while (i < n) {
+      const char c = text[i];
+      if (c == '\n') {
+        if (!triple) return;  // malformed: a one-line string ends with its line
+        ++line;
+      } else if (c == '\\' && quote == '"') {  // an escape: the next character ends nothing
+        if (i + 1 < n && text[i + 1] == '\n') ++line;
+        i += 2;
+        continue;
+      } else if (c == quote && (!triple || (i + 2 < n && text[i + 1] == quote && text[i + 2] == quote))) {
+        i += triple ? 3 : 1;
+        while (triple && i < n && text[i] == quote) ++i;  // """a"""" ends with a quote in the string
+        return;
+      }
+      ++i;
+    }
+  };
+  struct Open {
+    bool array;
+    int depth;
+  };
+  std::vector<Open> open;  // the arrays and inline tables around text[i]
+  int table_depth = 0;     // of the last [table] header
+  enum class Expect { statement, key, value, other } expect = Expect::statement;
+  int pending = 0;  // the depth of an array or inline table that opens where a value is expected
+  auto depth_here = [&] { return open.empty() ? table_depth : open.back().depth; };
+  while (i < n) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line, ++i;
+      if (open.empty()) expect = Expect::statement;
+    } else if (c == ' ' || c == '\t' || c == '\r') {
+      ++i;
+    } else if (c == '#') {
+      while (i < n && text[i] != '\n') ++i;
+    } else if (expect == Expect::statement && c == '[') {  // [a.b] or [[a.b]]
+      const bool array_of_tables = i + 1 < n && text[i + 1] == '[';
+      i += array_of_tables ? 2 : 1;
+      int parts = 1;
+      while (i < n && text[i] != ']' && text[i] != '\n') {
+        if (text[i] == '"' || text[i] == '\'') {
+          skip_string();
+          continue;
+        }
+        parts += text[i] == '.';
+        ++i;
+      }
+      table_depth = parts + (array_of_tables ? 1 : 0);
+      if (table_depth > limit) return line;
+      expect = Expect::other;
+    } else if (expect == Expect::statement || expect == Expect::key) {  // key parts up to '='
+      int parts = 1;
+      while (i < n && text[i] != '=' && text[i] != '\n' && text[i] != '#' && text[i] != '[' && text[i] != '{' &&
+             text[i] != '}' && text[i] != ',') {
+        if (text[i] == '"' || text[i] == '\'') {
+          skip_string();
+          continue;
+        }
+        parts += text[i] == '.';
+        ++i;
+      }
+      pending = depth_here() + parts;
+      if (pending > limit) return line;
+      expect = Expect::other;
+      if (i < n && text[i] == '=') ++i, expect = Expect::value;
+    } else if (c == '[' || c == '{') {
+      const int depth = expect == Expect::value ? pending : depth_here() + 1;
+      if (depth > limit) return line;
+      open.push_back({c == '[', depth});
+      ++i;
+      expect = c == '[' ? Expect::value : Expect::key;
+      pending = depth + 1;
+    } else if (c == ']' || c == '}') {
+      if (!open.empty()) open.pop_back();
+      ++i;
+      expect = Expect::other;
+    } else if (c == ',') {
+      ++i;
+      if (!open.empty()) {
+        expect = open.back().array ? Expect::value : Expect::key;
+        pending = open.back().depth + 1;
+      }
+    } else if (c == '"' || c == '\'') {
+      skip_string();
+      expect = Expect::other;
+    } else {
+      ++i;  // a number, boolean or date (or malformed text)
+      if (expect == Expect::value) expect = Expect::other;
+    }
+  }
+  return 0;
+}
+
+// toml11 reads an integer beyond 64 bits as the nearest limit, where the TOML specification
+// requires an error. The literal's own text (from the value's location) is read again here:
+// returns it if it does not fit in 64 bits, else "".
+std::string oversized_literal(const TomlValue& v) {
+  const toml::source_location where = v.location();
+  const std::string& line = where.line_str();
+  if (where.column() < 1 || where.column() - 1 + std::size_t{where.region()} > line.size()) return "";
+  const std::string literal = line.substr(where.column() - 1, where.region());
+  std::string digits;
+  for (const char c : literal)
+    if (c != '_') digits += c;
+  std::size_t at = 0;
+  const bool negative = !digits.empty() && digits[0] == '-';
+  if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) at = 1;
+  int base = 10;
+  if (digits.size() > at + 1 && digits[at] == '0' && (digits[at + 1] == 'x' || digits[at + 1] == 'o' || digits[at + 1] == 'b')) {
+    base = digits[at + 1] == 'x' ? 16 : digits[at + 1] == 'o' ? 8 : 2;
+    at += 2;
+  }
+  std::uint64_t magnitude = 0;
+  const char* end = digits.data() + digits.size();
+  const auto result = std::from_chars(digits.data() + at, end, magnitude, base);
+  if (result.ec == std::errc::result_out_of_range) return printable(literal);
+  if (result.ec != std::errc() || result.ptr != end) return "";  // not the literal we expect: trust toml11
+  const std::uint64_t largest = negative ? std::uint64_t{1} << 63 : (std::uint64_t{1} << 63) - 1;
+  return magnitude > largest ? printable(literal) : "";
+}
+
+// An integer literal in `v` (or among its array entries) beyond 64 bits, or "".
+std::string oversized_integer(const TomlValue& v) {
+  if (v.is_integer()) return oversized_literal(v);
+  if (v.is_array())
+    for (const TomlValue& e : v.as_array())
+      if (e.is_integer())
+        if (std::string literal = oversized_literal(e); !literal.empty()) return literal;
+  return "";
+}
+
+// A --set value that is an integer beyond 64 bits (from_chars says "out of range").
+bool is_oversized_integer_text(const std::string& text) {
+  std::int64_t x = 0;
+  const std::string t = trim(text);
+  const char* begin = t.data() + (!t.empty() && t[0] == '+' ? 1 : 0);
+  const auto result = std::from_chars(begin, t.data() + t.size(), x);
+  return result.ec == std::errc::result_out_of_range;
+}
+
+constexpr const char* int64_range = "TOML integers are -9223372036854775808 .. 9223372036854775807";
+
 // Rank 0 reads the file; every rank gets its text or the same error.
 std::string read_file_on_root(const std::string& path, MPI_Comm comm) {
   parallel::RootResult read = parallel::on_root(comm, [&] {
@@ -238,10 +426,10 @@ std::string to_toml_text(const Value& value) {
         } else if constexpr (std::is_same_v<T, double>) {
           return number_text(v);
         } else if constexpr (std::is_same_v<T, std::string>) {
-          std::string out = "\"";
+          std::string out = "\"";  // a TOML basic string: every control character escaped
           for (const char c : v) {
             if (c == '"' || c == '\\') out += '\\';
-            out += c;
+            out += is_control(c) ? escaped(c, "\\u%04X") : std::string(1, c);
           }
           return out + "\"";
         } else {
@@ -401,11 +589,28 @@ void Config::apply_setting(const std::string& setting, const std::string& origin
   const std::string key = trim(setting.substr(0, equals));
   const std::string text = setting.substr(equals + 1);
   const KeySpec* spec = m_schema->find(key);
-  const std::string where = origin + " " + setting;
+  const std::string where = origin + " " + printable(setting);  // also the origin in to_toml()'s comments
   if (!spec)
     throw CollectiveError("unknown config key " + in_quotes(key) + " (" + where + ")" + suggestion(*m_schema, key) +
                           "; --help lists every key");
   std::optional<Value> value = from_text(*spec, text);
+  if (!value && (spec->type() == ValueType::integer || spec->type() == ValueType::integer_list)) {
+    std::vector<std::string> items{text};  // say so if what failed is an integer beyond 64 bits
+    if (spec->type() == ValueType::integer_list) {
+      items.clear();
+      std::istringstream list(text);
+      for (std::string item; std::getline(list, item, ',');) {
+        item = trim(item);
+        if (!item.empty() && item.front() == '[') item.erase(0, 1);
+        if (!item.empty() && item.back() == ']') item.pop_back();
+        items.push_back(item);
+      }
+    }
+    for (const std::string& item : items)
+      if (is_oversized_integer_text(item))
+        throw CollectiveError("config key " + in_quotes(key) + " (" + where + "): integer " + printable(trim(item)) +
+                              " does not fit in 64 bits (" + int64_range + ")");
+  }
   if (!value)
     throw CollectiveError("config key " + in_quotes(key) + " (" + where + "): expected " + describe_type(spec->type()) +
                           ", got " + in_quotes(trim(text)));
@@ -456,18 +661,29 @@ Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int arg
     return config;
   }
 
+  // An empty name is a mistake (a variable that was never set, say), never "not given".
+  if (cli.count("--config") > 0 && config.m_file.empty())
+    throw CollectiveError("command line: --config needs a file name, got an empty string (see --help)");
+  if (cli.count("--restart") > 0 && config.m_restart.empty())
+    throw CollectiveError("command line: --restart needs 'latest' or a snapshot file, got an empty string "
+                          "(see --help)");
+
   // 2. The file: read on rank 0, parsed everywhere.
   if (!config.m_file.empty()) {
     const std::string text = read_file_on_root(config.m_file, comm);
+    if (const std::uint32_t line = line_nested_too_deep(text, max_toml_nesting))
+      throw CollectiveError("malformed TOML in " + printable(config.m_file) + " line " + std::to_string(line) +
+                            ": tables and arrays nested deeper than " + std::to_string(max_toml_nesting) +
+                            " levels (a config needs a few)");
     TomlValue root;
     try {
       std::istringstream in(text);
       root = toml::parse<toml::discard_comments, std::map, std::vector>(in, config.m_file);
     } catch (const toml::syntax_error& e) {
-      throw CollectiveError("malformed TOML in " + config.m_file + " " + one_line_syntax_error(e));
+      throw CollectiveError("malformed TOML in " + printable(config.m_file) + " " + one_line_syntax_error(e));
     } catch (const std::exception& e) {
       std::string what = e.what();
-      throw CollectiveError("malformed TOML in " + config.m_file + ": " + what.substr(0, what.find('\n')));
+      throw CollectiveError("malformed TOML in " + printable(config.m_file) + ": " + what.substr(0, what.find('\n')));
     }
     // Every problem, reported by its line: the first one in the file, and how many more.
     std::vector<std::pair<std::uint32_t, std::string>> problems;
@@ -476,9 +692,12 @@ Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int arg
       for (const auto& [name, v] : table.as_table()) {
         const std::string path = prefix.empty() ? name : prefix + "." + name;
         const std::uint32_t line = v.location().line();
-        const std::string where = config.m_file + " line " + std::to_string(line);
+        const std::string where = printable(config.m_file) + " line " + std::to_string(line);
         if (const KeySpec* spec = schema.find(path)) {
-          if (std::optional<Value> value = from_toml(*spec, v))
+          if (const std::string literal = oversized_integer(v); !literal.empty())
+            problems.emplace_back(line, "config key " + in_quotes(path) + " (" + where + "): integer " + literal +
+                                            " does not fit in 64 bits (" + int64_range + ")");
+          else if (std::optional<Value> value = from_toml(*spec, v))
             found.emplace_back(line, spec, std::move(*value));
           else
             problems.emplace_back(line, "config key " + in_quotes(path) + " (" + where + "): expected " +
@@ -502,7 +721,7 @@ Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int arg
     std::sort(found.begin(), found.end(),
               [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
     for (auto& [line, spec, value] : found)
-      config.set(*spec, std::move(value), config.m_file + " line " + std::to_string(line));
+      config.set(*spec, std::move(value), printable(config.m_file) + " line " + std::to_string(line));
   }
 
   // 3. Overrides, in order.
@@ -538,6 +757,18 @@ const std::string& Config::string(const std::string& key) const {
 }
 const IntegerList& Config::integer_list(const std::string& key) const {
   return std::get<IntegerList>(typed(key, ValueType::integer_list));
+}
+
+CollectiveError Config::does_not_fit(const std::string& key, std::int64_t number, bool is_signed,
+                                     std::size_t bytes) const {
+  const int bits = static_cast<int>(8 * bytes);
+  const std::string lowest = is_signed ? "-" + std::to_string(std::uint64_t{1} << (bits - 1)) : "0";
+  const std::uint64_t highest = is_signed ? (std::uint64_t{1} << (bits - 1)) - 1
+                                          : bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+  const bool list = value(key).index() == static_cast<std::size_t>(ValueType::integer_list);
+  return error(key, std::string(list ? "entry " + std::to_string(number) + " " : "") + "does not fit the " +
+                        std::to_string(bits) + "-bit " + (is_signed ? "" : "unsigned ") + "integer it is used as (" +
+                        lowest + " .. " + std::to_string(highest) + ")");
 }
 
 CollectiveError Config::error(const std::string& key, const std::string& what) const {

@@ -14,11 +14,9 @@ constexpr std::pair<const char*, Distribution> distributions[] = {
 };
 
 // The entries of an integer list key, or an empty list if they are all 0.
-std::vector<int> unless_all_zero(const IntegerList& list) {
-  std::vector<int> out;
-  if (std::any_of(list.begin(), list.end(), [](std::int64_t p) { return p != 0; }))
-    for (const std::int64_t p : list) out.push_back(static_cast<int>(p));
-  return out;
+std::vector<int> unless_all_zero(std::vector<int> list) {
+  if (std::all_of(list.begin(), list.end(), [](int p) { return p == 0; })) list.clear();
+  return list;
 }
 
 std::string joined(const std::vector<int>& values, const std::string& separator) {
@@ -64,8 +62,8 @@ void add_parallel_keys(ConfigSchema& schema, int dimensions) {
 
 ParallelOptions parallel_options(const Config& config) {
   ParallelOptions o;
-  o.process_grid = unless_all_zero(config.integer_list("parallel.process_grid"));
-  o.box_size = unless_all_zero(config.integer_list("parallel.box_size"));
+  o.process_grid = unless_all_zero(config.integer_list_as<int>("parallel.process_grid"));
+  o.box_size = unless_all_zero(config.integer_list_as<int>("parallel.box_size"));
   const std::string& distribution = config.string("parallel.distribution");
   for (const auto& [name, value] : distributions)
     if (distribution == name) o.distribution = value;

@@ -6,7 +6,7 @@
 namespace parlayer::runtime {
 
 std::int64_t automatic_progress_interval(std::int64_t steps) noexcept {
-  return std::max<std::int64_t>(1, (steps + 19) / 20);
+  return std::max<std::int64_t>(1, steps / 20 + (steps % 20 != 0));  // (steps + 19) / 20 would overflow
 }
 
 LoopResult run_time_loop(const LoopSettings& s, const LoopHooks& hooks, const Log& log, Timers& timers) {

@@ -3,6 +3,7 @@
 //   one-rank     only the last rank throws                   → the job ends (MPI_Abort), no hang
 //   terminate    the last rank calls std::terminate          → the job ends (MPI_Abort), no hang
 //   bad-grid     a process grid that does not match the rank count → one line, exit 2
+//   newline      every rank throws a CollectiveError whose text has newlines → still one line, exit 2
 //   ok           nothing fails                               → exit 0
 //   multiple     asks MPI for ThreadLevel::multiple and prints the level it got → exit 0
 // check_error_policy also runs "ok" under an LD_PRELOAD shim (thread_single.cpp) with which MPI
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
     if (std::strcmp(mode, "one-rank") == 0 && last)
       throw std::runtime_error("simulated I/O failure on one rank");
     if (std::strcmp(mode, "terminate") == 0 && last) std::terminate();
+    if (std::strcmp(mode, "newline") == 0)
+      throw parlayer::CollectiveError("config key 'out.dir' = \"a\nerror: forged\r\n\" is not a folder");
     if (std::strcmp(mode, "bad-grid") == 0)
       parlayer::domain::Decomposition({{64, 64}, {}, {5, 1}}, env.size());
     if (std::strcmp(mode, "multiple") == 0 && env.is_root())

@@ -293,3 +293,113 @@ TEST_CASE("the time loop's cadence: output, checkpoints, progress, and a request
   CHECK(outputs == std::vector<std::int64_t>{10, 12});
   CHECK(checkpoints == std::vector<std::int64_t>{7, 12});
 }
+
+TEST_CASE("config: tables and arrays nested thousands deep are refused, not a stack overflow (issue 15)",
+          "[runtime][config]") {
+  const ConfigSchema schema = test_schema();
+  // Arrays, inline tables, dotted keys and table headers ~10000 levels deep: toml11 would recurse
+  // until the stack overflows. One line naming the file and the line, before toml11 sees it.
+  // (Built by appending: GCC 12 warns, wrongly, about `"literal" + string` here.)
+  std::string arrays = "a = ", unclosed = "a = [", dotted = "[grid]\nnx = 8\nx", header = "[x", inline_tables = "x = ";
+  arrays.append(10000, '[').append(10000, ']').append("\n");
+  unclosed.append(10000, '[').append("\n");
+  for (int i = 0; i < 10000; ++i) dotted += ".x", header += ".x";
+  dotted += " = 1\n", header += "]\n";
+  for (int i = 0; i < 5000; ++i) inline_tables += "{y=";
+  inline_tables.append("1").append(5000, '}').append("\n");
+  for (const std::string& text : {arrays, dotted, header, inline_tables, unclosed})
+    CHECK_THAT(error_of([&] { load(schema, text); }),
+               Catch::StartsWith("malformed TOML in /tmp/parlayer-config-test-") &&
+                   Catch::Contains("nested deeper than 64 levels"));
+  CHECK_THAT(error_of([&] { load(schema, dotted); }), Catch::Contains(" line 3: "));
+  // Up to 64 levels toml11 parses as before (here: an unknown key), and brackets in strings and
+  // comments, multi-line strings and arrays across lines are no nesting at all.
+  CHECK_THAT(error_of([&] { load(schema, "a = " + std::string(60, '[') + std::string(60, ']') + "\n"); }),
+             Catch::StartsWith("unknown config key 'a'"));
+  const Config odd = load(schema, "# [[[[[[ {{{{{{\n[ic] # ]]]]\nname = \"lake\" # [[[[[\n[out]\ndir = \"\"\"x\n"
+                                  "[[[[[[[[ \\\"\"\" {{{{\"\"\"\n[parallel]\ngrid = [ 2, # [[[[\n  1 ] # ]\n"
+                                  "['run']\n'fast' = true\n");
+  CHECK(odd.string("ic.name") == "lake");
+  CHECK(odd.string("out.dir") == "x\n[[[[[[[[ \"\"\" {{{{");
+  CHECK(odd.integer_list("parallel.grid") == parlayer::runtime::IntegerList{2, 1});
+  CHECK(odd.boolean("run.fast"));
+}
+
+TEST_CASE("config: integers beyond 64 bits, or beyond the type they are used as, are errors (issue 15)",
+          "[runtime][config]") {
+  const ConfigSchema schema = test_schema();
+  // TOML integers beyond 64 bits are an error (toml11 alone would clamp them), in any notation.
+  for (const char* literal : {"99999999999999999999", "9_223_372_036_854_775_808", "-9223372036854775809",
+                              "0x1_0000_0000_0000_0000", "0x8000000000000000", "0o1000000000000000000000"})
+    CHECK_THAT(error_of([&] { load(schema, std::string("[grid]\nnx = ") + literal + "\n"); }),
+               Catch::StartsWith(std::string("config key 'grid.nx' (/tmp/parlayer-config-test-")) &&
+                   Catch::Contains(std::string("line 2): integer ") + literal + " does not fit in 64 bits"));
+  CHECK_THAT(error_of([&] { load(schema, "[parallel]\ngrid = [1, 18446744073709551616]\n"); }),
+             Catch::Contains("'parallel.grid'") && Catch::Contains("integer 18446744073709551616 does not fit"));
+  CHECK_THAT(error_of([&] { load(schema, "[time]\ndt = 100000000000000000000\n"); }),
+             Catch::Contains("'time.dt'") && Catch::Contains("does not fit in 64 bits"));
+  CHECK_THAT(error_of([&] { load(schema, "[grid]\nnx = -9223372036854775808\n"); }),  // the limit itself fits
+             Catch::Contains("'grid.nx' = -9223372036854775808") && Catch::Contains("must be an integer >= 4"));
+  CHECK(load(schema, "[grid]\nnx = 0x7FFF_FFFF_FFFF_FFFF\n").integer("grid.nx") == std::numeric_limits<std::int64_t>::max());
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"grid.nx=18446744073709551617"}); }),
+             Catch::Contains("integer 18446744073709551617 does not fit in 64 bits"));
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"parallel.grid=[1, -99999999999999999999]"}); }),
+             Catch::Contains("integer -99999999999999999999 does not fit in 64 bits"));
+
+  // A key narrowed to int is range-checked against int: never truncated.
+  const Config wide = Config::from_settings(schema, {"grid.nx=4294967298", "parallel.grid=[12884901892, 1]"});
+  CHECK(wide.integer_as<std::int64_t>("grid.nx") == 4294967298);
+  CHECK_THAT(error_of([&] { static_cast<void>(wide.integer_as<int>("grid.nx")); }),
+             Catch::StartsWith("config key 'grid.nx' = 4294967298 (--set grid.nx=4294967298): does not fit the 32-bit "
+                               "integer it is used as (-2147483648 .. 2147483647)"));
+  CHECK_THAT(error_of([&] { static_cast<void>(wide.integer_list_as<int>("parallel.grid")); }),
+             Catch::Contains("'parallel.grid' = [12884901892, 1]") && Catch::Contains("entry 12884901892 does not fit"));
+  CHECK_THAT(error_of([&] { static_cast<void>(Config::from_settings(schema, {"grid.nx=70000"}).integer_as<std::uint16_t>("grid.nx")); }),
+             Catch::Contains("does not fit the 16-bit unsigned integer it is used as (0 .. 65535)"));
+  CHECK(Config::from_settings(schema, {"grid.nx=2147483647"}).integer_as<int>("grid.nx") == 2147483647);
+  CHECK(Config::from_settings(schema, {"parallel.grid=[3, 1]"}).integer_list_as<int>("parallel.grid") == std::vector<int>{3, 1});
+}
+
+TEST_CASE("config: --restart '' and --config '' are mistakes, not \"not given\" (issue 15)", "[runtime][config]") {
+  const ConfigSchema schema = test_schema();
+  CHECK_THAT(error_of([&] { load(schema, "", {"--restart", ""}); }),
+             Catch::Contains("--restart needs 'latest' or a snapshot file, got an empty string"));
+  CHECK_THAT(error_of([&] { load(schema, "", {"--restart="}); }), Catch::StartsWith("command line: --restart"));
+  CHECK_THAT(error_of([&] {
+               const char* argv[] = {"prog", "--config", ""};
+               Config::load(schema, {"prog", "test", "", "", ""}, 3, argv, MPI_COMM_WORLD);
+             }),
+             Catch::Contains("--config needs a file name, got an empty string"));
+}
+
+TEST_CASE("config: newlines in a value never split a message; the echoed config escapes them (issue 15)",
+          "[runtime][config]") {
+  const ConfigSchema schema = test_schema();
+  // Newlines (and other control characters) in a value never split a message, and the echoed
+  // config stays valid TOML that reads back to the same value.
+  for (const std::string& message :
+       {error_of([&] { Config::from_settings(schema, {"ic.name=storm\n\nerror: fake"}); }),
+        error_of([&] { Config::from_settings(schema, {"grid.nx=3\n4"}); }),
+        error_of([&] { Config::from_settings(schema, {"grid\n.nx=3"}); }),
+        error_of([&] { Config::from_settings(schema, {"grid.nx\n3"}); }),
+        error_of([&] { load(schema, "[ic]\nname = \"a\\nb\"\n"); })}) {
+    CHECK_FALSE(message.empty());
+    CHECK(message.find_first_of("\n\r") == std::string::npos);
+  }
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"ic.name=storm\n\nerror: fake"}); }),
+             Catch::StartsWith("config key 'ic.name' = \"storm\\n\\nerror: fake\" (--set ic.name=storm\\n\\nerror: fake)"));
+  const Config controls = Config::from_settings(schema, {std::string("out.dir=a\nb\tc\x1b[0m\"q\\") + '\x7f'});
+  CHECK(controls.string("out.dir") == std::string("a\nb\tc\x1b[0m\"q\\") + '\x7f');
+  const Config again = load(schema, controls.to_toml());
+  CHECK(again.string("out.dir") == controls.string("out.dir"));
+}
+
+TEST_CASE("the automatic progress interval does not overflow for the largest step count", "[runtime][time_loop]") {
+  using parlayer::runtime::automatic_progress_interval;
+  CHECK(automatic_progress_interval(0) == 1);
+  CHECK(automatic_progress_interval(20) == 1);
+  CHECK(automatic_progress_interval(21) == 2);
+  CHECK(automatic_progress_interval(1000) == 50);
+  const std::int64_t most = std::numeric_limits<std::int64_t>::max();
+  CHECK(automatic_progress_interval(most) == most / 20 + 1);
+}

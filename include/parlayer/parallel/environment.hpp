@@ -12,7 +12,8 @@
 /// job, never leave the other ranks waiting in a collective. guarded_main() prints a
 /// CollectiveError once from rank 0 and exits cleanly on every rank with its exit code; any other
 /// exception is printed with its rank and the job is ended with MPI_Abort. A std::terminate on any
-/// rank (an exception escaping a noexcept function or a thread) also ends in MPI_Abort.
+/// rank (an exception escaping a noexcept function or a thread) also ends in MPI_Abort. Every message is printed on one line:
+/// control characters in it (a newline in a user's value) are printed as escapes ("\n").
 ///
 /// MPI is started through Boost.MPI inside the library; nothing of Boost is in this header.
 #include <mpi.h>

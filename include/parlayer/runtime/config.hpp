@@ -10,7 +10,7 @@
 ///     schema.add_string("initial.name", "jet", "initial condition").one_of({"jet", "dam_break"});
 ///     const runtime::Config config = runtime::Config::load(schema, info, argc, argv, comm);
 ///     if (config.help_requested()) return 0;
-///     const std::int64_t nx = config.integer("grid.nx");
+///     const int nx = config.integer_as<int>("grid.nx");   // a value beyond int is an error
 ///
 /// The command line (one contract for every parlayer program):
 ///
@@ -24,15 +24,21 @@
 /// Precedence, lowest first: schema default, file, --set (in order), --steps/--output.
 ///
 /// Every mistake (unknown option or key, wrong type, value out of range, unreadable file,
-/// malformed TOML) is a CollectiveError with one line naming the key and where it came from: rank 0
-/// reads the file and broadcasts its text, and every rank parses the same text, so every rank
-/// reaches the same verdict.
+/// malformed TOML, an integer beyond 64 bits, tables or arrays nested deeper than 64 levels, an
+/// empty --config or --restart) is a CollectiveError with one line naming the key and where it
+/// came from: rank 0 reads the file and broadcasts its text, and every rank parses the same text,
+/// so every rank reaches the same verdict. User text in a message (a --set value, a file name) has
+/// its control characters escaped ("\n"), so a message is always one line. A key the program
+/// narrows (to `int`, say) is read with integer_as<int>(), which refuses a value beyond the type.
 #include <mpi.h>
 
+#include <concepts>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -148,6 +154,28 @@ public:
   const std::string& string(const std::string& key) const;
   const IntegerList& integer_list(const std::string& key) const;
   const Value& value(const std::string& key) const;
+
+  /// \brief An integer key as the type the program uses it as (e.g. `int`): every integer key
+  ///        that is narrowed is read this way, so a value beyond that type is an error, never a
+  ///        silent truncation. Local.
+  /// \throws CollectiveError (every rank has the same config) naming the key, its value and the
+  ///         type's range if the value does not fit; std::logic_error as integer().
+  template <std::integral T>
+  T integer_as(const std::string& key) const {
+    const std::int64_t x = integer(key);
+    if (!std::in_range<T>(x)) throw does_not_fit(key, x, std::numeric_limits<T>::is_signed, sizeof(T));
+    return static_cast<T>(x);
+  }
+  /// \brief An integer list key with every entry as T; as integer_as().
+  template <std::integral T>
+  std::vector<T> integer_list_as(const std::string& key) const {
+    std::vector<T> out;
+    for (const std::int64_t x : integer_list(key)) {
+      if (!std::in_range<T>(x)) throw does_not_fit(key, x, std::numeric_limits<T>::is_signed, sizeof(T));
+      out.push_back(static_cast<T>(x));
+    }
+    return out;
+  }
   /// \brief Where the key's value came from.
   const std::string& origin(const std::string& key) const;
 
@@ -171,6 +199,7 @@ private:
   void set(const KeySpec& spec, Value value, std::string origin);
   void apply_setting(const std::string& setting, const std::string& origin);
   const Value& typed(const std::string& key, ValueType type) const;
+  CollectiveError does_not_fit(const std::string& key, std::int64_t value, bool is_signed, std::size_t bytes) const;
 
   const ConfigSchema* m_schema;
   std::vector<Value> m_values;        // parallel to m_schema->keys()

@@ -53,6 +53,7 @@ struct ParallelOptions {
 };
 
 /// \brief The parallel.* keys of `config`. Local.
+/// \throws CollectiveError naming the key if a process_grid or box_size entry does not fit an int.
 ParallelOptions parallel_options(const Config& config);
 
 /// \brief Decomposes `spec` over `rank_count` ranks as the parallel.* keys say: one block per rank
