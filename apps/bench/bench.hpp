@@ -34,6 +34,7 @@ struct Config {
   std::int64_t triad_array_bytes = std::int64_t{128} << 20;  ///< per array per rank (3 arrays)
   std::int64_t disk_bytes = std::int64_t{64} << 20;           ///< bytes written by the disk test
   int pingpong_max_iterations = 200;   ///< per size and repetition; fewer for big messages
+  std::int64_t pingpong_cold_arena_bytes = std::int64_t{256} << 20;  ///< cold ping-pong: memory cycled through
   int boxes_per_rank = 16;             ///< layout benchmark: boxes per rank of the chopped layout
   std::vector<int> box_size_2d, box_size_3d;  ///< layout benchmark: explicit box size (empty: from boxes_per_rank)
   std::vector<int> redistribution_sizes{1024, 2048, 4096};  ///< redistribution: N x N doubles

@@ -103,6 +103,7 @@ double roofline_cells_per_s(const json& triad, int ranks, double bytes_per_cell_
 json bench_pingpong(MPI_Comm parent, const Config& cfg, std::vector<std::int64_t> sizes) {
   json out;
   out["transport"] = cfg.transport;
+  out["cold_arena_bytes"] = 0;
   out["results"] = json::array();
   int rank = 0, size = 1;
   MPI_Comm_rank(parent, &rank);
@@ -114,12 +115,18 @@ json bench_pingpong(MPI_Comm parent, const Config& cfg, std::vector<std::int64_t
   std::sort(sizes.begin(), sizes.end());
   sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
   const std::int64_t largest = sizes.empty() ? 1 : sizes.back();
-  // Two kinds of memory, interleaved: plain heap memory (4 KiB pages, what the results have always
-  // been) and Field's allocator (2 MiB pages for large blocks, like field data). Open MPI's
-  // single-copy transport pins every page it copies, so from ~4 MiB on the page size sets the
-  // bandwidth (measured 3x apart at 64 MiB on this VM).
+  // Three kinds of memory, interleaved: plain heap memory (4 KiB pages, what the results have always
+  // been), Field's allocator (2 MiB pages for large blocks, like field data), and Field's allocator
+  // "cold": every message from and into another part of an arena far larger than the last-level
+  // cache, as when a large field is moved (the first two send the same buffer back and forth, which
+  // stays in cache up to ~16 MiB). Open MPI's single-copy transport pins every page it copies, so
+  // from ~4 MiB on the page size sets the bandwidth (measured 3x apart at 64 MiB on this VM).
   std::vector<char> plain(static_cast<std::size_t>(largest), 1);
   std::vector<char, domain::CacheLineAllocator<char>> field_memory(static_cast<std::size_t>(largest), 1);
+  const std::int64_t page = 4096;
+  const std::int64_t arena_bytes = std::max(cfg.pingpong_cold_arena_bytes, 4 * ((largest + page - 1) / page * page));
+  std::vector<char, domain::CacheLineAllocator<char>> arena(static_cast<std::size_t>(arena_bytes), 1);
+  out["cold_arena_bytes"] = arena_bytes;
   const int peer = rank == 0 ? 1 : 0;
   const bool active = rank < 2;
 
@@ -129,24 +136,32 @@ json bench_pingpong(MPI_Comm parent, const Config& cfg, std::vector<std::int64_t
     // machine the best of many short windows is the one another process did not disturb.
     const int iterations = static_cast<int>(std::clamp<std::int64_t>(
         (std::int64_t{4} << 20) / std::max<std::int64_t>(bytes, 1), 10, cfg.pingpong_max_iterations));
+    // Cold: message number m (both directions counted) uses slot m % slots of the arena, so a slot
+    // is used again only after the whole arena has been sent through.
+    const std::int64_t slot_bytes = (bytes + page - 1) / page * page;
+    const std::int64_t slots = std::max<std::int64_t>(1, arena_bytes / slot_bytes);
+    std::int64_t message = 0;
+    auto slot = [&]() { return arena.data() + (message++ % slots) * slot_bytes; };
     auto round_trips = [&](int k, char* buffer) {
       for (int it = 0; it < k; ++it) {
+        char* first = buffer ? buffer : slot();
+        char* second = buffer ? buffer : slot();
         if (rank == 0) {
-          PARLAYER_MPI_CHECK(MPI_Send(buffer, count, MPI_BYTE, peer, 1, comm));
-          PARLAYER_MPI_CHECK(MPI_Recv(buffer, count, MPI_BYTE, peer, 1, comm, MPI_STATUS_IGNORE));
+          PARLAYER_MPI_CHECK(MPI_Send(first, count, MPI_BYTE, peer, 1, comm));
+          PARLAYER_MPI_CHECK(MPI_Recv(second, count, MPI_BYTE, peer, 1, comm, MPI_STATUS_IGNORE));
         } else {
-          PARLAYER_MPI_CHECK(MPI_Recv(buffer, count, MPI_BYTE, peer, 1, comm, MPI_STATUS_IGNORE));
-          PARLAYER_MPI_CHECK(MPI_Send(buffer, count, MPI_BYTE, peer, 1, comm));
+          PARLAYER_MPI_CHECK(MPI_Recv(first, count, MPI_BYTE, peer, 1, comm, MPI_STATUS_IGNORE));
+          PARLAYER_MPI_CHECK(MPI_Send(second, count, MPI_BYTE, peer, 1, comm));
         }
       }
     };
-    double best[2] = {1e300, 1e300};  // plain, field memory
-    char* buffers[2] = {plain.data(), field_memory.data()};
+    double best[3] = {1e300, 1e300, 1e300};  // plain, field memory, field memory cold
+    char* buffers[3] = {plain.data(), field_memory.data(), nullptr};
     if (active)
       for (char* b : buffers) round_trips(std::min(iterations, 10), b);  // warm-up: connections, registration
     for (int rep = 0; rep < std::max(3 * cfg.reps, 3); ++rep) {
       if (rep % 4 == 0) wait_for_quiet(comm);
-      for (int kind = 0; kind < 2; ++kind) {
+      for (int kind = 0; kind < 3; ++kind) {
         PARLAYER_MPI_CHECK(MPI_Barrier(comm));
         double t = 0;
         if (active) {
@@ -163,7 +178,9 @@ json bench_pingpong(MPI_Comm parent, const Config& cfg, std::vector<std::int64_t
                               {"one_way_us", best[0] * 1e6},
                               {"bandwidth_GBps", static_cast<double>(bytes) / best[0] / 1e9},
                               {"field_memory_one_way_us", best[1] * 1e6},
-                              {"field_memory_bandwidth_GBps", static_cast<double>(bytes) / best[1] / 1e9}});
+                              {"field_memory_bandwidth_GBps", static_cast<double>(bytes) / best[1] / 1e9},
+                              {"field_memory_cold_one_way_us", best[2] * 1e6},
+                              {"field_memory_cold_bandwidth_GBps", static_cast<double>(bytes) / best[2] / 1e9}});
   }
   MPI_Comm_free(&comm);
   return out;

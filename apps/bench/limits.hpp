@@ -18,10 +18,13 @@ namespace parlayer::bench {
 json bench_triad(MPI_Comm comm, const Config& cfg);
 
 /// \brief Ping-pong between ranks 0 and 1 of `comm` (others wait) for each message size:
-///        one-way time = round trip / 2, bandwidth = size / one-way time. Measured on two kinds of
-///        memory, interleaved: plain heap memory ("one_way_us", "bandwidth_GBps") and Field's
-///        allocator, huge pages like field data ("field_memory_one_way_us", ...). Needs 2 ranks;
-///        with one rank it returns an empty result. Collective.
+///        one-way time = round trip / 2, bandwidth = size / one-way time. Measured on three kinds
+///        of memory, interleaved: plain heap memory ("one_way_us", "bandwidth_GBps"); Field's
+///        allocator, huge pages like field data ("field_memory_one_way_us", ...); and Field's
+///        allocator cold ("field_memory_cold_..."): every message from and into a fresh part of an
+///        arena of cfg.pingpong_cold_arena_bytes (at least 4x the largest message), far beyond the
+///        last-level cache, as when a large field is moved. Needs 2 ranks; with one rank it returns
+///        an empty result. Collective.
 json bench_pingpong(MPI_Comm comm, const Config& cfg, std::vector<std::int64_t> sizes);
 
 /// \brief Raw sequential I/O of `bytes` in `dir`: every rank pwrite()s its contiguous share of one

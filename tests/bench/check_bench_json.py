@@ -61,8 +61,8 @@ pingpong = limits.get("pingpong", {}).get("results", [])
 if ranks >= 2 and not pingpong:
     errors.append("limits.pingpong.results is empty at 2 ranks")
 for r in pingpong:
-    positive(r, ["bytes", "one_way_us", "bandwidth_GBps", "field_memory_one_way_us", "field_memory_bandwidth_GBps"],
-             "limits.pingpong")
+    positive(r, ["bytes", "one_way_us", "bandwidth_GBps", "field_memory_one_way_us", "field_memory_bandwidth_GBps",
+                 "field_memory_cold_one_way_us", "field_memory_cold_bandwidth_GBps"], "limits.pingpong")
 positive(limits.get("disk", {}), ["bytes", "write_fsync_GBps", "read_cold_GBps"], "limits.disk")
 
 seen = {(s.get("kernel"), s.get("path"), s.get("mode")) for s in doc.get("stencils", [])}
@@ -164,7 +164,8 @@ if ranks >= 2:
         if r.get("same_result") is not True:
             errors.append(f"{where}: the moved field differs from the original")
         keys = ["pingpong_one_way_s", "pingpong_GBps", "pingpong_plain_memory_GBps", "pingpong_field_memory_GBps",
-                "message_GBps", "fraction_of_pingpong", "median_fraction_of_pingpong", "moved_fraction_of_pingpong"]
+                "message_GBps", "fraction_of_pingpong", "median_fraction_of_pingpong", "moved_fraction_of_pingpong",
+                "fraction_of_pingpong_plain_memory", "fraction_of_pingpong_field_memory"]
         if r.get("message_bytes", 0) > 0:
             positive(r, keys, where)
         else:  # a local copy only: nothing to compare with the ping-pong, and the keys say so
