@@ -45,6 +45,18 @@ struct Config {
 /// \brief MPI_Wtime.
 inline double now() { return MPI_Wtime(); }
 
+/// This rank in `comm`, and the size of `comm`.
+inline int comm_rank(MPI_Comm comm) {
+  int r = 0;
+  MPI_Comm_rank(comm, &r);
+  return r;
+}
+inline int comm_size(MPI_Comm comm) {
+  int s = 1;
+  MPI_Comm_size(comm, &s);
+  return s;
+}
+
 /// \brief The largest `value` over `comm`. Collective.
 double max_over(MPI_Comm comm, double value);
 /// \brief The sum of `value` over `comm`. Collective.

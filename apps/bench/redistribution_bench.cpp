@@ -17,16 +17,6 @@ using domain::FieldBase;
 
 namespace {
 
-int comm_rank(MPI_Comm comm) {
-  int r = 0;
-  MPI_Comm_rank(comm, &r);
-  return r;
-}
-int comm_size(MPI_Comm comm) {
-  int s = 1;
-  MPI_Comm_size(comm, &s);
-  return s;
-}
 
 std::string grid_string(const domain::Index3& g, int dimensions) {
   return dimensions == 3 ? format("%dx%dx%d", g[0], g[1], g[2]) : format("%dx%d", g[0], g[1]);

@@ -117,16 +117,6 @@ bool is_x_strip(const IndexBox& box, const IndexBox& interior) {
   return box.extent(0) <= 1 && interior.extent(0) > 2;
 }
 
-int comm_rank(MPI_Comm comm) {
-  int r = 0;
-  MPI_Comm_rank(comm, &r);
-  return r;
-}
-int comm_size(MPI_Comm comm) {
-  int s = 1;
-  MPI_Comm_size(comm, &s);
-  return s;
-}
 
 }  // namespace
 
