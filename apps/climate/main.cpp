@@ -42,6 +42,7 @@
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/runtime/config.hpp"
 #include "parlayer/runtime/log.hpp"
+#include "parlayer/runtime/memory.hpp"
 #include "parlayer/runtime/parallel_options.hpp"
 #include "parlayer/runtime/reproducible_sum.hpp"
 #include "parlayer/runtime/stop_request.hpp"
@@ -139,7 +140,19 @@ int main(int argc, char** argv) {
     // 3. The initial state, and the time step it allows (CFL check). A restart computes them too:
     //    the bottom topography, the initial mass (the drift's reference) and the automatic dt all
     //    come from the initial state, so they are those of the run being continued.
-    climate::ShallowWater model(p, decomposition, env.rank(), exchange, parallel_options.overlap);
+    //    First the memory: what this rank's fields take (and one box more, to read a snapshot
+    //    back), against what its machine has, before any of it is allocated.
+    runtime::check_memory(runtime::field_bytes(decomposition, env.rank(), climate::ShallowWater::halo_width,
+                                               sizeof(double), climate::ShallowWater::field_count + 1),
+                          world,
+                          format("%d arrays of doubles over the rank's cells with %d ghost layers (grid.nx x grid.ny "
+                                 "= %d x %d)",
+                                 climate::ShallowWater::field_count + 1, climate::ShallowWater::halo_width, p.nx, p.ny));
+    std::unique_ptr<climate::ShallowWater> allocated;
+    runtime::allocate_agreed(world, "the model's fields", [&] {
+      allocated = std::make_unique<climate::ShallowWater>(p, decomposition, env.rank(), exchange, parallel_options.overlap);
+    });
+    climate::ShallowWater& model = *allocated;
     model.initialise();
     const Summary initial = summarise(model, world);
     if (initial.nonfinite != 0 || !(initial.h_min > 0))
