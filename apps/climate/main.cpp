@@ -113,6 +113,10 @@ Summary summarise(climate::ShallowWater& model, MPI_Comm comm) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First of all: from now until exit, SIGUSR1/SIGTERM only ask for a stop (a checkpoint at an
+  // agreed step, exit code 3). One that arrives before the time loop is honoured at its first
+  // steps; one after the last step is ignored (the run is complete: exit 0).
+  runtime::StopRequest::install_handlers();
   return parallel::guarded_main(argc, argv, [&](parallel::Environment& env) {
     const MPI_Comm world = env.world();
     const runtime::Log log(world);
@@ -125,8 +129,7 @@ int main(int argc, char** argv) {
     if (config.help_requested()) return 0;
     const climate::Parameters p = climate::parameters_from(config);
     const runtime::ParallelOptions parallel_options = runtime::parallel_options(config);
-    // From here on SIGUSR1/SIGTERM only ask for a stop: checkpoint at an agreed step, exit code 3.
-    runtime::StopRequest stop(world);
+    runtime::StopRequest stop(world);  // agrees on a stop requested since main() began
 
     // 2. Decompose the channel (periodic in x, walls in y): one block per rank, or boxes of
     //    parallel.box_size dealt out by parallel.distribution (a rank may own many, or none).
@@ -317,6 +320,8 @@ int main(int argc, char** argv) {
                       last_checkpoint.string().c_str(), runtime::exit_code_checkpointed));
       return runtime::exit_code_checkpointed;
     }
+    if (runtime::StopRequest::requested_here())  // too late to matter: the run is complete
+      log.info("a stop request arrived at the end of the run: ignored, the run is complete (exit code 0)");
     return 0;
   });
 }
