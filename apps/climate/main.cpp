@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "output.hpp"
 #include "parameters.hpp"
@@ -41,6 +42,7 @@
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/runtime/config.hpp"
+#include "parlayer/runtime/files.hpp"
 #include "parlayer/runtime/log.hpp"
 #include "parlayer/runtime/memory.hpp"
 #include "parlayer/runtime/parallel_options.hpp"
@@ -179,7 +181,13 @@ int main(int argc, char** argv) {
     const std::string config_text = config.to_toml() + climate::effective_dt_line(dt);
     if (config.boolean("log.echo_config")) log.block("effective configuration:\n" + config_text);
 
-    // 5. Output: HDF5 snapshots + climate.xmf every output.interval steps.
+    // 5. One run per folder: lock the output and checkpoint folders (held by rank 0 until exit)
+    //    before anything in them is written or cleaned up; a second run stops here with one line.
+    std::vector<runtime::FolderLock::Folder> folders{{p.checkpoint_dir, "checkpoint folder", "checkpoint.dir"}};
+    if (p.output_interval > 0) folders.insert(folders.begin(), {p.output_dir, "output folder", "output.dir"});
+    const runtime::FolderLock lock(folders, world, "parlayer-climate");
+
+    //    Output: HDF5 snapshots + climate.xmf every output.interval steps.
     std::unique_ptr<climate::Output> output;
     if (p.output_interval > 0) {
       output = std::make_unique<climate::Output>(p, decomposition, world, config_text, checkpoint_log(log));
@@ -201,6 +209,7 @@ int main(int argc, char** argv) {
       log.info("  checkpoints " + cadence + "on SIGUSR1/SIGTERM (then exit code 3) in " +
                checkpoints.folder().string() + "/, keeping " + std::to_string(p.checkpoint_keep));
     }
+    if (!lock.warning().empty()) log.warning(lock.warning());
     const std::array<domain::FieldBase*, 4> state_fields = model.state().fields();
 
     // 7. Restart: the newest valid checkpoint (--restart latest) or a snapshot file (--restart PATH),

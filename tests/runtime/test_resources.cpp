@@ -1,19 +1,25 @@
-// parlayer::runtime's resource checks: the memory estimate and check, and agreed allocations.
+// parlayer::runtime's resource checks: the memory estimate and check, agreed allocations, and the
+// folder lock that keeps two runs out of one folder.
 #include <catch2/catch.hpp>
 #include <mpi.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <new>
 #include <string>
 
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/runtime/files.hpp"
 #include "parlayer/runtime/memory.hpp"
 
 using parlayer::CollectiveError;
 using parlayer::parallel::world_rank;
 namespace runtime = parlayer::runtime;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -32,6 +38,19 @@ std::string error_of(F&& f) {
   }
   return "";
 }
+
+// A scratch folder, the same path on every rank (one machine: mpirun's pid), removed at the end.
+struct Scratch {
+  fs::path path = fs::temp_directory_path() / ("parlayer-resources-test-" + std::to_string(getppid()));
+  Scratch() {
+    if (world_rank() == 0) fs::remove_all(path), fs::create_directories(path);
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+  ~Scratch() {
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (world_rank() == 0) fs::remove_all(path);
+  }
+};
 
 }  // namespace
 
@@ -78,4 +97,51 @@ TEST_CASE("memory: the estimate follows the fields' allocation; a run that does 
                });
              }),
              Catch::StartsWith("out of memory while allocating test arrays (std::bad_alloc"));
+}
+
+TEST_CASE("folder lock: one run per folder; released with its holder", "[runtime][files]") {
+  const Scratch scratch;
+  const fs::path out = scratch.path / "out", checkpoints = scratch.path / "out" / "checkpoints";
+  {
+    // The same folder under two names is locked once (no conflict with itself).
+    const runtime::FolderLock first({{out, "output folder", "output.dir"}, {checkpoints, "checkpoint folder", "checkpoint.dir"},
+                                     {out / ".", "output folder", "output.dir"}},
+                                    MPI_COMM_WORLD, "the first run");
+    CHECK(first.warning().empty());
+    if (world_rank() == 0) {
+      std::ifstream file(checkpoints / runtime::lock_file_name);
+      std::string line;
+      std::getline(file, line);
+      CHECK_THAT(line, Catch::StartsWith("pid " + std::to_string(getpid()) + " on host ") &&
+                           Catch::Contains(", started ") && Catch::EndsWith(" UTC (the first run)"));
+    }
+    // A second holder (another open file description: as another process would be) is refused.
+    const std::string message =
+        error_of([&] { runtime::FolderLock({{checkpoints, "checkpoint folder", "checkpoint.dir"}}, MPI_COMM_WORLD, "a second run"); });
+    CHECK_THAT(message, Catch::StartsWith("checkpoint folder '" + checkpoints.string() +
+                                          "' (checkpoint.dir) is in use by another run: pid ") &&
+                            Catch::Contains("(the first run); lock file " + (checkpoints / ".parlayer.lock").string()) &&
+                            Catch::EndsWith("or use another checkpoint.dir"));
+    // A refused lock holds nothing: after the first is gone, the second succeeds (below).
+    CHECK_THAT(error_of([&] {
+                 runtime::FolderLock({{scratch.path / "other", "output folder", "output.dir"}, {out, "output folder", "output.dir"}},
+                                     MPI_COMM_WORLD, "a third run");
+               }),
+               Catch::Contains("output folder '" + out.string() + "' (output.dir) is in use by another run"));
+    const runtime::FolderLock other({{scratch.path / "other", "output folder", "output.dir"}}, MPI_COMM_WORLD, "x");
+  }
+  // Released with the first holder; the stale file is reused.
+  runtime::FolderLock again({{out, "output folder", "output.dir"}, {checkpoints, "checkpoint folder", "checkpoint.dir"}},
+                            MPI_COMM_WORLD, "the next run");
+  runtime::FolderLock moved(std::move(again));
+  CHECK_THAT(error_of([&] { runtime::FolderLock({{out, "output folder", "output.dir"}}, MPI_COMM_WORLD, "y"); }),
+             Catch::Contains("(the next run)"));
+  // A folder that cannot be made is left to its writer to report: no error here, nothing locked.
+  if (world_rank() == 0) std::ofstream(scratch.path / "a-file") << "x";
+  MPI_Barrier(MPI_COMM_WORLD);
+  CHECK(error_of([&] { runtime::FolderLock({{scratch.path / "a-file", "output folder", "output.dir"}}, MPI_COMM_WORLD, "z"); })
+            .empty());
+  CHECK(error_of([&] {
+          runtime::FolderLock({{scratch.path / "a-file" / "sub", "output folder", "output.dir"}}, MPI_COMM_WORLD, "z");
+        }).empty());
 }
