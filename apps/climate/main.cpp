@@ -77,7 +77,9 @@ runtime::ProgramInfo program_info() {
           "of the snapshot.\n"
           "Signals: SIGUSR1 or SIGTERM (under mpirun send SIGUSR1 to mpirun; srun/Slurm send SIGTERM to\n"
           "every rank) stop the run at the next step boundary all ranks agree on, after writing a\n"
-          "checkpoint.\n"
+          "checkpoint; one during start-up stops it at its first steps; one after the last step is ignored.\n"
+          "One run per folder: a second run into a running run's output.dir or checkpoint.dir stops at\n"
+          "once, naming the other run (its lock file .parlayer.lock: pid, host, start time).\n"
           "Exit codes: 0 finished; 2 error (one 'error:' line, e.g. a bad key or no valid snapshot);\n"
           "3 stopped on a signal with a checkpoint written (requeue and use --restart latest); 1 crash.\n",
           "time.steps", "output.dir"};
