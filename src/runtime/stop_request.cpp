@@ -79,7 +79,7 @@ StopRequest::~StopRequest() {
   // After an agreed stop the process is on its way out (snapshot, exit code 3): a late signal
   // (a second SIGTERM) must not turn that into death by signal, so the handlers stay. Handlers
   // installed by install_handlers() stay in any case.
-  if (m_restore && !m_agreed)
+  if (m_restore && !m_agreed && !g_process_handlers)  // (install_handlers() may have come since)
     for (int i = 0; i < 2; ++i) sigaction(handled[i], &g_previous[i], nullptr);
   g_installed = false;
 }
