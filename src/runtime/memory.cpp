@@ -10,6 +10,7 @@
 #include <new>
 #include <sstream>
 #include <string_view>
+#include <vector>
 
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/collective.hpp"
@@ -147,47 +148,61 @@ std::string format_bytes(std::uint64_t bytes) {
 }
 
 void check_memory(std::uint64_t bytes_needed, MPI_Comm comm, const std::string& what) {
-  int rank = 0;
-  PARLAYER_MPI_CHECK(MPI_Comm_rank(comm, &rank));
-  struct Node {  // the ranks of `comm` that share this machine's memory
-    MPI_Comm comm = MPI_COMM_NULL;
-    ~Node() {
-      if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
-    }
-  } node;
-  PARLAYER_MPI_CHECK(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node.comm));
-  int node_rank = 0, node_size = 0;
-  PARLAYER_MPI_CHECK(MPI_Comm_rank(node.comm, &node_rank));
-  PARLAYER_MPI_CHECK(MPI_Comm_size(node.comm, &node_size));
-  // Sums of bytes may exceed 2^64 for absurd grids: added as doubles (only compared and printed).
-  const double mine = static_cast<double>(plus(bytes_needed, memory_allowance_per_rank));
-  double total = 0, largest = 0;
-  PARLAYER_MPI_CHECK(MPI_Allreduce(&mine, &total, 1, MPI_DOUBLE, MPI_SUM, node.comm));
-  PARLAYER_MPI_CHECK(MPI_Allreduce(&mine, &largest, 1, MPI_DOUBLE, MPI_MAX, node.comm));
+  // Every rank's need, its machine's name and what that machine has available, on every rank:
+  // each rank then reaches the same verdict from the same data (no broadcast of it needed).
+  // Machines are told apart by host name. (Not MPI_Comm_split_type: Open MPI 4.1 crashes in it
+  // where two "hosts" share a name, as the network-namespace hosts of tests/cluster do.)
+  struct Report {
+    std::uint64_t need = 0;
+    std::uint64_t available = 0;
+    std::int32_t known = 0;  // whether `available` could be found out
+    char host[256] = {};
+    char source[200] = {};
+  } mine;
+  mine.need = plus(bytes_needed, memory_allowance_per_rank);
+  if (const std::optional<Available> a = available()) {
+    mine.available = a->bytes;
+    mine.known = 1;
+    a->source.copy(mine.source, sizeof mine.source - 1);
+  }
+  host_name().copy(mine.host, sizeof mine.host - 1);
+  int size = 0;
+  PARLAYER_MPI_CHECK(MPI_Comm_size(comm, &size));
+  std::vector<Report> all(static_cast<std::size_t>(size));
+  PARLAYER_MPI_CHECK(MPI_Allgather(&mine, sizeof mine, MPI_BYTE, all.data(), sizeof mine, MPI_BYTE, comm));
 
-  // Each machine's first rank compares; the machine short by the largest factor is reported.
-  std::optional<Available> there;
-  struct {
-    double ratio;
-    int rank;
-  } local{0.0, rank}, worst{0.0, 0};
-  if (node_rank == 0) {
-    there = available();
-    if (there) local.ratio = there->bytes > 0 ? total / static_cast<double>(there->bytes) : 2.0;
+  // Per machine (in order of its first rank): the ranks' needs added up (as doubles: the sum of
+  // absurd needs may exceed 2^64; they are only compared and printed), against the figure of its
+  // first rank. The machine short by the largest factor is reported.
+  struct Machine {
+    const Report* first;
+    double total = 0, largest = 0;
+    int ranks = 0;
+  };
+  std::vector<Machine> machines;
+  for (const Report& r : all) {
+    auto m = std::find_if(machines.begin(), machines.end(),
+                          [&](const Machine& x) { return std::string_view(x.first->host) == r.host; });
+    if (m == machines.end()) m = machines.insert(machines.end(), Machine{&r});
+    m->total += static_cast<double>(r.need);
+    m->largest = std::max(m->largest, static_cast<double>(r.need));
+    ++m->ranks;
   }
-  PARLAYER_MPI_CHECK(MPI_Allreduce(&local, &worst, 1, MPI_DOUBLE_INT, MPI_MAXLOC, comm));
-  if (!(worst.ratio > 1.0)) return;
-  std::string message;
-  if (rank == worst.rank) {
-    auto bytes = [](double b) { return format_bytes(b >= 1.8e19 ? saturated : static_cast<std::uint64_t>(b)); };
-    message = "not enough memory on host '" + host_name() + "': the run needs about " + bytes(total) + " there (" +
-              std::to_string(node_size) + (node_size == 1 ? " rank" : " ranks, up to " + bytes(largest) + " each") +
-              ": " + what + ", and " + format_bytes(memory_allowance_per_rank) +
-              " per rank for MPI, HDF5 and buffers), but only " + format_bytes(there->bytes) + " is available (" +
-              there->source + "); use more machines, or a smaller grid";
+  const Machine* worst = nullptr;
+  double worst_ratio = 1.0;
+  for (const Machine& m : machines) {
+    if (!m.first->known) continue;
+    const double ratio = m.first->available > 0 ? m.total / static_cast<double>(m.first->available) : 2.0;
+    if (ratio > worst_ratio) worst = &m, worst_ratio = ratio;
   }
-  parallel::broadcast(comm, message, worst.rank);
-  throw CollectiveError(message);
+  if (!worst) return;
+  auto bytes = [](double b) { return format_bytes(b >= 1.8e19 ? saturated : static_cast<std::uint64_t>(b)); };
+  throw CollectiveError("not enough memory on host '" + std::string(worst->first->host) + "': the run needs about " +
+                        bytes(worst->total) + " there (" + std::to_string(worst->ranks) +
+                        (worst->ranks == 1 ? " rank" : " ranks, up to " + bytes(worst->largest) + " each") + ": " +
+                        what + ", and " + format_bytes(memory_allowance_per_rank) +
+                        " per rank for MPI, HDF5 and buffers), but only " + format_bytes(worst->first->available) +
+                        " is available (" + worst->first->source + "); use more machines, or a smaller grid");
 }
 
 void allocate_agreed(MPI_Comm comm, const std::string& what, const std::function<void()>& allocate) {

@@ -10,7 +10,7 @@
 /// A grid too large for memory otherwise ends in std::bad_alloc on every rank (a crash, exit 1) or,
 /// worse, in the kernel's OOM killer once the pages are touched (Linux hands out address space
 /// generously). check_memory() turns it into one CollectiveError line saying how much is needed and
-/// how much there is. The ranks that share a machine (MPI_COMM_TYPE_SHARED) share its memory: their
+/// how much there is. The ranks that share a machine (the same host name) share its memory: their
 /// needs are added up and compared with what that machine has available: MemAvailable from
 /// /proc/meminfo (sysconf's free pages where there is none), or less if the process's cgroup
 /// (a container, a Slurm job) allows less. A per-process limit (ulimit -v) is not looked at: an
@@ -44,8 +44,9 @@ std::optional<std::uint64_t> available_memory();
 std::string format_bytes(std::uint64_t bytes);
 
 /// \brief Checks that every machine has the memory its ranks need: the ranks of `comm` on one
-///        machine add up their `bytes_needed` (plus a fixed allowance per rank for MPI, HDF5 and
-///        the program), and the machine's available_memory() must cover it. Collective over `comm`.
+///        machine (one host name) add up their `bytes_needed` (plus a fixed allowance per rank for
+///        MPI, HDF5 and the program), and the machine's available_memory() must cover it.
+///        Collective over `comm` (one MPI_Allgather); every rank reaches the same verdict.
 /// \param what what the bytes are for, for the message (e.g. "13 fields of 2048x1024 cells").
 /// \throws CollectiveError, on every rank, for the machine short of memory by the largest factor:
 ///         "not enough memory on host 'h': the run needs about 9.8 GiB there (2 ranks, up to
