@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "output.hpp"
 #include "parameters.hpp"
@@ -41,7 +42,9 @@
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/runtime/config.hpp"
+#include "parlayer/runtime/files.hpp"
 #include "parlayer/runtime/log.hpp"
+#include "parlayer/runtime/memory.hpp"
 #include "parlayer/runtime/parallel_options.hpp"
 #include "parlayer/runtime/reproducible_sum.hpp"
 #include "parlayer/runtime/stop_request.hpp"
@@ -74,7 +77,9 @@ runtime::ProgramInfo program_info() {
           "of the snapshot.\n"
           "Signals: SIGUSR1 or SIGTERM (under mpirun send SIGUSR1 to mpirun; srun/Slurm send SIGTERM to\n"
           "every rank) stop the run at the next step boundary all ranks agree on, after writing a\n"
-          "checkpoint.\n"
+          "checkpoint; one during start-up stops it at its first steps; one after the last step is ignored.\n"
+          "One run per folder: a second run into a running run's output.dir or checkpoint.dir stops at\n"
+          "once, naming the other run (its lock file .parlayer.lock: pid, host, start time).\n"
           "Exit codes: 0 finished; 2 error (one 'error:' line, e.g. a bad key or no valid snapshot);\n"
           "3 stopped on a signal with a checkpoint written (requeue and use --restart latest); 1 crash.\n",
           "time.steps", "output.dir"};
@@ -112,6 +117,10 @@ Summary summarise(climate::ShallowWater& model, MPI_Comm comm) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First of all: from now until exit, SIGUSR1/SIGTERM only ask for a stop (a checkpoint at an
+  // agreed step, exit code 3). One that arrives before the time loop is honoured at its first
+  // steps; one after the last step is ignored (the run is complete: exit 0).
+  runtime::StopRequest::install_handlers();
   return parallel::guarded_main(argc, argv, [&](parallel::Environment& env) {
     const MPI_Comm world = env.world();
     const runtime::Log log(world);
@@ -124,8 +133,7 @@ int main(int argc, char** argv) {
     if (config.help_requested()) return 0;
     const climate::Parameters p = climate::parameters_from(config);
     const runtime::ParallelOptions parallel_options = runtime::parallel_options(config);
-    // From here on SIGUSR1/SIGTERM only ask for a stop: checkpoint at an agreed step, exit code 3.
-    runtime::StopRequest stop(world);
+    runtime::StopRequest stop(world);  // agrees on a stop requested since main() began
 
     // 2. Decompose the channel (periodic in x, walls in y): one block per rank, or boxes of
     //    parallel.box_size dealt out by parallel.distribution (a rank may own many, or none).
@@ -139,7 +147,19 @@ int main(int argc, char** argv) {
     // 3. The initial state, and the time step it allows (CFL check). A restart computes them too:
     //    the bottom topography, the initial mass (the drift's reference) and the automatic dt all
     //    come from the initial state, so they are those of the run being continued.
-    climate::ShallowWater model(p, decomposition, env.rank(), exchange, parallel_options.overlap);
+    //    First the memory: what this rank's fields take (and one box more, to read a snapshot
+    //    back), against what its machine has, before any of it is allocated.
+    runtime::check_memory(runtime::field_bytes(decomposition, env.rank(), climate::ShallowWater::halo_width,
+                                               sizeof(double), climate::ShallowWater::field_count + 1),
+                          world,
+                          format("%d arrays of doubles over the rank's cells with %d ghost layers (grid.nx x grid.ny "
+                                 "= %d x %d)",
+                                 climate::ShallowWater::field_count + 1, climate::ShallowWater::halo_width, p.nx, p.ny));
+    std::unique_ptr<climate::ShallowWater> allocated;
+    runtime::allocate_agreed(world, "the model's fields", [&] {
+      allocated = std::make_unique<climate::ShallowWater>(p, decomposition, env.rank(), exchange, parallel_options.overlap);
+    });
+    climate::ShallowWater& model = *allocated;
     model.initialise();
     const Summary initial = summarise(model, world);
     if (initial.nonfinite != 0 || !(initial.h_min > 0))
@@ -163,7 +183,13 @@ int main(int argc, char** argv) {
     const std::string config_text = config.to_toml() + climate::effective_dt_line(dt);
     if (config.boolean("log.echo_config")) log.block("effective configuration:\n" + config_text);
 
-    // 5. Output: CF NetCDF-4 snapshots + climate.xmf every output.interval steps.
+    // 5. One run per folder: lock the output and checkpoint folders (held by rank 0 until exit)
+    //    before anything in them is written or cleaned up; a second run stops here with one line.
+    std::vector<runtime::FolderLock::Folder> folders{{p.checkpoint_dir, "checkpoint folder", "checkpoint.dir"}};
+    if (p.output_interval > 0) folders.insert(folders.begin(), {p.output_dir, "output folder", "output.dir"});
+    const runtime::FolderLock lock(folders, world, "parlayer-climate");
+
+    //    Output: CF NetCDF-4 snapshots + climate.xmf every output.interval steps.
     std::unique_ptr<climate::Output> output;
     if (p.output_interval > 0) {
       output = std::make_unique<climate::Output>(p, decomposition, world, config_text, checkpoint_log(log));
@@ -185,6 +211,7 @@ int main(int argc, char** argv) {
       log.info("  checkpoints " + cadence + "on SIGUSR1/SIGTERM (then exit code 3) in " +
                checkpoints.folder().string() + "/, keeping " + std::to_string(p.checkpoint_keep));
     }
+    if (!lock.warning().empty()) log.warning(lock.warning());
     const std::array<domain::FieldBase*, 4> state_fields = model.state().fields();
 
     // 7. Restart: the newest valid checkpoint (--restart latest) or a snapshot file (--restart PATH),
@@ -305,6 +332,8 @@ int main(int argc, char** argv) {
                       last_checkpoint.string().c_str(), runtime::exit_code_checkpointed));
       return runtime::exit_code_checkpointed;
     }
+    if (runtime::StopRequest::requested_here())  // too late to matter: the run is complete
+      log.info("a stop request arrived at the end of the run: ignored, the run is complete (exit code 0)");
     return 0;
   });
 }

@@ -71,6 +71,9 @@ public:
   // The stencil reaches 2 cells (the limited tracer fluxes) and diagonal neighbours (Coriolis).
   static constexpr int halo_width = 2;
   static constexpr parlayer::halo::Stencil stencil = parlayer::halo::Stencil::box;
+  // The fields it allocates, each over every local box with halo_width ghosts: three states of
+  // h, u, v and tracer (the step's start and two RK3 stages) and the bottom.
+  static constexpr int field_count = 3 * 4 + 1;
 
   // `exchange` must be built from a HaloPlan(decomposition, rank, halo_width, stencil).
   ShallowWater(const Parameters& parameters, const parlayer::domain::Decomposition& decomposition, int rank,

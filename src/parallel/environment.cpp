@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -59,6 +60,11 @@ void report_collective_error(const CollectiveError& e, bool root) {
   }
 }
 
+// What a std::bad_alloc that escapes says (never "std::bad_alloc" alone).
+constexpr const char* out_of_memory =
+    "out of memory (std::bad_alloc): this process could not allocate what the run needs; use more machines, "
+    "or a smaller problem";
+
 // std::terminate (an exception escaping a noexcept function, a destructor or a thread) on one rank
 // must not leave the others hanging in a collective.
 [[noreturn]] void terminate_handler() noexcept {
@@ -66,6 +72,8 @@ void report_collective_error(const CollectiveError& e, bool root) {
   if (std::exception_ptr current = std::current_exception()) {
     try {
       std::rethrow_exception(current);
+    } catch (const std::bad_alloc&) {
+      abort_job(out_of_memory, 1);  // no strings built: there may be no memory for them
     } catch (const std::exception& e) {
       what = std::string("uncaught exception: ") + e.what();
     } catch (...) {
@@ -145,6 +153,8 @@ int guarded_main(int argc, char** argv, ThreadLevel required, const std::functio
   } catch (const CollectiveError& e) {
     report_collective_error(e, env->is_root());
     return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    abort_job(out_of_memory, 1);
   } catch (const std::exception& e) {
     abort_job(e.what(), 1);
   } catch (...) {

@@ -19,7 +19,8 @@ namespace {
 volatile std::sig_atomic_t g_first_signal = 0;
 volatile std::sig_atomic_t g_count = 0;
 volatile std::sig_atomic_t g_requested = 0;
-bool g_installed = false;
+bool g_installed = false;         // a StopRequest exists
+bool g_process_handlers = false;  // install_handlers() was called: the handlers stay until exit
 
 constexpr int handled[] = {SIGUSR1, SIGTERM};
 struct sigaction g_previous[2];
@@ -30,15 +31,8 @@ extern "C" void on_stop_signal(int signal) {
   g_requested = 1;
 }
 
-}  // namespace
-
-StopRequest::StopRequest(MPI_Comm comm, int check_every) : m_comm(comm), m_check_every(check_every) {
-  PARLAYER_MPI_CHECK(MPI_Comm_set_errhandler(m_comm.get(), MPI_ERRORS_RETURN));
-  if (check_every < 1) throw CollectiveError("StopRequest: check_every must be >= 1, got " + std::to_string(check_every));
-  if (g_installed) throw CollectiveError("StopRequest: only one may exist at a time");
-  g_first_signal = 0;
-  g_count = 0;
-  g_requested = 0;
+// Installs on_stop_signal for SIGUSR1 and SIGTERM, keeping the previous actions in g_previous.
+void install(const char* who) {
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
@@ -47,8 +41,32 @@ StopRequest::StopRequest(MPI_Comm comm, int check_every) : m_comm(comm), m_check
   for (int i = 0; i < 2; ++i)
     if (sigaction(handled[i], &action, &g_previous[i]) != 0) {
       for (int j = 0; j < i; ++j) sigaction(handled[j], &g_previous[j], nullptr);
-      throw Error("StopRequest: sigaction failed");
+      throw Error(std::string(who) + ": sigaction failed");
     }
+}
+
+}  // namespace
+
+void StopRequest::install_handlers() {
+  if (g_process_handlers) return;
+  if (!g_installed) install("StopRequest::install_handlers");  // else a StopRequest's are in place already
+  g_process_handlers = true;
+}
+
+StopRequest::StopRequest(MPI_Comm comm, int check_every) : m_comm(comm), m_check_every(check_every) {
+  PARLAYER_MPI_CHECK(MPI_Comm_set_errhandler(m_comm.get(), MPI_ERRORS_RETURN));
+  if (check_every < 1) throw CollectiveError("StopRequest: check_every must be >= 1, got " + std::to_string(check_every));
+  if (g_installed) throw CollectiveError("StopRequest: only one may exist at a time");
+  if (!g_process_handlers) {
+    // The handlers are this object's: requests count from now, and the destructor restores.
+    g_first_signal = 0;
+    g_count = 0;
+    g_requested = 0;
+    install("StopRequest");
+    m_restore = true;
+  }
+  // Otherwise the handlers were installed at start-up: a request recorded since then (a signal
+  // during MPI's start-up, say) is kept and honoured at the first checks.
   g_installed = true;
 }
 
@@ -59,8 +77,9 @@ StopRequest::~StopRequest() {
       parallel::abort_job("MPI_Wait failed while destroying a StopRequest");
   }
   // After an agreed stop the process is on its way out (snapshot, exit code 3): a late signal
-  // (a second SIGTERM) must not turn that into death by signal, so the handlers stay.
-  if (!m_agreed)
+  // (a second SIGTERM) must not turn that into death by signal, so the handlers stay. Handlers
+  // installed by install_handlers() stay in any case.
+  if (m_restore && !m_agreed && !g_process_handlers)  // (install_handlers() may have come since)
     for (int i = 0; i < 2; ++i) sigaction(handled[i], &g_previous[i], nullptr);
   g_installed = false;
 }

@@ -3,6 +3,7 @@
 //   one-rank     only the last rank throws                   → the job ends (MPI_Abort), no hang
 //   terminate    the last rank calls std::terminate          → the job ends (MPI_Abort), no hang
 //   bad-grid     a process grid that does not match the rank count → one line, exit 2
+//   bad-alloc    only the last rank throws std::bad_alloc         → the job ends, "out of memory" named
 //   newline      every rank throws a CollectiveError whose text has newlines → still one line, exit 2
 //   ok           nothing fails                               → exit 0
 //   multiple     asks MPI for ThreadLevel::multiple and prints the level it got → exit 0
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <stdexcept>
 
 #include "parlayer/domain/decomposition.hpp"
@@ -30,6 +32,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(mode, "one-rank") == 0 && last)
       throw std::runtime_error("simulated I/O failure on one rank");
     if (std::strcmp(mode, "terminate") == 0 && last) std::terminate();
+    if (std::strcmp(mode, "bad-alloc") == 0 && last) throw std::bad_alloc();
     if (std::strcmp(mode, "newline") == 0)
       throw parlayer::CollectiveError("config key 'out.dir' = \"a\nerror: forged\r\n\" is not a folder");
     if (std::strcmp(mode, "bad-grid") == 0)

@@ -85,5 +85,5 @@ error_line() {
 }
 # fingerprint DIR: names and sha256 of the committed checkpoints in DIR.
 fingerprint() { (cd "$1" && sha256sum checkpoint_*.h5 2>/dev/null); }
-# no_temporaries DIR: nothing but committed checkpoints left in DIR.
-no_temporaries() { [[ -z $(ls -A "$1" | grep -v '^checkpoint_[0-9]*\.h5$') ]]; }
+# no_temporaries DIR: nothing but committed checkpoints (and the run lock's file) left in DIR.
+no_temporaries() { [[ -z $(ls -A "$1" | grep -v -e '^checkpoint_[0-9]*\.h5$' -e '^\.parlayer\.lock$') ]]; }

@@ -87,3 +87,24 @@ TEST_CASE("one StopRequest at a time, check_every >= 1", "[runtime][stop]") {
   CHECK_THROWS_AS(runtime::StopRequest(MPI_COMM_WORLD), CollectiveError);
   CHECK_THROWS_AS(runtime::StopRequest(MPI_COMM_WORLD, 0), CollectiveError);
 }
+
+// Its own tag (its own process): install_handlers() lasts for the rest of the process.
+TEST_CASE("handlers installed first: a request before the StopRequest is honoured, one after it ends nothing",
+          "[runtime][stop_early]") {
+  runtime::StopRequest::install_handlers();
+  runtime::StopRequest::install_handlers();  // idempotent
+  const int last = world_size() - 1;
+  // A signal before any StopRequest exists (during MPI's start-up, reading the config, ...).
+  if (world_rank() == last) std::raise(SIGUSR1);
+  CHECK(stop_step(1, -1, 0, 50, [] {}) == 2);  // sent at the first check, agreed at the second
+  if (world_rank() == last) CHECK(runtime::StopRequest::first_signal() == SIGUSR1);
+  // No StopRequest any more (as after the last step, or in MPI_Finalize): a signal ends nothing.
+  std::raise(SIGTERM);
+  std::raise(SIGUSR1);
+  CHECK(runtime::StopRequest::requested_here());
+  {
+    runtime::StopRequest unused(MPI_COMM_WORLD);  // destroyed without an agreed stop: keeps the handlers
+  }
+  std::raise(SIGTERM);
+  CHECK(runtime::StopRequest::request_count() >= 3);  // still alive to count it
+}

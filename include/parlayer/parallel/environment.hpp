@@ -11,8 +11,9 @@
 /// Error policy (the reason this exists): an exception that escapes on one rank must end the whole
 /// job, never leave the other ranks waiting in a collective. guarded_main() prints a
 /// CollectiveError once from rank 0 and exits cleanly on every rank with its exit code; any other
-/// exception is printed with its rank and the job is ended with MPI_Abort. A std::terminate on any
-/// rank (an exception escaping a noexcept function or a thread) also ends in MPI_Abort. Every message is printed on one line:
+/// exception is printed with its rank and the job is ended with MPI_Abort (a std::bad_alloc as
+/// "out of memory (std::bad_alloc): ..."). A std::terminate on any rank (an exception escaping a
+/// noexcept function or a thread) also ends in MPI_Abort. Every message is printed on one line:
 /// control characters in it (a newline in a user's value) are printed as escapes ("\n").
 ///
 /// MPI is started through Boost.MPI inside the library; nothing of Boost is in this header.

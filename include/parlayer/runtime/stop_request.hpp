@@ -24,6 +24,11 @@
 /// more than check_every steps ahead of another can wait in it. Latency: a signal that reaches any
 /// rank is acted on by all ranks at most 2 * check_every step boundaries later.
 ///
+/// Lifetime: a program installs the handlers first thing in main() (install_handlers()), so that
+/// a signal at any moment of its life is a request, never death by signal; the StopRequest made
+/// later honours a request recorded before it. Without install_handlers(), a StopRequest installs
+/// them for its own lifetime.
+///
 /// Launchers: `srun` and Slurm's time limit deliver SIGTERM to every task; Open MPI's `mpirun`
 /// forwards SIGUSR1 to every rank but answers SIGTERM by killing the job itself, so under mpirun
 /// send SIGUSR1 (e.g. `sbatch --signal=B:USR1@120` and forward it to mpirun from the batch shell).
@@ -45,14 +50,17 @@ inline constexpr int exit_code_checkpointed = 3;
 class StopRequest {
 public:
   /// \brief Installs the SIGUSR1 and SIGTERM handlers (the previous ones are restored by the
-  ///        destructor). Collective over `comm` (duplicates it).
+  ///        destructor), unless install_handlers() did so already: then it keeps them, and any
+  ///        request recorded since then is honoured at the first checks. Collective over `comm`
+  ///        (duplicates it).
   /// \param check_every agree every this many calls of should_stop() (>= 1).
   /// \throws CollectiveError if check_every < 1 or another StopRequest exists.
   explicit StopRequest(MPI_Comm comm, int check_every = 1);
   /// \brief Completes a reduction still in flight (every rank has the same one: all ranks must
   ///        destroy their StopRequest at the same point) and restores the previous handlers,
-  ///        unless a stop was agreed: then the process is exiting after its snapshot, and the
-  ///        handlers stay so that a late signal cannot turn exit code 3 into death by signal.
+  ///        unless a stop was agreed (then the process is exiting after its snapshot, and the
+  ///        handlers stay so that a late signal cannot turn exit code 3 into death by signal) or
+  ///        install_handlers() installed them (they stay until the process exits).
   ~StopRequest();
   StopRequest(const StopRequest&) = delete;
   StopRequest& operator=(const StopRequest&) = delete;
@@ -63,6 +71,15 @@ public:
   /// \param step the step boundary reached (recorded as stop_step()).
   bool should_stop(std::int64_t step);
 
+  /// \brief Installs the SIGUSR1 and SIGTERM handlers for the rest of the process's life
+  ///        (idempotent). A program calls it first thing in main(), before MPI starts, so that a
+  ///        stop request is never death by signal: one that arrives before the StopRequest exists
+  ///        (during MPI's start-up, reading the config, a restart) is recorded and honoured at its
+  ///        first checks; one after the StopRequest is gone (after the last step, during
+  ///        MPI_Finalize) is recorded and changes nothing. The handler only records (see the file
+  ///        comment). Local; call it from the main thread.
+  /// \throws Error if sigaction fails.
+  static void install_handlers();
   /// \brief Asks for a stop as a signal would (e.g. this rank saw the wall-time budget run out).
   ///        Local, async-signal-safe.
   static void request() noexcept;
@@ -83,6 +100,7 @@ private:
   int m_send = 0;
   int m_result = 0;
   bool m_agreed = false;
+  bool m_restore = false;  // the handlers are this object's (not install_handlers()'s)
   std::int64_t m_stop_step = -1;
 };
 
