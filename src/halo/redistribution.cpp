@@ -106,7 +106,7 @@ Redistribution::Redistribution(const Decomposition& from, const Decomposition& t
 
 Redistribution::Redistribution(const Decomposition& from, std::vector<int> from_ranks, const Decomposition& to,
                                std::vector<int> to_ranks, MPI_Comm comm, Backend backend)
-    : m_from(from), m_to(to), m_backend(backend), m_comm(comm) {
+    : m_from(from), m_to(to), m_plan(std::make_unique<TransferPlan>()), m_backend(backend), m_comm(comm) {
   if (from.global_box() != to.global_box())
     throw CollectiveError("redistribution: the grids differ: " + from.global_box().to_string() + " and " +
                           to.global_box().to_string());
@@ -133,7 +133,7 @@ Redistribution::Redistribution(const Decomposition& from, std::vector<int> from_
       const domain::IndexBox cells = target.intersection(from.layout().box(s));
       const int source = from_ranks[static_cast<std::size_t>(owner)];
       if (source == me)
-        m_plan.local.push_back({{local_index(my_sources, s), cells}, {static_cast<int>(l), cells}});
+        m_plan->local.push_back({{local_index(my_sources, s), cells}, {static_cast<int>(l), cells}});
       else
         peer(source).recv.push_back({static_cast<int>(l), cells});
     }
@@ -156,7 +156,7 @@ Redistribution::Redistribution(const Decomposition& from, std::vector<int> from_
               [](const auto& a, const auto& b) { return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b)); });
     for (const auto& piece : pieces) peer(r).send.push_back(std::get<2>(piece));
   }
-  for (auto& [r, p] : peers) m_plan.peers.push_back(std::move(p));
+  for (auto& [r, p] : peers) m_plan->peers.push_back(std::move(p));
 }
 
 Redistribution::~Redistribution() = default;
@@ -175,7 +175,7 @@ detail::TransferEngine& Redistribution::engine_for(std::span<FieldBase* const> f
   }
   const int tag = m_next_tag;
   m_next_tag = (m_next_tag + 1) % max_tag;
-  m_engines.push_back(std::make_unique<detail::TransferEngine>(m_plan, from, to, m_comm.get(), tag, m_backend));
+  m_engines.push_back(std::make_unique<detail::TransferEngine>(*m_plan, from, to, m_comm.get(), tag, m_backend));
   return *m_engines.back();
 }
 
@@ -204,7 +204,7 @@ void Redistribution::run(const FieldBase* from, FieldBase* to) {
 
 std::int64_t Redistribution::bytes_sent(std::int64_t bytes_per_cell) const {
   std::int64_t cells = 0;
-  for (const PeerTransfer& p : m_plan.peers)
+  for (const PeerTransfer& p : m_plan->peers)
     for (const BoxRegion& r : p.send) cells += r.cells.cells();
   return cells * bytes_per_cell;
 }

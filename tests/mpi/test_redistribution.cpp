@@ -147,6 +147,22 @@ TEST_CASE("gathering onto one rank is a redistribution to a one-box layout", "[r
   CHECK(count_wrong(all, 0.0) == 0);
 }
 
+TEST_CASE("a redistribution keeps working after it is moved", "[redistribution]") {
+  const int ranks = world_size(), rank = world_rank();
+  const GridSpec g{{19, 13}, {true, false}, {}};
+  const Layout boxes = Layout::chopped(g, {5, 5, 1});
+  const Decomposition blocks(g, ranks), robin(boxes, Ownership::round_robin(boxes, ranks));
+  Field<double> a("a", blocks, rank, 1), b("b", robin, rank, 1);
+  fill_values(a);
+  b.fill(-1.0);
+  Redistribution first(blocks, robin, MPI_COMM_WORLD);
+  first.run(&a, &b);  // binds an engine to the plan
+  Redistribution moved = std::move(first);
+  b.fill(-1.0);
+  moved.run(&a, &b);  // the bound engine must still find its plan
+  CHECK(count_wrong(b, -1.0) == 0);
+}
+
 TEST_CASE("redistribution misuse is a clear error", "[redistribution]") {
   using Catch::Matchers::Contains;
   const int ranks = world_size(), rank = world_rank();

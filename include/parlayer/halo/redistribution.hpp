@@ -92,7 +92,7 @@ public:
   void run(const domain::FieldBase* from, domain::FieldBase* to);
 
   /// \brief This rank's local copies and messages.
-  const TransferPlan& plan() const noexcept { return m_plan; }
+  const TransferPlan& plan() const noexcept { return *m_plan; }
   /// \brief Bytes this rank sends to other ranks per run of `fields_per_cell_bytes` bytes per cell
   ///        (e.g. 8 for one double field). Local.
   std::int64_t bytes_sent(std::int64_t bytes_per_cell) const;
@@ -103,7 +103,7 @@ private:
 
   domain::Decomposition m_from, m_to;
   int m_from_rank = -1, m_to_rank = -1;  // this rank in each decomposition (-1: not in the group)
-  TransferPlan m_plan;
+  std::unique_ptr<TransferPlan> m_plan;  // on the heap: bound engines point to it across moves
   Backend m_backend;
   parallel::Communicator m_comm;
   std::vector<std::unique_ptr<detail::TransferEngine>> m_engines;  // most recently used last
