@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
+#include "parlayer/error.hpp"
 #include "parlayer/halo/redistribution.hpp"
 
 namespace parlayer::testing {
@@ -22,6 +24,17 @@ inline int world_size() {
   int n = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &n);
   return n;
+}
+
+/// The CollectiveError message of `f`, or "" if it does not throw one.
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const CollectiveError& e) {
+    return e.what();
+  }
+  return "";
 }
 
 /// splitmix64: a well-mixed 64-bit hash, so "random" fields are the same on any rank count.

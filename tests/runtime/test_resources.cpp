@@ -16,28 +16,17 @@
 #include "parlayer/runtime/files.hpp"
 #include "parlayer/runtime/memory.hpp"
 
+#include "support.hpp"
+
 using parlayer::CollectiveError;
 using parlayer::parallel::world_rank;
+using parlayer::testing::error_of;
+using parlayer::testing::world_size;
 namespace runtime = parlayer::runtime;
 namespace fs = std::filesystem;
 
 namespace {
 
-int world_size() {
-  int n = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &n);
-  return n;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const CollectiveError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // A scratch folder, the same path on every rank (one machine: mpirun's pid), removed at the end.
 struct Scratch {

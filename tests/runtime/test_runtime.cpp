@@ -23,6 +23,7 @@
 #include "support.hpp"
 
 using parlayer::CollectiveError;
+using parlayer::testing::error_of;
 using parlayer::runtime::Config;
 using parlayer::runtime::ConfigSchema;
 using parlayer::runtime::ExactSum;
@@ -118,16 +119,6 @@ ConfigSchema test_schema() {
   return s;
 }
 
-// The CollectiveError message of `f`, or "" if it does not throw one.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const CollectiveError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // Config::load on a file with `text` (written by rank 0) and extra arguments.
 Config load(const ConfigSchema& schema, const std::string& text, std::vector<std::string> args = {}) {
