@@ -449,7 +449,7 @@ void measure_redistribution(MPI_Comm comm, const Config& cfg, json& doc) {
     std::unique_ptr<RedistributionBench> owner;
     const std::vector<Case> cases = measure_rounds(comm, cfg, [&](int) {
       owner.reset();
-      owner = std::make_unique<RedistributionBench>(comm, extent, cfg.boxes_per_rank);
+      owner = std::make_unique<RedistributionBench>(comm, extent, cfg.boxes_per_rank, cfg.redistribution_ghost_width);
       RedistributionBench* b = owner.get();
       std::vector<Case> list;
       for (std::size_t t = 0; t < b->targets().size(); ++t)
@@ -476,6 +476,7 @@ void measure_redistribution(MPI_Comm comm, const Config& cfg, json& doc) {
           const double best = c.best.step_s, median = median_step(c);
           json e{{"size", extent},
                  {"field_bytes", static_cast<std::int64_t>(n) * n * static_cast<std::int64_t>(sizeof(double))},
+                 {"ghost_width", cfg.redistribution_ghost_width},
                  {"ranks", ranks},
                  {"transport", cfg.transport},
                  {"target", target.name},
@@ -888,6 +889,8 @@ int main(int argc, char** argv) {
         ->delimiter(',');
     app.add_option("--redist-sizes", cfg.redistribution_sizes, "redistribution suite: N of the N x N fields")
         ->delimiter(',');
+    app.add_option("--redist-ghosts", cfg.redistribution_ghost_width,
+                   "redistribution suite: ghost layers of the fields (1; 0 makes each block's rows contiguous)");
     double quiet_budget = 0;
     app.add_option("--quiet-budget", quiet_budget,
                    "seconds this run may wait, in total, for moments when no other process is runnable "
@@ -944,7 +947,8 @@ int main(int argc, char** argv) {
                      {"boxes_per_rank", cfg.boxes_per_rank},
                      {"box_size_2d", cfg.box_size_2d},
                      {"box_size_3d", cfg.box_size_3d},
-                     {"redistribution_sizes", cfg.redistribution_sizes}};
+                     {"redistribution_sizes", cfg.redistribution_sizes},
+                     {"redistribution_ghost_width", cfg.redistribution_ghost_width}};
     {
       char mine[64] = {};
       std::snprintf(mine, sizeof mine, "%s", cpu_affinity().c_str());
