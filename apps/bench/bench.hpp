@@ -38,6 +38,7 @@ struct Config {
   int boxes_per_rank = 16;             ///< layout benchmark: boxes per rank of the chopped layout
   std::vector<int> box_size_2d, box_size_3d;  ///< layout benchmark: explicit box size (empty: from boxes_per_rank)
   std::vector<int> redistribution_sizes{1024, 2048, 4096};  ///< redistribution: N x N doubles
+  int redistribution_ghost_width = 1;  ///< redistribution: ghost layers of the moved fields
   std::string out_dir = "out/bench";   ///< where the disk and snapshot tests write
   std::string transport;               ///< "shm" or "tcp" (from OMPI_MCA_btl unless given)
 };

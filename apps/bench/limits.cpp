@@ -155,19 +155,37 @@ json bench_pingpong(MPI_Comm parent, const Config& cfg, std::vector<std::int64_t
         }
       }
     };
-    double best[3] = {1e300, 1e300, 1e300};  // plain, field memory, field memory cold
+    // Both ways at once (MPI_Sendrecv on cold field memory): what an exchange in which every rank
+    // sends and receives a message of this size can reach. On shared memory each side's copy
+    // competes with the other's for the memory bandwidth.
+    auto exchanges = [&](int k) {
+      for (int it = 0; it < k; ++it) {
+        char* sent = slot();
+        char* received = slot();
+        PARLAYER_MPI_CHECK(MPI_Sendrecv(sent, count, MPI_BYTE, peer, 2, received, count, MPI_BYTE, peer, 2, comm,
+                                        MPI_STATUS_IGNORE));
+      }
+    };
+    double best[4] = {1e300, 1e300, 1e300, 1e300};  // plain, field memory, field memory cold, exchange
     char* buffers[3] = {plain.data(), field_memory.data(), nullptr};
-    if (active)
+    if (active) {
       for (char* b : buffers) round_trips(std::min(iterations, 10), b);  // warm-up: connections, registration
+      exchanges(std::min(iterations, 10));
+    }
     for (int rep = 0; rep < std::max(3 * cfg.reps, 3); ++rep) {
       if (rep % 4 == 0) wait_for_quiet(comm);
-      for (int kind = 0; kind < 3; ++kind) {
+      for (int kind = 0; kind < 4; ++kind) {
         PARLAYER_MPI_CHECK(MPI_Barrier(comm));
         double t = 0;
         if (active) {
           const double t0 = now();
-          round_trips(iterations, buffers[kind]);
-          t = (now() - t0) / (2.0 * iterations);
+          if (kind < 3) {
+            round_trips(iterations, buffers[kind]);
+            t = (now() - t0) / (2.0 * iterations);
+          } else {
+            exchanges(iterations);
+            t = (now() - t0) / iterations;
+          }
         }
         best[kind] = std::min(best[kind], max_over(comm, t));
       }
@@ -180,7 +198,9 @@ json bench_pingpong(MPI_Comm parent, const Config& cfg, std::vector<std::int64_t
                               {"field_memory_one_way_us", best[1] * 1e6},
                               {"field_memory_bandwidth_GBps", static_cast<double>(bytes) / best[1] / 1e9},
                               {"field_memory_cold_one_way_us", best[2] * 1e6},
-                              {"field_memory_cold_bandwidth_GBps", static_cast<double>(bytes) / best[2] / 1e9}});
+                              {"field_memory_cold_bandwidth_GBps", static_cast<double>(bytes) / best[2] / 1e9},
+                              {"exchange_us", best[3] * 1e6},
+                              {"exchange_bandwidth_GBps", static_cast<double>(bytes) / best[3] / 1e9}});
   }
   MPI_Comm_free(&comm);
   return out;

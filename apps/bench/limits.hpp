@@ -23,8 +23,10 @@ json bench_triad(MPI_Comm comm, const Config& cfg);
 ///        allocator, huge pages like field data ("field_memory_one_way_us", ...); and Field's
 ///        allocator cold ("field_memory_cold_..."): every message from and into a fresh part of an
 ///        arena of cfg.pingpong_cold_arena_bytes (at least 4x the largest message), far beyond the
-///        last-level cache, as when a large field is moved. Needs 2 ranks; with one rank it returns
-///        an empty result. Collective.
+///        last-level cache, as when a large field is moved. Interleaved with them, the exchange
+///        ("exchange_us", "exchange_bandwidth_GBps" per direction): both ranks send and receive a
+///        message of the size at once (MPI_Sendrecv, cold field memory). Needs 2 ranks; with one
+///        rank it returns an empty result. Collective.
 json bench_pingpong(MPI_Comm comm, const Config& cfg, std::vector<std::int64_t> sizes);
 
 /// \brief Raw sequential I/O of `bytes` in `dir`: every rank pwrite()s its contiguous share of one

@@ -175,14 +175,14 @@ double pingpong_one_way_s(const json& pingpong, std::int64_t bytes) {
 // The ping-pong's one-way times for `bytes`: plain memory, field memory, field memory cold (0 if
 // not measured).
 struct PingPongTimes {
-  double plain = 0, field = 0, cold = 0;
+  double plain = 0, field = 0, cold = 0, exchange = 0;
 };
 PingPongTimes pingpong_one_way_all_s(const json& pingpong, std::int64_t bytes) {
   if (!pingpong.is_object()) return {};
   for (const json& r : pingpong["results"])
     if (r["bytes"].get<std::int64_t>() == bytes)
       return {r["one_way_us"].get<double>() * 1e-6, r.value("field_memory_one_way_us", 0.0) * 1e-6,
-              r.value("field_memory_cold_one_way_us", 0.0) * 1e-6};
+              r.value("field_memory_cold_one_way_us", 0.0) * 1e-6, r.value("exchange_us", 0.0) * 1e-6};
   return {};
 }
 
@@ -449,7 +449,7 @@ void measure_redistribution(MPI_Comm comm, const Config& cfg, json& doc) {
     std::unique_ptr<RedistributionBench> owner;
     const std::vector<Case> cases = measure_rounds(comm, cfg, [&](int) {
       owner.reset();
-      owner = std::make_unique<RedistributionBench>(comm, extent, cfg.boxes_per_rank);
+      owner = std::make_unique<RedistributionBench>(comm, extent, cfg.boxes_per_rank, cfg.redistribution_ghost_width);
       RedistributionBench* b = owner.get();
       std::vector<Case> list;
       for (std::size_t t = 0; t < b->targets().size(); ++t)
@@ -476,6 +476,7 @@ void measure_redistribution(MPI_Comm comm, const Config& cfg, json& doc) {
           const double best = c.best.step_s, median = median_step(c);
           json e{{"size", extent},
                  {"field_bytes", static_cast<std::int64_t>(n) * n * static_cast<std::int64_t>(sizeof(double))},
+                 {"ghost_width", cfg.redistribution_ghost_width},
                  {"ranks", ranks},
                  {"transport", cfg.transport},
                  {"target", target.name},
@@ -499,6 +500,9 @@ void measure_redistribution(MPI_Comm comm, const Config& cfg, json& doc) {
             e["pingpong_field_memory_GBps"] = static_cast<double>(message) / pp.field / 1e9;
             e["fraction_of_pingpong_plain_memory"] = pp.plain / best;
             e["fraction_of_pingpong_field_memory"] = pp.field / best;
+            // Against both ranks sending and receiving that size at once (MPI_Sendrecv).
+            e["exchange_GBps"] = static_cast<double>(message) / pp.exchange / 1e9;
+            e["fraction_of_exchange"] = pp.exchange / best;
             e["message_GBps"] = static_cast<double>(message) / best / 1e9;
             e["fraction_of_pingpong"] = pingpong / best;
             e["median_fraction_of_pingpong"] = pingpong / median;
@@ -512,6 +516,8 @@ void measure_redistribution(MPI_Comm comm, const Config& cfg, json& doc) {
             e["pingpong_field_memory_GBps"] = nullptr;
             e["fraction_of_pingpong_plain_memory"] = nullptr;
             e["fraction_of_pingpong_field_memory"] = nullptr;
+            e["exchange_GBps"] = nullptr;
+            e["fraction_of_exchange"] = nullptr;
             e["message_GBps"] = nullptr;
             e["fraction_of_pingpong"] = nullptr;
             e["median_fraction_of_pingpong"] = nullptr;
@@ -684,14 +690,15 @@ void print_tables(const json& doc) {
   if (limits.contains("pingpong") && !limits["pingpong"]["results"].empty()) {
     Table t(std::string("MPI ping-pong ranks 0<->1 (") + run["transport"].get<std::string>() + ")",
             {"bytes", "one-way us", "GB/s", "field memory one-way us", "field memory GB/s",
-             "cold field memory one-way us", "cold field memory GB/s"});
+             "cold field memory one-way us", "cold field memory GB/s", "exchange us", "exchange GB/s"});
     for (const json& r : limits["pingpong"]["results"])
       t.add({std::to_string(r["bytes"].get<std::int64_t>()), format("%.2f", r["one_way_us"].get<double>()),
              format("%.2f", r["bandwidth_GBps"].get<double>()),
              format("%.2f", r.value("field_memory_one_way_us", 0.0)),
              format("%.2f", r.value("field_memory_bandwidth_GBps", 0.0)),
              format("%.2f", r.value("field_memory_cold_one_way_us", 0.0)),
-             format("%.2f", r.value("field_memory_cold_bandwidth_GBps", 0.0))});
+             format("%.2f", r.value("field_memory_cold_bandwidth_GBps", 0.0)),
+             format("%.2f", r.value("exchange_us", 0.0)), format("%.2f", r.value("exchange_bandwidth_GBps", 0.0))});
     t.print();
   }
   if (limits.contains("disk")) {
@@ -758,7 +765,7 @@ void print_tables(const json& doc) {
                 "); fraction = cold field-memory ping-pong one-way time of the message size / move time (best; median "
                 "in brackets)",
             {"grid", "target", "backend", "direction", "message bytes", "local bytes", "move ms", "message GB/s",
-             "cold ping-pong GB/s", "fraction", "incl. local", "same result"});
+             "cold ping-pong GB/s", "fraction", "incl. local", "exchange GB/s", "of exchange", "same result"});
     for (const json& r : doc["redistribution"]) {
       const bool msg = !r["fraction_of_pingpong"].is_null();
       t.add({extent_string(r["size"].get<std::vector<int>>()), r["target"], r["backend"], r["direction"],
@@ -769,6 +776,8 @@ void print_tables(const json& doc) {
              msg ? format("%.2f", r["pingpong_GBps"].get<double>()) : "-",
              msg ? format("%.2f (%.2f)", r["fraction_of_pingpong"].get<double>(), r["median_fraction_of_pingpong"].get<double>()) : "-",
              msg ? format("%.2f", r["moved_fraction_of_pingpong"].get<double>()) : "-",
+             msg ? format("%.2f", r["exchange_GBps"].get<double>()) : "-",
+             msg ? format("%.2f", r["fraction_of_exchange"].get<double>()) : "-",
              r["same_result"].get<bool>() ? "yes" : "NO"});
     }
     t.print();
@@ -880,6 +889,8 @@ int main(int argc, char** argv) {
         ->delimiter(',');
     app.add_option("--redist-sizes", cfg.redistribution_sizes, "redistribution suite: N of the N x N fields")
         ->delimiter(',');
+    app.add_option("--redist-ghosts", cfg.redistribution_ghost_width,
+                   "redistribution suite: ghost layers of the fields (1; 0 makes each block's rows contiguous)");
     double quiet_budget = 0;
     app.add_option("--quiet-budget", quiet_budget,
                    "seconds this run may wait, in total, for moments when no other process is runnable "
@@ -936,7 +947,8 @@ int main(int argc, char** argv) {
                      {"boxes_per_rank", cfg.boxes_per_rank},
                      {"box_size_2d", cfg.box_size_2d},
                      {"box_size_3d", cfg.box_size_3d},
-                     {"redistribution_sizes", cfg.redistribution_sizes}};
+                     {"redistribution_sizes", cfg.redistribution_sizes},
+                     {"redistribution_ghost_width", cfg.redistribution_ghost_width}};
     {
       char mine[64] = {};
       std::snprintf(mine, sizeof mine, "%s", cpu_affinity().c_str());

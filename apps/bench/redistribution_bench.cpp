@@ -81,14 +81,15 @@ struct RedistributionBench::Moves {
   std::unique_ptr<halo::Redistribution> move[2][2];
 };
 
-RedistributionBench::RedistributionBench(MPI_Comm comm, const std::vector<int>& extent, int boxes_per_rank)
+RedistributionBench::RedistributionBench(MPI_Comm comm, const std::vector<int>& extent, int boxes_per_rank,
+                                         int ghost_width)
     : m_comm(comm), m_default(block_decomposition(extent, comm_size(comm))) {
   const int rank = comm_rank(comm);
   m_targets = redistribution_targets(extent, m_default.rank_count(), boxes_per_rank);
-  m_source = std::make_unique<Field<double>>("u", m_default, rank, 1);
+  m_source = std::make_unique<Field<double>>("u", m_default, rank, ghost_width);
   fill_initial(*m_source);
   for (const RedistributionTarget& t : m_targets) {
-    m_moved.push_back(std::make_unique<Field<double>>("u_" + t.name, t.decomposition, rank, 1));
+    m_moved.push_back(std::make_unique<Field<double>>("u_" + t.name, t.decomposition, rank, ghost_width));
     auto moves = std::make_unique<Moves>();
     for (const halo::Backend backend : {halo::Backend::packed, halo::Backend::datatypes}) {
       const int b = backend == halo::Backend::packed ? 0 : 1;

@@ -50,11 +50,12 @@ const char* to_string(Direction direction);
 
 /// \brief One field of `extent` on the default decomposition and one on each target, with a
 ///        Redistribution per (target, backend, direction), each bound on its first run. Fields
-///        have one ghost layer (as a model's fields do; only interiors move).
+///        have `ghost_width` ghost layers (1 by default, as a model's fields; only interiors move,
+///        so with ghosts a box's rows are not contiguous with each other).
 class RedistributionBench {
 public:
   /// \brief Collective over `comm`.
-  RedistributionBench(MPI_Comm comm, const std::vector<int>& extent, int boxes_per_rank);
+  RedistributionBench(MPI_Comm comm, const std::vector<int>& extent, int boxes_per_rank, int ghost_width = 1);
   ~RedistributionBench();
   RedistributionBench(const RedistributionBench&) = delete;
   RedistributionBench& operator=(const RedistributionBench&) = delete;

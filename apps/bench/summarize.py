@@ -84,13 +84,14 @@ def main(out):
         for transport in ["shm", "tcp"]:
             name, r = v.get(transport, ("", {}))
             row += [f(r.get("one_way_us")), f(r.get("bandwidth_GBps")), f(r.get("field_memory_bandwidth_GBps")),
-                    f(r.get("field_memory_cold_bandwidth_GBps")), name]
+                    f(r.get("field_memory_cold_bandwidth_GBps")), f(r.get("exchange_bandwidth_GBps")), name]
         rows.append(row)
     md.append(table("MPI ping-pong, ranks 0 <-> 1 (plain memory: 4 KiB pages; field memory: Field's allocator, "
-                    "2 MiB pages for large blocks; cold: every message from and into memory not in cache)",
+                    "2 MiB pages for large blocks; cold: every message from and into memory not in cache; exchange: "
+                    "both ranks send and receive at once, cold field memory, GB/s per direction)",
                     ["bytes", "shm one-way us", "shm GB/s", "shm field memory GB/s", "shm cold field memory GB/s",
-                     "shm run", "tcp one-way us", "tcp GB/s", "tcp field memory GB/s", "tcp cold field memory GB/s",
-                     "tcp run"], rows))
+                     "shm exchange GB/s", "shm run", "tcp one-way us", "tcp GB/s", "tcp field memory GB/s",
+                     "tcp cold field memory GB/s", "tcp exchange GB/s", "tcp run"], rows))
 
     # Stencils
     rows = []
@@ -153,13 +154,15 @@ def main(out):
                          f"{r['pingpong_GBps']:.2f}" if msg else "-",
                          f"{r['fraction_of_pingpong']:.2f} ({r['median_fraction_of_pingpong']:.2f})" if msg else "-",
                          f(r.get("moved_fraction_of_pingpong")) if msg else "-",
+                         f(r.get("fraction_of_exchange")) if msg else "-",
                          f(r["moved_GBps"]), "yes" if r["same_result"] else "NO"])
     md.append(table("Redistribution (issue 10): one double field (1 ghost layer) from the default blocks to a target "
                     "decomposition (forward) and back, 2 ranks; fraction = ping-pong one-way time for the message size "
                     "on cold field memory / move time, best (median)",
                     ["grid", "transport", "target", "backend", "direction", "message bytes", "local bytes/rank",
                      "move ms", "message GB/s", "ping-pong GB/s plain / field / cold field", "fraction of ping-pong",
-                     "incl. local copies", "all bytes GB/s", "same result"], rows))
+                     "incl. local copies", "fraction of exchange (both ways at once)", "all bytes GB/s", "same result"],
+                    rows))
 
     # Halo
     rows = []

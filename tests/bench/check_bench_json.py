@@ -62,7 +62,8 @@ if ranks >= 2 and not pingpong:
     errors.append("limits.pingpong.results is empty at 2 ranks")
 for r in pingpong:
     positive(r, ["bytes", "one_way_us", "bandwidth_GBps", "field_memory_one_way_us", "field_memory_bandwidth_GBps",
-                 "field_memory_cold_one_way_us", "field_memory_cold_bandwidth_GBps"], "limits.pingpong")
+                 "field_memory_cold_one_way_us", "field_memory_cold_bandwidth_GBps", "exchange_us",
+                 "exchange_bandwidth_GBps"], "limits.pingpong")
 positive(limits.get("disk", {}), ["bytes", "write_fsync_GBps", "read_cold_GBps"], "limits.disk")
 
 seen = {(s.get("kernel"), s.get("path"), s.get("mode")) for s in doc.get("stencils", [])}
@@ -165,7 +166,8 @@ if ranks >= 2:
             errors.append(f"{where}: the moved field differs from the original")
         keys = ["pingpong_one_way_s", "pingpong_GBps", "pingpong_plain_memory_GBps", "pingpong_field_memory_GBps",
                 "message_GBps", "fraction_of_pingpong", "median_fraction_of_pingpong", "moved_fraction_of_pingpong",
-                "fraction_of_pingpong_plain_memory", "fraction_of_pingpong_field_memory"]
+                "fraction_of_pingpong_plain_memory", "fraction_of_pingpong_field_memory", "exchange_GBps",
+                "fraction_of_exchange"]
         if r.get("message_bytes", 0) > 0:
             positive(r, keys, where)
         else:  # a local copy only: nothing to compare with the ping-pong, and the keys say so
