@@ -180,8 +180,8 @@ int main(int argc, char** argv) {
                     dt, p.dt == 0.0 ? " (automatic)" : "", static_cast<long long>(p.steps),
                     runtime::format_model_time(dt * static_cast<double>(p.steps)).c_str(), courant.gravity_wave,
                     courant.advective, courant.viscous));
-    const std::string config_text = config.to_toml() + climate::effective_dt_line(dt);
-    if (config.boolean("log.echo_config")) log.block("effective configuration:\n" + config_text);
+    const climate::RunRecord record = climate::run_record(config, dt);
+    if (config.boolean("log.echo_config")) log.block("effective configuration:\n" + record.config_text);
 
     // 5. One run per folder: lock the output and checkpoint folders (held by rank 0 until exit)
     //    before anything in them is written or cleaned up; a second run stops here with one line.
@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
     //    Output: CF NetCDF-4 snapshots + climate.xmf every output.interval steps.
     std::unique_ptr<climate::Output> output;
     if (p.output_interval > 0) {
-      output = std::make_unique<climate::Output>(p, decomposition, world, config_text, checkpoint_log(log));
+      output = std::make_unique<climate::Output>(p, decomposition, world, record, checkpoint_log(log));
       log.info("  snapshots every " + std::to_string(p.output_interval) + " steps in " + output->folder().string() +
                "/ (open " + output->xdmf_path().string() + " in ParaView)");
     }
@@ -241,11 +241,12 @@ int main(int argc, char** argv) {
         used = request;
         header = checkpoint::read_snapshot(used, world, decomposition, state_fields);
       }
-      climate::check_restart_compatible(used, header, config, dt, p.steps);
+      const std::vector<std::string> changed = climate::check_restart_compatible(used, header, config, dt, p.steps);
       first_step = header.step;
       log.info(format("  restarted from %s: step %lld, t = %s%s", used.string().c_str(),
                       static_cast<long long>(first_step), runtime::format_model_time(header.time).c_str(),
                       writer.c_str()));
+      for (const std::string& change : changed) log.info("  changed since that snapshot: " + change);
       if (output) output->resume(first_step, dt);
     }
 
@@ -305,7 +306,7 @@ int main(int argc, char** argv) {
                        (p.checkpoint_at_end && step == settings.last_step) || wall_time_due();
       if (!due) return;
       last_checkpoint = checkpoints.write(decomposition, climate::snapshot_fields(model.state(), model.bottom()),
-                                          climate::snapshot_header(p, step, time, config_text));
+                                          climate::snapshot_header(p, step, time, record));
       last_checkpoint_wall = runtime::wall_seconds();
     };
     const runtime::LoopResult result = runtime::run_time_loop(settings, hooks, log, timers);

@@ -6,7 +6,6 @@
 
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/runtime/files.hpp"
-#include "restart.hpp"
 
 namespace climate {
 
@@ -31,12 +30,13 @@ std::vector<parlayer::checkpoint::FieldToWrite> snapshot_fields(const State& sta
 }
 
 parlayer::checkpoint::SnapshotHeader snapshot_header(const Parameters& p, std::int64_t step, double time,
-                                                     const std::string& config_text) {
+                                                     const RunRecord& record) {
   parlayer::checkpoint::SnapshotHeader header;
   header.step = step;
   header.time = time;
   header.model = model_name;
-  header.config = config_text;
+  header.config = record.config_text;
+  header.parameters = record.parameters;
   header.title = "parlayer-climate: rotating shallow water with a passive tracer on a beta-plane channel";
   const double dx = p.dx(), dy = p.dy(), y0 = -0.5 * p.ly;
   auto& c = header.coordinates;
@@ -59,8 +59,8 @@ parlayer::checkpoint::SnapshotSeries open_folder(const std::filesystem::path& fo
 }  // namespace
 
 Output::Output(const Parameters& p, const parlayer::domain::Decomposition& decomposition, MPI_Comm comm,
-               std::string config_text, parlayer::checkpoint::SnapshotSeries::Log log)
-    : m_folder(p.output_dir), m_decomposition(decomposition), m_comm(comm), m_config(std::move(config_text)), m_p(p),
+               RunRecord record, parlayer::checkpoint::SnapshotSeries::Log log)
+    : m_folder(p.output_dir), m_decomposition(decomposition), m_comm(comm), m_record(std::move(record)), m_p(p),
       m_xdmf(m_folder / "climate.xmf", xdmf_grids(p)), m_files(open_folder(m_folder, comm, std::move(log))) {}
 
 std::size_t Output::resume(std::int64_t step, double dt) {
@@ -82,7 +82,7 @@ std::filesystem::path Output::snapshot_path(std::int64_t step) const {
 void Output::write(const State& state, const Field& bottom, std::int64_t step, double time) {
   const std::filesystem::path path = snapshot_path(step);
   parlayer::checkpoint::write_snapshot(path, m_comm, m_decomposition, snapshot_fields(state, bottom),
-                                       snapshot_header(m_p, step, time, m_config));
+                                       snapshot_header(m_p, step, time, m_record));
   m_xdmf.add(path, time, m_comm);
 }
 

@@ -12,6 +12,7 @@
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/runtime/xdmf.hpp"
+#include "restart.hpp"
 #include "shallow_water.hpp"
 
 namespace climate {
@@ -21,7 +22,7 @@ public:
   // Creates the output folder, removes the temporaries of snapshot writes a crash interrupted
   // (logged through `log`) and checks that the folder is writable. Collective over `comm`.
   Output(const Parameters& p, const parlayer::domain::Decomposition& decomposition, MPI_Comm comm,
-         std::string config_text, parlayer::checkpoint::SnapshotSeries::Log log = {});
+         RunRecord record, parlayer::checkpoint::SnapshotSeries::Log log = {});
 
   // A restarted run: lists the snapshots already in the folder up to `step` (the restart step) in
   // climate.xmf, at time step * dt, so that the series shows the whole run without duplicates
@@ -43,7 +44,7 @@ private:
   std::filesystem::path m_folder;
   const parlayer::domain::Decomposition& m_decomposition;
   MPI_Comm m_comm;
-  std::string m_config;
+  RunRecord m_record;
   Parameters m_p;
   parlayer::runtime::XdmfSeries m_xdmf;
   // The folder's climate_<step>.h5 files seen as generations: lists them and cleans up temporaries.
@@ -60,9 +61,9 @@ std::vector<parlayer::runtime::XdmfGrid> xdmf_grids(const Parameters& p);
 // does not change in time. A restart reads h, u, v and tracer only (b comes from the config).
 std::vector<parlayer::checkpoint::FieldToWrite> snapshot_fields(const State& state, const Field& bottom);
 
-// The header of a snapshot: step, time, model, config, and the coordinates in metres (x, y at
-// the cell centres; x_u, y_v at the u and v points).
+// The header of a snapshot: step, time, model, config text and typed parameters (`record`), and
+// the coordinates in metres (x, y at the cell centres; x_u, y_v at the u and v points).
 parlayer::checkpoint::SnapshotHeader snapshot_header(const Parameters& p, std::int64_t step, double time,
-                                                     const std::string& config_text);
+                                                     const RunRecord& record);
 
 }  // namespace climate

@@ -2,8 +2,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <sstream>
+#include <variant>
 
 #include "parlayer/error.hpp"
 #include "parlayer/runtime/log.hpp"
@@ -11,9 +13,21 @@
 namespace climate {
 
 using parlayer::CollectiveError;
+using parlayer::checkpoint::Parameter;
 using parlayer::runtime::format;
 
 namespace {
+
+constexpr const char* effective_dt_name = "time.effective_dt";
+
+// A config value as a snapshot parameter: integers and reals keep their type (reals compared bit
+// for bit); booleans and integer lists are recorded as their TOML text.
+Parameter::Value parameter_value(const parlayer::runtime::Value& value) {
+  if (const auto* i = std::get_if<std::int64_t>(&value)) return *i;
+  if (const auto* d = std::get_if<double>(&value)) return *d;
+  if (const auto* s = std::get_if<std::string>(&value)) return *s;
+  return parlayer::runtime::to_toml_text(value);
+}
 
 constexpr const char* dt_line_start = "# effective time step (time.dt = 0 means automatic): ";
 
@@ -57,6 +71,16 @@ std::map<std::string, std::string> config_values(const std::string& text) {
 
 }  // namespace
 
+RunRecord run_record(const parlayer::runtime::Config& config, double dt) {
+  RunRecord record{config.to_toml() + effective_dt_line(dt), {}};
+  for (const parlayer::runtime::KeySpec& spec : config.schema().keys())
+    record.parameters.emplace_back(spec.key(), parameter_value(config.value(spec.key())),
+                                   is_model_key(spec.key()) ? Parameter::Rule::must_match
+                                                            : Parameter::Rule::may_change);
+  record.parameters.emplace_back(effective_dt_name, dt, Parameter::Rule::must_match);
+  return record;
+}
+
 std::string effective_dt_line(double dt) { return dt_line_start + format("%.17g s\n", dt); }
 
 std::optional<double> recorded_dt(const std::string& config_text) {
@@ -76,12 +100,11 @@ bool is_model_key(const std::string& key) {
   return false;
 }
 
-void check_restart_compatible(const std::filesystem::path& snapshot, const parlayer::checkpoint::SnapshotHeader& header,
-                              const parlayer::runtime::Config& config, double dt, std::int64_t last_step) {
-  const std::string cannot = "cannot restart from '" + snapshot.string() + "': ";
-  if (header.model != model_name)
-    throw CollectiveError(cannot + "it was written by '" + header.model + "', not by parlayer-climate");
+namespace {
 
+// Snapshots written before typed parameters: compare the config text they store.
+void check_config_text(const std::string& cannot, const parlayer::checkpoint::SnapshotHeader& header,
+                       const parlayer::runtime::Config& config, double dt) {
   const std::map<std::string, std::string> stored = config_values(header.config);
   for (const parlayer::runtime::KeySpec& spec : config.schema().keys()) {
     if (!is_model_key(spec.key())) continue;
@@ -94,11 +117,49 @@ void check_restart_compatible(const std::filesystem::path& snapshot, const parla
                             mine + " (" + config.origin(spec.key()) +
                             "); a restart must keep every grid, physics, topography, initial and tracer key");
   }
-
   if (const std::optional<double> was = recorded_dt(header.config); was && *was != dt)
     throw CollectiveError(cannot + format("it was run with time step %.17g s, this configuration gives %.17g s; set "
                                           "time.dt = %.17g (or the time.cfl it was run with)",
                                           *was, dt, *was));
+}
+
+}  // namespace
+
+std::vector<std::string> check_restart_compatible(const std::filesystem::path& snapshot,
+                                                  const parlayer::checkpoint::SnapshotHeader& header,
+                                                  const parlayer::runtime::Config& config, double dt,
+                                                  std::int64_t last_step) {
+  const std::string cannot = "cannot restart from '" + snapshot.string() + "': ";
+  if (header.model != model_name)
+    throw CollectiveError(cannot + "it was written by '" + header.model + "', not by parlayer-climate");
+
+  std::vector<std::string> changed;
+  if (header.parameters.empty()) {
+    check_config_text(cannot, header, config, dt);
+  } else {
+    // The time step first: its message says how to get the same dt again.
+    for (const Parameter& p : header.parameters) {
+      const auto* was = std::get_if<double>(&p.value);
+      if (p.name == effective_dt_name && was && std::memcmp(was, &dt, sizeof dt) != 0)
+        throw CollectiveError(cannot + format("it was run with time step %.17g s, this configuration gives %.17g "
+                                              "s; set time.dt = %.17g (or the time.cfl it was run with)",
+                                              *was, dt, *was));
+    }
+    const RunRecord now = run_record(config, dt);
+    try {
+      changed = parlayer::checkpoint::check_parameters(snapshot, header, parlayer::checkpoint::snapshot_format_version,
+                                                       now.parameters);
+    } catch (const CollectiveError& e) {
+      // Say where this run's value comes from (a file line or --set) and what may change.
+      std::string where;
+      for (const Parameter& p : now.parameters)
+        if (p.name != effective_dt_name && std::string(e.what()).find("'" + p.name + "'") != std::string::npos)
+          where = " (" + config.origin(p.name) + ")";
+      throw CollectiveError(std::string(e.what()) + where +
+                            "; a restart must keep every grid, physics, topography, initial and tracer key");
+    }
+  }
+
   if (header.step < 0 || header.time != static_cast<double>(header.step) * dt)
     throw CollectiveError(cannot + format("its time %.17g s is not step %lld x dt %.17g s", header.time,
                                           static_cast<long long>(header.step), dt));
@@ -106,6 +167,7 @@ void check_restart_compatible(const std::filesystem::path& snapshot, const parla
     throw CollectiveError(cannot + format("it is at step %lld, beyond time.steps = %lld (the step to reach); raise "
                                           "time.steps or --steps",
                                           static_cast<long long>(header.step), static_cast<long long>(last_step)));
+  return changed;
 }
 
 }  // namespace climate
