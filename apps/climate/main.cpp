@@ -110,6 +110,7 @@ struct Summary {
 domain::Decomposition decompose_channel(const climate::Parameters& p, int ranks, const runtime::Config& config,
                                         const std::vector<double>& wet) {
   domain::Decomposition d = runtime::decompose({{p.nx, p.ny}, {true, false}, {}}, ranks, config);
+  if (wet.empty()) return d;  // no land
   const runtime::ParallelOptions o = runtime::parallel_options(config);
   std::vector<double> weights;
   try {
@@ -207,14 +208,16 @@ int main(int argc, char** argv) {
                     runtime::format_model_time(dt * static_cast<double>(p.steps)).c_str(), courant.gravity_wave,
                     courant.advective, courant.viscous));
     // Load balance: the wet cells per rank (what the dynamics compute) and the boxes eliminated.
-    const std::vector<double> box_wet = balance::box_weights(decomposition.layout(), wet);
+    const std::vector<double> box_wet =
+        wet.empty() ? std::vector<double>{} : balance::box_weights(decomposition.layout(), wet);  // {}: cells
     {
       const balance::LoadReport r = balance::load_report(decomposition.layout(), decomposition.ownership(), box_wet);
       double wet_cells = 0.0;
       for (const double w : wet) wet_cells += w;
+      if (wet.empty()) wet_cells = 1.0;  // no land: 0% below
       log.info(format("  load balance: efficiency %.3f (mean/max wet cells per rank), %d of %d boxes eliminated "
                       "(no wet cell), land %.1f%% of the cells%s",
-                      r.efficiency, r.eliminated, r.boxes, 100.0 * (1.0 - wet_cells / double(wet.size())),
+                      r.efficiency, r.eliminated, r.boxes, wet.empty() ? 0.0 : 100.0 * (1.0 - wet_cells / double(wet.size())),
                       p.balance_interval > 0 ? format(", rebalancing every %lld steps (threshold %.2f, %s costs)",
                                                       static_cast<long long>(p.balance_interval), p.balance_threshold,
                                                       p.balance_model_cost ? "model" : "measured")
@@ -408,13 +411,12 @@ int main(int argc, char** argv) {
     {
       // Busy time: what each rank spent in its boxes' kernels (dynamics + column physics).
       const std::vector<double> busy = balancer.busy_per_rank();
-      std::string line = "busy time per rank (s):";
+      std::string line = p.balance_model_cost ? "busy time per rank (model cost units):" : "busy time per rank (s):";
       for (const double b : busy) line += format(" %.3f", b);
       line += format("; efficiency (mean/max) %.3f", balance::efficiency_of(busy));
       if (p.balance_interval > 0)
         line += format("; %d rebalance(s) took %.3f s", balancer.rebalances(), runtime::global_max(rebalance_seconds, world));
-      if (!p.balance_model_cost) log.info(line);
-      else log.info(line + " (model cost units, not seconds)");
+      log.info(line);
     }
     if (result.stopped) {
       // What rank 0 itself received (a signal may have reached other ranks only).

@@ -110,8 +110,8 @@ ShallowWater::ShallowWater(const Parameters& parameters, const parlayer::domain:
 ShallowWater::~ShallowWater() = default;
 
 std::vector<double> ShallowWater::wet_mask(const Parameters& p) {
+  if (p.topography != Topography::continents) return {};
   std::vector<double> wet(static_cast<std::size_t>(p.nx) * static_cast<std::size_t>(p.ny), 1.0);
-  if (p.topography != Topography::continents) return wet;
   const double surface = quantise(p.depth);
   for (int j = 0; j < p.ny; ++j)
     for (int i = 0; i < p.nx; ++i)

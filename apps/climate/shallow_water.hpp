@@ -90,7 +90,7 @@ public:
   void initialise_bottom();
 
   // The land mask of topography "continents": 1 on wet cells, 0 on land (where the bottom reaches
-  // the surface), one value per cell, x fastest; all 1 for other topographies. The same on every
+  // the surface), one value per cell, x fastest; empty for other topographies. The same on every
   // rank: it is the per-cell cost that decides which boxes have no owner.
   static std::vector<double> wet_mask(const Parameters& p);
   bool has_land() const { return m_land; }
