@@ -35,11 +35,14 @@
 
 #include "output.hpp"
 #include "parameters.hpp"
+#include "parlayer/balance/balancer.hpp"
+#include "parlayer/balance/weights.hpp"
 #include "parlayer/checkpoint/series.hpp"
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
+#include "parlayer/halo/redistribution.hpp"
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/runtime/config.hpp"
 #include "parlayer/runtime/files.hpp"
@@ -101,6 +104,26 @@ struct Summary {
   std::int64_t nonfinite = 0;
 };
 
+// The decomposition of the channel: parallel.* as for every program; with land (topography
+// "continents") and parallel.box_size, boxes without a wet cell get no owner and the others are
+// dealt by their wet cells (balance.eliminate_land). Local.
+domain::Decomposition decompose_channel(const climate::Parameters& p, int ranks, const runtime::Config& config,
+                                        const std::vector<double>& wet) {
+  domain::Decomposition d = runtime::decompose({{p.nx, p.ny}, {true, false}, {}}, ranks, config);
+  if (wet.empty()) return d;  // no land
+  const runtime::ParallelOptions o = runtime::parallel_options(config);
+  std::vector<double> weights;
+  try {
+    weights = balance::box_weights(d.layout(), wet);  // all land is an error here
+  } catch (const CollectiveError& e) {
+    throw config.error("topography.height", std::string(e.what()) + "; lower topography.height or topography.width");
+  }
+  if (p.topography != climate::Topography::continents || !p.eliminate_land || o.box_size.empty()) return d;
+  const balance::Strategy strategy =
+      o.distribution == runtime::Distribution::knapsack ? balance::Strategy::knapsack : balance::Strategy::sfc;
+  return {d.layout(), balance::weighted_ownership(d.layout(), ranks, weights, strategy)};
+}
+
 Summary summarise(climate::ShallowWater& model, MPI_Comm comm) {
   climate::LocalDiagnostics d = model.local_diagnostics();
   runtime::ExactSum sums[] = {d.mass, d.energy, d.tracer_mass};
@@ -138,11 +161,15 @@ int main(int argc, char** argv) {
     // 2. Decompose the channel (periodic in x, walls in y): one block per rank, or boxes of
     //    parallel.box_size dealt out by parallel.distribution (a rank may own many, or none).
     //    Then plan the halo exchange.
-    const domain::Decomposition decomposition =
-        runtime::decompose({{p.nx, p.ny}, {true, false}, {}}, env.size(), config);
-    halo::HaloExchange exchange(runtime::make_halo_plan(decomposition, env.rank(), climate::ShallowWater::halo_width,
-                                                        climate::ShallowWater::stencil, config),
-                                world, parallel_options.backend);
+    const std::vector<double> wet = climate::ShallowWater::wet_mask(p);
+    domain::Decomposition decomposition = decompose_channel(p, env.size(), config, wet);
+    auto make_exchange = [&](const domain::Decomposition& d) {
+      return std::make_unique<halo::HaloExchange>(
+          runtime::make_halo_plan(d, env.rank(), climate::ShallowWater::halo_width, climate::ShallowWater::stencil,
+                                  config),
+          world, parallel_options.backend);
+    };
+    std::unique_ptr<halo::HaloExchange> exchange = make_exchange(decomposition);
 
     // 3. The initial state, and the time step it allows (CFL check). A restart computes them too:
     //    the bottom topography, the initial mass (the drift's reference) and the automatic dt all
@@ -157,17 +184,17 @@ int main(int argc, char** argv) {
                                  climate::ShallowWater::field_count + 1, climate::ShallowWater::halo_width, p.nx, p.ny));
     std::unique_ptr<climate::ShallowWater> allocated;
     runtime::allocate_agreed(world, "the model's fields", [&] {
-      allocated = std::make_unique<climate::ShallowWater>(p, decomposition, env.rank(), exchange, parallel_options.overlap);
+      allocated = std::make_unique<climate::ShallowWater>(p, decomposition, env.rank(), *exchange, parallel_options.overlap);
     });
-    climate::ShallowWater& model = *allocated;
-    model.initialise();
-    const Summary initial = summarise(model, world);
+    climate::ShallowWater* model = allocated.get();
+    model->initialise();
+    const Summary initial = summarise(*model, world);
     if (initial.nonfinite != 0 || !(initial.h_min > 0))
       throw config.error("initial.state", format("gives a layer thickness h_min = %g m <= 0; raise physics.depth "
                                                  "or lower topography.height / initial.amplitude",
                                                  initial.h_min));
     const double dt = climate::choose_time_step(p, config, initial.h_max, initial.speed_max);
-    model.set_dt(dt);
+    model->set_dt(dt);
     const climate::CourantNumbers courant = climate::courant_numbers(p, dt, initial.h_max, initial.speed_max);
 
     // 4. Say what runs.
@@ -180,6 +207,31 @@ int main(int argc, char** argv) {
                     dt, p.dt == 0.0 ? " (automatic)" : "", static_cast<long long>(p.steps),
                     runtime::format_model_time(dt * static_cast<double>(p.steps)).c_str(), courant.gravity_wave,
                     courant.advective, courant.viscous));
+    // Load balance: the wet cells per rank (what the dynamics compute) and the boxes eliminated.
+    const std::vector<double> box_wet =
+        wet.empty() ? std::vector<double>{} : balance::box_weights(decomposition.layout(), wet);  // {}: cells
+    {
+      const balance::LoadReport r = balance::load_report(decomposition.layout(), decomposition.ownership(), box_wet);
+      double wet_cells = 0.0;
+      for (const double w : wet) wet_cells += w;
+      if (wet.empty()) wet_cells = 1.0;  // no land: 0% below
+      log.info(format("  load balance: efficiency %.3f (mean/max wet cells per rank), %d of %d boxes eliminated "
+                      "(no wet cell), land %.1f%% of the cells%s",
+                      r.efficiency, r.eliminated, r.boxes, wet.empty() ? 0.0 : 100.0 * (1.0 - wet_cells / double(wet.size())),
+                      p.balance_interval > 0 ? format(", rebalancing every %lld steps (threshold %.2f, %s costs)",
+                                                      static_cast<long long>(p.balance_interval), p.balance_threshold,
+                                                      p.balance_model_cost ? "model" : "measured")
+                                                   .c_str()
+                                             : ""));
+    }
+    if (p.balance_interval > 0 && parallel_options.box_size.empty())
+      throw config.error("balance.interval", "needs parallel.box_size: with one block per rank there is nothing to move");
+    const runtime::ParallelOptions& po = parallel_options;
+    balance::Balancer balancer(decomposition.layout(), decomposition.ownership(),
+                               {p.balance_interval, p.balance_threshold, p.balance_smoothing,
+                                po.distribution == runtime::Distribution::knapsack ? balance::Strategy::knapsack
+                                                                                   : balance::Strategy::sfc},
+                               world);
     const climate::RunRecord record = climate::run_record(config, dt);
     if (config.boolean("log.echo_config")) log.block("effective configuration:\n" + record.config_text);
 
@@ -212,7 +264,7 @@ int main(int argc, char** argv) {
                checkpoints.folder().string() + "/, keeping " + std::to_string(p.checkpoint_keep));
     }
     if (!lock.warning().empty()) log.warning(lock.warning());
-    const std::array<domain::FieldBase*, 4> state_fields = model.state().fields();
+    const std::array<domain::FieldBase*, 4> state_fields = model->state().fields();
 
     // 7. Restart: the newest valid checkpoint (--restart latest) or a snapshot file (--restart PATH),
     //    read into this decomposition (any rank count), checked against this model and config.
@@ -265,11 +317,45 @@ int main(int argc, char** argv) {
     settings.checkpoint_interval = 1;  // the hook below decides at every step (cadence by steps, wall time, end, stop)
     settings.cells = double(p.nx) * double(p.ny);
     runtime::LoopHooks hooks;
-    hooks.advance = [&](std::int64_t, double) { model.step(); };
+    // Rebalancing: a new decomposition of the same boxes, its exchange (plans built once) and model;
+    // the state moves by redistribution, the bottom is recomputed; then the old ones go.
+    double rebalance_seconds = 0.0;
+    auto rebalance = [&](const domain::Ownership& ownership) {
+      const double t0 = runtime::wall_seconds();
+      domain::Decomposition to(decomposition.layout(), ownership);
+      std::unique_ptr<halo::HaloExchange> to_exchange = make_exchange(to);
+      auto to_model = std::make_unique<climate::ShallowWater>(p, to, env.rank(), *to_exchange, parallel_options.overlap);
+      to_model->set_dt(dt);
+      to_model->initialise_bottom();
+      const std::array<const domain::FieldBase*, 4> from_fields{&model->state().h, &model->state().u,
+                                                                &model->state().v, &model->state().tracer};
+      const std::array<domain::FieldBase*, 4> to_fields = to_model->state().fields();
+      halo::Redistribution(decomposition, to, world, parallel_options.backend).run(from_fields, to_fields);
+      allocated = std::move(to_model);
+      model = allocated.get();
+      exchange = std::move(to_exchange);
+      decomposition = std::move(to);
+      balancer.adopt(ownership);
+      rebalance_seconds += runtime::wall_seconds() - t0;
+    };
+    hooks.advance = [&](std::int64_t step, double time) {
+      model->step();
+      model->column_physics(time);
+      const std::vector<int>& mine = decomposition.boxes_of(env.rank());
+      for (std::size_t l = 0; l < mine.size(); ++l) balancer.add(mine[l], model->box_costs()[l]);
+      model->reset_box_costs();
+      if (!balancer.due(step + 1)) return;
+      const balance::Proposal proposal = balancer.propose();
+      if (proposal.adopt) {
+        log.info(format("  step %lld: rebalancing, efficiency %.3f -> %.3f (predicted)",
+                        static_cast<long long>(step + 1), proposal.current, proposal.predicted));
+        rebalance(proposal.ownership);
+      }
+    };
     if (output)
-      hooks.output = [&](std::int64_t step, double time) { output->write(model.state(), model.bottom(), step, time); };
+      hooks.output = [&](std::int64_t step, double time) { output->write(model->state(), model->bottom(), step, time); };
     hooks.diagnostics = [&](std::int64_t step, double time) {
-      const Summary s = summarise(model, world);
+      const Summary s = summarise(*model, world);
       if (s.nonfinite != 0 || !(s.h_min > 0))
         throw CollectiveError(format("the model blew up at step %lld (t = %s): %lld non-finite cells, h_min = %g m; "
                                      "reduce time.dt or raise physics.viscosity",
@@ -281,8 +367,10 @@ int main(int argc, char** argv) {
                            static_cast<long long>(step), advective, advective_limit));
         warned = true;
       }
-      return format("mass %.13e m3 (drift %+.1e)  energy %.10e m5/s2  tracer [%.6f, %.6f]", s.mass,
-                    (s.mass - initial.mass) / initial.mass, s.energy, s.tracer_min, s.tracer_max);
+      std::string line = format("mass %.13e m3 (drift %+.1e)  energy %.10e m5/s2  tracer [%.6f, %.6f]", s.mass,
+                                (s.mass - initial.mass) / initial.mass, s.energy, s.tracer_min, s.tracer_max);
+      if (p.balance_interval > 0) line += format("  efficiency %.3f", balancer.efficiency());
+      return line;
     };
     bool stopping = false;  // a stop was agreed at this step (before the last one)
     hooks.should_stop = [&](std::int64_t step) {
@@ -305,7 +393,7 @@ int main(int argc, char** argv) {
       const bool due = stopping || (p.checkpoint_interval > 0 && step % p.checkpoint_interval == 0) ||
                        (p.checkpoint_at_end && step == settings.last_step) || wall_time_due();
       if (!due) return;
-      last_checkpoint = checkpoints.write(decomposition, climate::snapshot_fields(model.state(), model.bottom()),
+      last_checkpoint = checkpoints.write(decomposition, climate::snapshot_fields(model->state(), model->bottom()),
                                           climate::snapshot_header(p, step, time, record));
       last_checkpoint_wall = runtime::wall_seconds();
     };
@@ -321,6 +409,16 @@ int main(int argc, char** argv) {
                     cell_steps > 0 ? advance * 1e9 * env.size() / cell_steps : 0.0));
     const std::string timer_report = timers.report(world, runtime::wall_seconds() - start);
     log.block(timer_report);
+    {
+      // Busy time: what each rank spent in its boxes' kernels (dynamics + column physics).
+      const std::vector<double> busy = balancer.busy_per_rank();
+      std::string line = p.balance_model_cost ? "busy time per rank (model cost units):" : "busy time per rank (s):";
+      for (const double b : busy) line += format(" %.3f", b);
+      line += format("; efficiency (mean/max) %.3f", balance::efficiency_of(busy));
+      if (p.balance_interval > 0)
+        line += format("; %d rebalance(s) took %.3f s", balancer.rebalances(), runtime::global_max(rebalance_seconds, world));
+      log.info(line);
+    }
     if (result.stopped) {
       // What rank 0 itself received (a signal may have reached other ranks only).
       const int signal = runtime::StopRequest::first_signal();

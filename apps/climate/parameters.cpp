@@ -29,11 +29,34 @@ parlayer::runtime::ConfigSchema make_schema() {
   s.add_real("physics.viscosity", 0.0, "Laplacian viscosity on u and v (free-slip walls)", "m2 s-1").at_least(0);
 
   s.add_string("topography.shape", "flat",
-               "bottom height b(x, y): flat, a Gaussian seamount at the centre, or a meridional ridge")
-      .one_of({"flat", "seamount", "ridge"});
-  s.add_real("topography.height", 0.0, "peak bottom height (must stay below physics.depth)", "m").at_least(0);
+               "bottom height b(x, y): flat, a Gaussian seamount at the centre, a meridional ridge, or "
+               "continents (land where the bottom reaches the surface; fields live on wet cells only)")
+      .one_of({"flat", "seamount", "ridge", "continents"});
+  s.add_real("topography.height", 0.0,
+             "peak bottom height (below physics.depth, except for continents: land where it reaches the surface)",
+             "m").at_least(0);
   s.add_real("topography.width", 3.0e5, "Gaussian half-width (standard deviation) of the seamount or ridge",
              "m").greater_than(0);
+
+  s.add_int("sun.work", 0,
+            "column physics: iterations per wet day-side cell per step (its cost follows the sun); 0 = off")
+      .at_least(0).at_most(1000000);
+  s.add_real("sun.period", 86400.0, "model time of one sweep of the sun around the channel (westward)", "s")
+      .greater_than(0);
+  s.add_real("sun.heating", 1.0e-5, "tracer relaxation rate towards 1 under the zenith sun", "s-1").at_least(0);
+
+  s.add_bool("balance.eliminate_land", true,
+             "boxes with no wet cell get no owner (neither computed nor exchanged); needs parallel.box_size");
+  s.add_int("balance.interval", 0, "steps between rebalancing proposals (needs parallel.box_size); 0 = off")
+      .at_least(0);
+  s.add_real("balance.threshold", 1.1,
+             "adopt a proposed ownership when its predicted efficiency is at least this times the current one")
+      .at_least(1);
+  s.add_real("balance.smoothing", 0.5, "weight of the newest measurement in each box's running cost average")
+      .greater_than(0).at_most(1);
+  s.add_string("balance.cost", "measured",
+               "box costs: measured (timers around each box's kernels) or model (wet cells + sun work: deterministic)")
+      .one_of({"measured", "model"});
 
   s.add_string("initial.state", "jet",
                "initial condition: balanced zonal jet + perturbation, dam break (column of water), "
@@ -105,9 +128,17 @@ Parameters parameters_from(const Config& c) {
   p.viscosity = c.real("physics.viscosity");
   p.topography = choice<Topography>(c, "topography.shape",
                                     {{"flat", Topography::flat}, {"seamount", Topography::seamount},
-                                     {"ridge", Topography::ridge}});
+                                     {"ridge", Topography::ridge}, {"continents", Topography::continents}});
   p.topography_height = c.real("topography.height");
   p.topography_width = c.real("topography.width");
+  p.sun_work = c.integer_as<int>("sun.work");
+  p.sun_period = c.real("sun.period");
+  p.sun_heating = c.real("sun.heating");
+  p.eliminate_land = c.boolean("balance.eliminate_land");
+  p.balance_interval = c.integer("balance.interval");
+  p.balance_threshold = c.real("balance.threshold");
+  p.balance_smoothing = c.real("balance.smoothing");
+  p.balance_model_cost = c.string("balance.cost") == "model";
   p.initial = choice<InitialState>(c, "initial.state",
                                    {{"jet", InitialState::jet}, {"dam_break", InitialState::dam_break},
                                     {"gravity_wave", InitialState::gravity_wave},
@@ -137,13 +168,15 @@ Parameters parameters_from(const Config& c) {
   p.checkpoint_at_end = c.boolean("checkpoint.at_end");
 
   // Combinations no single key's range can rule out.
-  if (p.topography != Topography::flat && !(p.topography_height < p.depth))
+  if (p.topography != Topography::flat && p.topography != Topography::continents && !(p.topography_height < p.depth))
     throw c.error("topography.height",
                   format("must be below physics.depth = %g m (the layer would run dry; no wetting and drying)",
                          p.depth));
-  if (p.initial == InitialState::dam_break && !(p.depth - p.topography_height + p.amplitude > 0))
+  if (p.topography != Topography::continents && p.initial == InitialState::dam_break &&
+      !(p.depth - p.topography_height + p.amplitude > 0))
     throw c.error("initial.amplitude", "leaves the layer inside the dam-break column without water");
-  if (p.initial == InitialState::gravity_wave && !(std::fabs(p.amplitude) < p.depth - p.topography_height))
+  if (p.topography != Topography::continents && p.initial == InitialState::gravity_wave &&
+      !(std::fabs(p.amplitude) < p.depth - p.topography_height))
     throw c.error("initial.amplitude", format("must be smaller than the depth (%g m) for a gravity wave",
                                               p.depth - p.topography_height));
   if (p.initial == InitialState::gravity_wave && p.wavenumber > p.nx / 2)

@@ -9,7 +9,7 @@
 namespace climate {
 
 enum class InitialState { jet, dam_break, gravity_wave, lake_at_rest };
-enum class Topography { flat, seamount, ridge };
+enum class Topography { flat, seamount, ridge, continents };
 enum class TracerPattern { front, bands, blob };
 enum class TracerScheme { upwind, limited };
 
@@ -27,6 +27,16 @@ struct Parameters {
   Topography topography = Topography::flat;
   double topography_height = 0.0;  // [m]
   double topography_width = 0.0;   // Gaussian half-width (standard deviation) [m]
+  // [sun] a column "physics" step whose cost follows a sun sweeping around in x (day side)
+  int sun_work = 0;           // iterations per wet day-side cell per step; 0 = no column physics
+  double sun_period = 0.0;    // model time of one sweep around the channel [s]
+  double sun_heating = 0.0;   // tracer relaxation rate towards 1 under the zenith sun [s-1]
+  // [balance]
+  bool eliminate_land = true;     // boxes with no wet cell get no owner (needs parallel.box_size)
+  std::int64_t balance_interval = 0;  // steps between rebalancing proposals; 0 = off
+  double balance_threshold = 1.1;     // adopt when predicted efficiency >= threshold * current
+  double balance_smoothing = 0.5;     // weight of the newest cost in each box's running average
+  bool balance_model_cost = false;    // costs the model reports (deterministic) instead of timers
   // [initial]
   InitialState initial = InitialState::jet;
   double jet_speed = 0.0;     // peak zonal velocity [m s-1]

@@ -95,7 +95,7 @@ std::optional<double> recorded_dt(const std::string& config_text) {
 }
 
 bool is_model_key(const std::string& key) {
-  for (const char* table : {"grid.", "physics.", "topography.", "initial.", "tracer."})
+  for (const char* table : {"grid.", "physics.", "topography.", "initial.", "tracer.", "sun."})
     if (key.starts_with(table)) return true;
   return false;
 }
@@ -115,7 +115,7 @@ void check_config_text(const std::string& cannot, const parlayer::checkpoint::Sn
     if (it->second != mine)
       throw CollectiveError(cannot + "it was written with " + spec.key() + " = " + it->second + ", this run has " +
                             mine + " (" + config.origin(spec.key()) +
-                            "); a restart must keep every grid, physics, topography, initial and tracer key");
+                            "); a restart must keep every grid, physics, topography, initial, tracer and sun key");
   }
   if (const std::optional<double> was = recorded_dt(header.config); was && *was != dt)
     throw CollectiveError(cannot + format("it was run with time step %.17g s, this configuration gives %.17g s; set "
@@ -156,7 +156,7 @@ std::vector<std::string> check_restart_compatible(const std::filesystem::path& s
         if (p.name != effective_dt_name && std::string(e.what()).find("'" + p.name + "'") != std::string::npos)
           where = " (" + config.origin(p.name) + ")";
       throw CollectiveError(std::string(e.what()) + where +
-                            "; a restart must keep every grid, physics, topography, initial and tracer key");
+                            "; a restart must keep every grid, physics, topography, initial, tracer and sun key");
     }
   }
 

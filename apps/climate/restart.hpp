@@ -7,11 +7,11 @@
 // What must match, and why:
 //  - model: the snapshot's `model` attribute is climate::model_name (another program's fields would
 //    have the same names by accident at best);
-//  - every key of the tables grid, physics, topography, initial and tracer: they define the
+//  - every key of the tables grid, physics, topography, initial, tracer and sun: they define the
 //    equations, the grid and the bottom topography (which is recomputed, not stored);
 //  - the effective time step, bit for bit: model time is step * dt, so another dt would change the
 //    times and the answers. (time.dt and time.cfl themselves may differ if dt comes out the same.)
-// Everything else (time.steps, output.*, checkpoint.*, log.*, parallel.*) may change on restart.
+// Everything else (time.steps, output.*, checkpoint.*, log.*, parallel.*, balance.*) may change on restart.
 //
 // Snapshots record all this as typed parameters (parlayer::checkpoint::Parameter): every config
 // key, must_match for the model keys and may_change for the others, plus the effective time step

@@ -1,6 +1,7 @@
 #include "shallow_water.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -50,6 +51,19 @@ void set_wall_conditions(State& s) {
 // and stays exactly at rest.
 double quantise(double x) { return std::ldexp(std::nearbyint(std::ldexp(x, 30)), -30); }
 
+// The raw continental bottom height at (x, y): two Gaussian continents (periodic in x).
+double continent_height(const Parameters& p, double x, double y) {
+  const double w = p.topography_width;
+  auto bump = [&](double cx, double cy, double sx, double sy) {
+    double dx = std::fabs(x - cx);
+    dx = std::min(dx, p.lx - dx);
+    const double dy = y - cy;
+    return std::exp(-(dx * dx) / (2 * sx * sx) - (dy * dy) / (2 * sy * sy));
+  };
+  return p.topography_height * std::max(bump(0.25 * p.lx, 0.1 * p.ly, w, 1.4 * w),
+                                        bump(0.7 * p.lx, -0.15 * p.ly, 1.3 * w, w));
+}
+
 double sech2(double x) {
   const double c = std::cosh(x);
   return 1.0 / (c * c);
@@ -76,12 +90,104 @@ ShallowWater::ShallowWater(const Parameters& parameters, const parlayer::domain:
   m_bottom.set_boundary_condition(y_axis, BoundaryCondition::reflect());
   for (int j = -halo_width; j <= m_p.ny + halo_width; ++j)
     m_f_corner.push_back(m_p.f0 + m_p.beta * (j * m_p.dy() - 0.5 * m_p.ly));
+  m_land = m_p.topography == Topography::continents;
+  if (m_land) {
+    m_wet = wet_mask(m_p);
+    // Ghosts next to boxes with no owner (all land) hold what land cells hold.
+    const double surface = quantise(m_p.depth);
+    m_bottom.set_land_condition(BoundaryCondition::constant(surface));
+    for (auto& st : m_state) {
+      st->h.set_land_condition(BoundaryCondition::constant(surface));
+      for (Field* f : {&st->u, &st->v, &st->tracer}) f->set_land_condition(BoundaryCondition::constant(0.0));
+    }
+  }
+  m_box_cost.assign(static_cast<std::size_t>(m_bottom.box_count()), 0.0);
   int widest = 0;  // a kernel tile lies inside one local box
   for (const Field::Box& box : m_bottom) widest = std::max(widest, box.interior().extent(0));
   m_rows = std::make_unique<RowBuffers>(widest);
 }
 
 ShallowWater::~ShallowWater() = default;
+
+std::vector<double> ShallowWater::wet_mask(const Parameters& p) {
+  if (p.topography != Topography::continents) return {};
+  std::vector<double> wet(static_cast<std::size_t>(p.nx) * static_cast<std::size_t>(p.ny), 1.0);
+  const double surface = quantise(p.depth);
+  for (int j = 0; j < p.ny; ++j)
+    for (int i = 0; i < p.nx; ++i)
+      if (quantise(continent_height(p, (i + 0.5) * p.dx(), (j + 0.5) * p.dy() - 0.5 * p.ly)) >= surface)
+        wet[static_cast<std::size_t>(i) + static_cast<std::size_t>(p.nx) * static_cast<std::size_t>(j)] = 0.0;
+  return wet;
+}
+
+bool ShallowWater::wet(int i, int j) const {
+  if (j < 0 || j >= m_p.ny) return false;
+  i = ((i % m_p.nx) + m_p.nx) % m_p.nx;
+  return m_wet[static_cast<std::size_t>(i) + static_cast<std::size_t>(m_p.nx) * static_cast<std::size_t>(j)] != 0.0;
+}
+
+void ShallowWater::apply_land(StateBoxes<Field::Box> out, const IndexBox& box) const {
+  const double surface = quantise(m_p.depth);
+  for_each_cell(box, [&](int i, int j, int) {
+    const bool here = wet(i, j);
+    if (!here) {
+      out.h(i, j) = surface;
+      out.tracer(i, j) = 0.0;
+    }
+    if (!(here && wet(i - 1, j))) out.u(i, j) = 0.0;
+    if (!(here && wet(i, j - 1))) out.v(i, j) = 0.0;
+  });
+}
+
+void ShallowWater::initialise_bottom() {
+  const Parameters& p = m_p;
+  const double dx = p.dx(), dy = p.dy();
+  const double xc = 0.5 * p.lx;
+  const double w = p.topography_width;
+  const double surface = quantise(p.depth);
+  for (Field::Box& bottom : m_bottom)
+    bottom.for_each(bottom.interior(), [&](int i, int j, int) {
+      const double x = (i + 0.5) * dx - xc, y = (j + 0.5) * dy - 0.5 * p.ly;
+      double b = 0.0;
+      if (p.topography == Topography::seamount) b = p.topography_height * std::exp(-(x * x + y * y) / (2 * w * w));
+      if (p.topography == Topography::ridge) b = p.topography_height * std::exp(-(x * x) / (2 * w * w));
+      if (p.topography == Topography::continents) {
+        // Land holds the surface height; the ocean is at least half the depth deep (no wetting and drying).
+        b = wet(i, j) ? std::min(continent_height(p, x + xc, y), 0.5 * p.depth) : surface;
+      }
+      bottom(i, j) = quantise(b);
+    });
+  m_exchange.exchange(m_bottom);
+}
+
+void ShallowWater::column_physics(double time) {
+  if (m_p.sun_work <= 0) return;
+  const double pi = std::numbers::pi;
+  const double rate = m_dt * m_p.sun_heating;
+  const double phase = time / m_p.sun_period;
+  State& s = state();
+  for (int l = 0; l < s.tracer.box_count(); ++l) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Field::Box& q = s.tracer[l];
+    std::int64_t work = 0;
+    for_each_cell(q.interior(), [&](int i, int j, int) {
+      if (m_land && !wet(i, j)) return;
+      const double sun = std::cos(2 * pi * ((i + 0.5) / m_p.nx + phase));
+      if (!(sun > 0.0)) return;
+      // "Radiation": Newton's iteration for sqrt(sun), sun.work times (it converges in a few; the
+      // rest is the cost a real scheme's bands and layers would have).
+      double r = 1.0;
+      for (int k = 0; k < m_p.sun_work; ++k) r = 0.5 * (r + sun / r);
+      q(i, j) = q(i, j) + rate * r * (1.0 - q(i, j));
+      work += m_p.sun_work;
+    });
+    if (m_p.balance_model_cost)
+      m_box_cost[static_cast<std::size_t>(l)] += 1e-9 * static_cast<double>(work);
+    else
+      m_box_cost[static_cast<std::size_t>(l)] +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+}
 
 void ShallowWater::initialise() {
   const Parameters& p = m_p;
@@ -93,16 +199,7 @@ void ShallowWater::initialise() {
   const double xc = 0.5 * p.lx;  // centre of the channel: x = lx/2, y = 0
 
   // 1. Bottom topography (exchanged once: it never changes).
-  const double w = p.topography_width;
-  for (Field::Box& bottom : m_bottom)
-    bottom.for_each(bottom.interior(), [&](int i, int j, int) {
-      const double x = x_centre(i) - xc, y = y_centre(j);
-      double b = 0.0;
-      if (p.topography == Topography::seamount) b = p.topography_height * std::exp(-(x * x + y * y) / (2 * w * w));
-      if (p.topography == Topography::ridge) b = p.topography_height * std::exp(-(x * x) / (2 * w * w));
-      bottom(i, j) = quantise(b);
-    });
-  m_exchange.exchange(m_bottom);
+  initialise_bottom();
 
   // 2. The surface height eta = h + b and the velocities.
   State& s = state();
@@ -176,13 +273,23 @@ void ShallowWater::initialise() {
       }
       box.tracer(i, j) = t;
     });
+    if (m_land) apply_land(box, bottom.interior());
   }
 }
 
 void ShallowWater::stage(State& in, const State* base, State& out, double alpha) {
   const StageArgs args{in, base, out, m_bottom, m_f_corner.data(), -halo_width, alpha,
                        m_dt, 1.0 / m_p.dx(), 1.0 / m_p.dy(), m_p.gravity, m_p.viscosity, m_p.tracer_scheme};
-  auto kernel = [&](const parlayer::domain::Tile& tile) { euler_stage(args, *m_rows, tile); };
+  auto kernel = [&](const parlayer::domain::Tile& tile) {
+    const auto t0 = std::chrono::steady_clock::now();
+    euler_stage(args, *m_rows, tile);
+    if (m_land) apply_land(out.box(tile.local), tile.box);
+    double& cost = m_box_cost[static_cast<std::size_t>(tile.local)];
+    if (m_p.balance_model_cost)
+      cost += 1e-9 * static_cast<double>(tile.box.cells());  // cells computed, land ones too
+    else
+      cost += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
   parlayer::halo::run_stencil_step(m_exchange, m_overlap, kernel, kernel, in.h, in.u, in.v, in.tracer);
 }
 
@@ -216,6 +323,7 @@ LocalDiagnostics ShallowWater::local_diagnostics() {
       const double* vn = box.v.ptr(in.lo[0], j + 1);
       const double* q = box.tracer.ptr(in.lo[0], j);
       for (int i = 0; i < n; ++i) {
+        if (m_land && !wet(in.lo[0] + i, j)) continue;  // land: not part of the ocean's sums
         const double k = 0.25 * ((u[i] * u[i] + u[i + 1] * u[i + 1]) + (v[i] * v[i] + vn[i] * vn[i]));
         d.mass.add(h[i]);
         d.energy.add(h[i] * k + g * h[i] * (b[i] + 0.5 * h[i]));

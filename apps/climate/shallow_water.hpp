@@ -85,6 +85,26 @@ public:
   // Sets the initial condition parameters().initial. Neighbour-wise collective (fills the
   // topography's ghosts).
   void initialise();
+  // Only the bottom topography (after a rebalance: the state arrives by redistribution).
+  // Neighbour-wise collective.
+  void initialise_bottom();
+
+  // The land mask of topography "continents": 1 on wet cells, 0 on land (where the bottom reaches
+  // the surface), one value per cell, x fastest; empty for other topographies. The same on every
+  // rank: it is the per-cell cost that decides which boxes have no owner.
+  static std::vector<double> wet_mask(const Parameters& p);
+  bool has_land() const { return m_land; }
+
+  // The column physics of the sun ([sun]): on every wet cell of the day side (the sun sweeps around
+  // in x), sun.work iterations of a radiation-like computation, then the tracer relaxes towards 1.
+  // Each cell's result depends on its own values, its place and `time` only: the same bits on
+  // any layout. Local.
+  void column_physics(double time);
+
+  // This rank's cost per local box since the last reset: seconds spent in each box's kernels
+  // (balance.cost = "measured") or wet cells + sun work (balance.cost = "model", deterministic).
+  const std::vector<double>& box_costs() const { return m_box_cost; }
+  void reset_box_costs() { std::fill(m_box_cost.begin(), m_box_cost.end(), 0.0); }
   // The time step of step(); set before the first step.
   void set_dt(double dt) { m_dt = dt; }
   double dt() const { return m_dt; }
@@ -103,6 +123,9 @@ public:
 
 private:
   void stage(State& in, const State* base, State& out, double alpha);
+  bool wet(int i, int j) const;
+  // Walls at coasts: land cells hold the land values, faces touching land no velocity.
+  void apply_land(StateBoxes<Field::Box> out, const parlayer::domain::IndexBox& box) const;
 
   Parameters m_p;
   parlayer::halo::HaloExchange& m_exchange;
@@ -113,6 +136,9 @@ private:
   std::vector<double> m_f_corner;  // f at the global corner rows j = -2 .. ny+2 (index j + 2)
   std::unique_ptr<RowBuffers> m_rows;
   double m_dt = 0.0;
+  bool m_land = false;             // topography "continents"
+  std::vector<double> m_wet;       // wet_mask(), when m_land
+  std::vector<double> m_box_cost;  // per local box
 };
 
 }  // namespace climate

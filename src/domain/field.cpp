@@ -126,6 +126,12 @@ void FieldBase::set_boundary_condition(int axis, Side side, BoundaryCondition bc
   m_bc[axis][static_cast<int>(side)] = std::move(bc);
 }
 
+void FieldBase::set_land_condition(BoundaryCondition bc) {
+  if (bc.kind == BoundaryCondition::Kind::custom && !bc.hook)
+    throw std::invalid_argument("set_land_condition: custom condition without a hook");
+  m_land = std::move(bc);
+}
+
 void FieldBase::set_boundary_condition(int axis, const BoundaryCondition& bc) {
   set_boundary_condition(axis, Side::low, bc);
   set_boundary_condition(axis, Side::high, bc);

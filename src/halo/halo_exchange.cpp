@@ -62,6 +62,20 @@ void check_walls_have_conditions(const HaloPlan& plan, std::span<FieldBase* cons
                                 ", so its ghosts there would never be filled; call set_boundary_condition(" +
                                 std::to_string(a) + ", ...) (BoundaryCondition::none() leaves them as they are)");
     }
+  // Land (boxes with no owner): coasts take the land condition, or the wall condition of the axis
+  // and side they lie beyond, on any axis (periodic ones too).
+  const std::vector<int>& owners = d.ownership().owners();
+  if (std::find(owners.begin(), owners.end(), domain::no_owner) == owners.end()) return;
+  for (const FieldBase* f : fields) {
+    if (f->land_condition().kind != domain::BoundaryCondition::Kind::unset) continue;
+    for (int a = 0; a < d.dimensions(); ++a)
+      for (const domain::Side side : {domain::Side::low, domain::Side::high})
+        if (f->boundary_condition(a, side).kind == domain::BoundaryCondition::Kind::unset)
+          throw CollectiveError(std::string("halo exchange: field '") + f->name() +
+                                "' has neither a land condition nor a boundary condition on axis " + axis_name[a] +
+                                ", so its ghosts next to boxes with no owner (land) would never be filled; call "
+                                "set_land_condition(...)");
+  }
 }
 
 std::string field_names(const std::vector<FieldBase*>& fields) {

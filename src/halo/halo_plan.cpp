@@ -109,12 +109,21 @@ HaloPlan::HaloPlan(const domain::Decomposition& decomposition, int rank, int wid
   };
 
   // What this rank receives: the pieces of its own boxes' ghosts.
+  std::vector<Wall> coasts;
   m_by_message.assign(mine.size(), domain::PeeledSides{});
   for (std::size_t l = 0; l < mine.size(); ++l) {
     const IndexBox& box = layout.box(mine[l]);
     for (const Piece& p : ghost_pieces(layout, mine[l], g, stencil)) {
       const int from = owners.owner(p.src_box);
-      if (from == domain::no_owner) continue;  // a box without work: its ghosts are not filled here
+      if (from == domain::no_owner) {  // land: a coast, filled as a wall (boundary_fill.cpp)
+        Wall coast{static_cast<int>(l), -1, domain::Side::low, p.dst, true, {0, 0, 0}};
+        for (int a = 2; a >= 0; --a) {
+          if (p.dst.hi[a] <= box.lo[a]) coast.beyond[a] = -1, coast.axis = a, coast.side = domain::Side::low;
+          if (p.dst.lo[a] >= box.hi[a]) coast.beyond[a] = 1, coast.axis = a, coast.side = domain::Side::high;
+        }
+        coasts.push_back(coast);
+        continue;
+      }
       const BoxRegion to{static_cast<int>(l), p.dst};
       if (from == rank) {
         m_transfers.local.push_back({{local_index(p.src_box), p.src}, to});
@@ -158,7 +167,8 @@ HaloPlan::HaloPlan(const domain::Decomposition& decomposition, int rank, int wid
   }
   for (auto& [r, p] : peers) m_transfers.peers.push_back(std::move(p));
 
-  // Walls, box by box, in axis order.
+  // Coasts first (they read only their box's interior), then walls, box by box, in axis order.
+  m_walls = std::move(coasts);
   for (std::size_t l = 0; l < mine.size(); ++l) {
     const IndexBox& in = layout.box(mine[l]);
     const IndexBox across = stencil == Stencil::box ? in.grown(g) : in;

@@ -51,6 +51,12 @@ public:
   void set_boundary_condition(int axis, Side side, BoundaryCondition bc);
   /// \brief The same condition at both ends of `axis`.
   void set_boundary_condition(int axis, const BoundaryCondition& bc);
+  /// \brief How ghosts next to a box with no owner (all land: see domain::no_owner) are filled,
+  ///        as a wall at the coast. Unset (the default): the wall condition of the axis and side
+  ///        the ghost lies beyond. Mirror conditions mirror along every axis the ghost lies beyond
+  ///        (an edge or corner ghost mirrors the box's own corner cells). Local.
+  const BoundaryCondition& land_condition() const noexcept { return m_land; }
+  void set_land_condition(BoundaryCondition bc);
 
   virtual ElementType element_type() const noexcept = 0;
 
@@ -77,6 +83,7 @@ private:
   std::string m_units;
   Index3 m_ghost;
   BoundaryCondition m_bc[3][2];
+  BoundaryCondition m_land;
   bool m_in_flight = false;
 };
 

@@ -6,7 +6,8 @@
 /// faces only for a star stencil, faces, edges and corners for a box stencil; periodic images
 /// included) is intersected with every box of the layout. Pieces from a box of this rank are local
 /// copies; pieces from another rank travel in one message per rank pair; ghosts beyond a wall are
-/// filled from the field's boundary conditions. Built once per (decomposition, rank, width,
+/// filled from the field's boundary conditions, and pieces in a box with no owner (land) are filled
+/// as a wall at the coast (the field's land_condition()). Built once per (decomposition, rank, width,
 /// stencil) and reused every step. Pure geometry, no MPI.
 #include <vector>
 
@@ -28,13 +29,16 @@ enum class Stencil {
 /// \brief "star" or "box".
 const char* to_string(Stencil stencil) noexcept;
 
-/// \brief A wall of the global grid that one of this rank's boxes touches.
+/// \brief A wall of the global grid that one of this rank's boxes touches, or a coast: a piece of
+///        a box's ghost region that lies in a box with no owner (land), filled as a wall.
 struct Wall {
   int box;  ///< local box index
-  int axis;
+  int axis;  ///< for a coast: the first axis the piece lies beyond
   domain::Side side;
   IndexBox ghosts;  ///< the ghost slab beyond the wall to fill (range along the other axes:
-                    ///< interior for star, interior plus ghosts for box)
+                    ///< interior for star, interior plus ghosts for box); for a coast, the piece
+  bool land = false;  ///< a coast: filled from the field's land_condition()
+  Index3 beyond{0, 0, 0};  ///< for a coast: per axis -1 / +1 if the piece lies below / above the box
 };
 
 /// \brief Where this rank's ghosts come from. Immutable, copyable, Local.
@@ -58,9 +62,10 @@ public:
   const IndexBox& interior(int local) const { return m_decomposition.layout().box(boxes().at(static_cast<std::size_t>(local))); }
   /// \brief Local copies and messages.
   const TransferPlan& transfers() const noexcept { return m_transfers; }
-  /// \brief Walls this rank's boxes touch, box by box, each in axis order (x low, x high, y low,
-  ///        ...): the order in which boundary conditions are applied, so box-stencil corners at two
-  ///        walls are well defined.
+  /// \brief First the coasts (ghost pieces in boxes with no owner: land), then the walls this
+  ///        rank's boxes touch, box by box, each in axis order (x low, x high, y low, ...): the
+  ///        order in which boundary conditions are applied, so box-stencil corners at two walls are
+  ///        well defined (a coast reads only its box's interior; a wall slab may mirror a coast).
   const std::vector<Wall>& walls() const noexcept { return m_walls; }
   /// \brief Per local box: the sides ([axis][low/high]) with ghosts that arrive by message.
   const std::vector<domain::PeeledSides>& sides_by_message() const noexcept { return m_by_message; }
