@@ -44,6 +44,7 @@
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/halo/redistribution.hpp"
 #include "parlayer/parallel/environment.hpp"
+#include "parlayer/parallel/thread_pool.hpp"
 #include "parlayer/runtime/config.hpp"
 #include "parlayer/runtime/files.hpp"
 #include "parlayer/runtime/log.hpp"
@@ -156,6 +157,10 @@ int main(int argc, char** argv) {
     if (config.help_requested()) return 0;
     const climate::Parameters p = climate::parameters_from(config);
     const runtime::ParallelOptions parallel_options = runtime::parallel_options(config);
+    // The threads of this rank (parallel.threads; the caller is one of them). MPI stays on this
+    // thread: the FUNNELED level guarded_main asks for is enough.
+    parallel::ThreadPool threads(parallel_options.threads);
+    const halo::StepOptions step_options{parallel_options.overlap, &threads, parallel_options.tile_size};
     runtime::StopRequest stop(world);  // agrees on a stop requested since main() began
 
     // 2. Decompose the channel (periodic in x, walls in y): one block per rank, or boxes of
@@ -184,7 +189,7 @@ int main(int argc, char** argv) {
                                  climate::ShallowWater::field_count + 1, climate::ShallowWater::halo_width, p.nx, p.ny));
     std::unique_ptr<climate::ShallowWater> allocated;
     runtime::allocate_agreed(world, "the model's fields", [&] {
-      allocated = std::make_unique<climate::ShallowWater>(p, decomposition, env.rank(), *exchange, parallel_options.overlap);
+      allocated = std::make_unique<climate::ShallowWater>(p, decomposition, env.rank(), *exchange, step_options);
     });
     climate::ShallowWater* model = allocated.get();
     model->initialise();
@@ -198,9 +203,11 @@ int main(int argc, char** argv) {
     const climate::CourantNumbers courant = climate::courant_numbers(p, dt, initial.h_max, initial.speed_max);
 
     // 4. Say what runs.
-    log.info(format("parlayer-climate: %s on %dx%d cells (dx %.4g km, dy %.4g km), %s, overlap %s, %s halo",
+    const std::string team = format("%d rank%s x %d thread%s", env.size(), env.size() == 1 ? "" : "s",
+                                    threads.size(), threads.size() == 1 ? "" : "s");
+    log.info(format("parlayer-climate: %s on %dx%d cells (dx %.4g km, dy %.4g km), %s, %s, overlap %s, %s halo",
                     config.string("initial.state").c_str(), p.nx, p.ny, p.dx() / 1e3, p.dy() / 1e3,
-                    runtime::describe_layout(decomposition, parallel_options).c_str(),
+                    runtime::describe_layout(decomposition, parallel_options).c_str(), team.c_str(),
                     halo::to_string(parallel_options.overlap), halo::to_string(parallel_options.backend)));
     log.info(format("  dt %.6g s%s, %lld steps = %s; Courant numbers: gravity wave %.3f, advective %.3f, "
                     "viscous %.3f",
@@ -316,6 +323,7 @@ int main(int argc, char** argv) {
     settings.progress_interval = p.log_interval;
     settings.checkpoint_interval = 1;  // the hook below decides at every step (cadence by steps, wall time, end, stop)
     settings.cells = double(p.nx) * double(p.ny);
+    settings.team = team;
     runtime::LoopHooks hooks;
     // Rebalancing: a new decomposition of the same boxes, its exchange (plans built once) and model;
     // the state moves by redistribution, the bottom is recomputed; then the old ones go.
@@ -324,7 +332,7 @@ int main(int argc, char** argv) {
       const double t0 = runtime::wall_seconds();
       domain::Decomposition to(decomposition.layout(), ownership);
       std::unique_ptr<halo::HaloExchange> to_exchange = make_exchange(to);
-      auto to_model = std::make_unique<climate::ShallowWater>(p, to, env.rank(), *to_exchange, parallel_options.overlap);
+      auto to_model = std::make_unique<climate::ShallowWater>(p, to, env.rank(), *to_exchange, step_options);
       to_model->set_dt(dt);
       to_model->initialise_bottom();
       const std::array<const domain::FieldBase*, 4> from_fields{&model->state().h, &model->state().u,

@@ -82,8 +82,8 @@ State::State(const parlayer::domain::Decomposition& d, int rank)
 }
 
 ShallowWater::ShallowWater(const Parameters& parameters, const parlayer::domain::Decomposition& decomposition,
-                           int rank, parlayer::halo::HaloExchange& exchange, parlayer::halo::Overlap overlap)
-    : m_p(parameters), m_exchange(exchange), m_overlap(overlap),
+                           int rank, parlayer::halo::HaloExchange& exchange, const parlayer::halo::StepOptions& how)
+    : m_p(parameters), m_exchange(exchange), m_how(how), m_threads(how.threads ? how.threads->size() : 1),
       m_bottom("b", decomposition, rank, halo_width) {
   for (auto& s : m_state) s = std::make_unique<State>(decomposition, rank);
   m_bottom.set_units("m");
@@ -101,10 +101,48 @@ ShallowWater::ShallowWater(const Parameters& parameters, const parlayer::domain:
       for (Field* f : {&st->u, &st->v, &st->tracer}) f->set_land_condition(BoundaryCondition::constant(0.0));
     }
   }
-  m_box_cost.assign(static_cast<std::size_t>(m_bottom.box_count()), 0.0);
+  const auto boxes = static_cast<std::size_t>(m_bottom.box_count());
+  const auto threads = static_cast<std::size_t>(m_threads);
+  m_box_cost.assign(boxes, 0.0);
+  m_box_seconds.assign(threads, std::vector<double>(boxes, 0.0));
+  m_box_work.assign(threads, std::vector<std::int64_t>(boxes, 0));
   int widest = 0;  // a kernel tile lies inside one local box
   for (const Field::Box& box : m_bottom) widest = std::max(widest, box.interior().extent(0));
-  m_rows = std::make_unique<RowBuffers>(widest);
+  for (std::size_t t = 0; t < threads; ++t) m_rows.push_back(std::make_unique<RowBuffers>(widest));
+  for (int l = 0; l < m_bottom.box_count(); ++l)
+    for (const IndexBox& t : parlayer::domain::tile_boxes(m_bottom[l].interior(), how.tile_size))
+      m_tiles.push_back({t, l});
+}
+
+const std::vector<double>& ShallowWater::box_costs() {
+  for (std::size_t l = 0; l < m_box_cost.size(); ++l) {
+    std::int64_t work = 0;
+    double seconds = 0.0;
+    for (std::size_t t = 0; t < m_box_work.size(); ++t) {
+      work += m_box_work[t][l];
+      seconds += m_box_seconds[t][l];
+    }
+    m_box_cost[l] = m_p.balance_model_cost ? 1e-9 * static_cast<double>(work) : seconds;
+  }
+  return m_box_cost;
+}
+
+void ShallowWater::reset_box_costs() {
+  for (auto& v : m_box_seconds) std::fill(v.begin(), v.end(), 0.0);
+  for (auto& v : m_box_work) std::fill(v.begin(), v.end(), 0);
+}
+
+template <class Task>
+void ShallowWater::for_each_tile(Task&& task) {
+  auto one = [&](int i, int thread) {
+    parlayer::domain::Tile tile = m_tiles[static_cast<std::size_t>(i)];
+    tile.thread = thread;
+    task(std::as_const(tile));
+  };
+  if (m_threads > 1)
+    m_how.threads->run(static_cast<int>(m_tiles.size()), one);
+  else
+    for (int i = 0; i < static_cast<int>(m_tiles.size()); ++i) one(i, 0);
 }
 
 ShallowWater::~ShallowWater() = default;
@@ -166,11 +204,11 @@ void ShallowWater::column_physics(double time) {
   const double rate = m_dt * m_p.sun_heating;
   const double phase = time / m_p.sun_period;
   State& s = state();
-  for (int l = 0; l < s.tracer.box_count(); ++l) {
+  for_each_tile([&](const parlayer::domain::Tile& tile) {
     const auto t0 = std::chrono::steady_clock::now();
-    Field::Box& q = s.tracer[l];
+    Field::Box& q = s.tracer[tile];
     std::int64_t work = 0;
-    for_each_cell(q.interior(), [&](int i, int j, int) {
+    for_each_cell(tile.box, [&](int i, int j, int) {
       if (m_land && !wet(i, j)) return;
       const double sun = std::cos(2 * pi * ((i + 0.5) / m_p.nx + phase));
       if (!(sun > 0.0)) return;
@@ -181,12 +219,10 @@ void ShallowWater::column_physics(double time) {
       q(i, j) = q(i, j) + rate * r * (1.0 - q(i, j));
       work += m_p.sun_work;
     });
-    if (m_p.balance_model_cost)
-      m_box_cost[static_cast<std::size_t>(l)] += 1e-9 * static_cast<double>(work);
-    else
-      m_box_cost[static_cast<std::size_t>(l)] +=
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  }
+    const auto t = static_cast<std::size_t>(tile.thread), l = static_cast<std::size_t>(tile.local);
+    m_box_work[t][l] += work;
+    m_box_seconds[t][l] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  });
 }
 
 void ShallowWater::initialise() {
@@ -282,15 +318,13 @@ void ShallowWater::stage(State& in, const State* base, State& out, double alpha)
                        m_dt, 1.0 / m_p.dx(), 1.0 / m_p.dy(), m_p.gravity, m_p.viscosity, m_p.tracer_scheme};
   auto kernel = [&](const parlayer::domain::Tile& tile) {
     const auto t0 = std::chrono::steady_clock::now();
-    euler_stage(args, *m_rows, tile);
+    euler_stage(args, *m_rows[static_cast<std::size_t>(tile.thread)], tile);
     if (m_land) apply_land(out.box(tile.local), tile.box);
-    double& cost = m_box_cost[static_cast<std::size_t>(tile.local)];
-    if (m_p.balance_model_cost)
-      cost += 1e-9 * static_cast<double>(tile.box.cells());  // cells computed, land ones too
-    else
-      cost += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto t = static_cast<std::size_t>(tile.thread), l = static_cast<std::size_t>(tile.local);
+    m_box_work[t][l] += tile.box.cells();  // cells computed, land ones too
+    m_box_seconds[t][l] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
-  parlayer::halo::run_stencil_step(m_exchange, m_overlap, kernel, kernel, in.h, in.u, in.v, in.tracer);
+  parlayer::halo::run_stencil_step(m_exchange, m_how, kernel, kernel, in.h, in.u, in.v, in.tracer);
 }
 
 void ShallowWater::step() {
@@ -306,18 +340,23 @@ void ShallowWater::step() {
 LocalDiagnostics ShallowWater::local_diagnostics() {
   State& s = state();
   m_exchange.exchange(s.h, s.u, s.v, s.tracer);  // the kinetic energy reads u(i+1) and v(j+1)
-  LocalDiagnostics d;
+  // One partial result per thread, combined afterwards: the sums are exact and the extrema are
+  // extrema, so the result does not depend on which thread took which tile.
+  std::vector<LocalDiagnostics> partial(static_cast<std::size_t>(m_threads));
   constexpr double inf = std::numeric_limits<double>::infinity();
-  d.h_min = d.tracer_min = inf;
-  d.h_max = d.tracer_max = d.speed_max = -inf;
+  for (LocalDiagnostics& d : partial) {
+    d.h_min = d.tracer_min = inf;
+    d.h_max = d.tracer_max = d.speed_max = -inf;
+  }
   const double g = m_p.gravity;
-  for (int l = 0; l < s.h.box_count(); ++l) {
-    const StateBoxes<const Field::Box> box = std::as_const(s).box(l);
-    const IndexBox& in = box.h.interior();
+  for_each_tile([&](const parlayer::domain::Tile& tile) {
+    LocalDiagnostics& d = partial[static_cast<std::size_t>(tile.thread)];
+    const StateBoxes<const Field::Box> box = std::as_const(s).box(tile.local);
+    const IndexBox& in = tile.box;
     const int n = in.extent(0);
     for (int j = in.lo[1]; j < in.hi[1]; ++j) {
       const double* h = box.h.ptr(in.lo[0], j);
-      const double* b = m_bottom[l].ptr(in.lo[0], j);
+      const double* b = m_bottom[tile].ptr(in.lo[0], j);
       const double* u = box.u.ptr(in.lo[0], j);
       const double* v = box.v.ptr(in.lo[0], j);
       const double* vn = box.v.ptr(in.lo[0], j + 1);
@@ -339,6 +378,19 @@ LocalDiagnostics ShallowWater::local_diagnostics() {
         d.speed_max = std::max({d.speed_max, std::fabs(u[i]), std::fabs(v[i])});
       }
     }
+  });
+  LocalDiagnostics d = partial.front();
+  for (std::size_t t = 1; t < partial.size(); ++t) {
+    const LocalDiagnostics& e = partial[t];
+    d.mass += e.mass;
+    d.energy += e.energy;
+    d.tracer_mass += e.tracer_mass;
+    d.nonfinite += e.nonfinite;
+    d.h_min = std::min(d.h_min, e.h_min);
+    d.h_max = std::max(d.h_max, e.h_max);
+    d.tracer_min = std::min(d.tracer_min, e.tracer_min);
+    d.tracer_max = std::max(d.tracer_max, e.tracer_max);
+    d.speed_max = std::max(d.speed_max, e.speed_max);
   }
   return d;
 }

@@ -75,9 +75,11 @@ public:
   // h, u, v and tracer (the step's start and two RK3 stages) and the bottom.
   static constexpr int field_count = 3 * 4 + 1;
 
-  // `exchange` must be built from a HaloPlan(decomposition, rank, halo_width, stencil).
+  // `exchange` must be built from a HaloPlan(decomposition, rank, halo_width, stencil). `how` says
+  // whether the exchange overlaps the deep interiors and which threads (tiles of what size) run
+  // the kernels; results are the same bytes either way.
   ShallowWater(const Parameters& parameters, const parlayer::domain::Decomposition& decomposition, int rank,
-               parlayer::halo::HaloExchange& exchange, parlayer::halo::Overlap overlap);
+               parlayer::halo::HaloExchange& exchange, const parlayer::halo::StepOptions& how);
   ~ShallowWater();
   ShallowWater(const ShallowWater&) = delete;
   ShallowWater& operator=(const ShallowWater&) = delete;
@@ -103,8 +105,8 @@ public:
 
   // This rank's cost per local box since the last reset: seconds spent in each box's kernels
   // (balance.cost = "measured") or wet cells + sun work (balance.cost = "model", deterministic).
-  const std::vector<double>& box_costs() const { return m_box_cost; }
-  void reset_box_costs() { std::fill(m_box_cost.begin(), m_box_cost.end(), 0.0); }
+  const std::vector<double>& box_costs();
+  void reset_box_costs();
   // The time step of step(); set before the first step.
   void set_dt(double dt) { m_dt = dt; }
   double dt() const { return m_dt; }
@@ -123,22 +125,31 @@ public:
 
 private:
   void stage(State& in, const State* base, State& out, double alpha);
+  // Calls task(tile) for every tile of m_tiles, on the team's threads (tile.thread set).
+  template <class Task>
+  void for_each_tile(Task&& task);
   bool wet(int i, int j) const;
   // Walls at coasts: land cells hold the land values, faces touching land no velocity.
   void apply_land(StateBoxes<Field::Box> out, const parlayer::domain::IndexBox& box) const;
 
   Parameters m_p;
   parlayer::halo::HaloExchange& m_exchange;
-  parlayer::halo::Overlap m_overlap;
+  parlayer::halo::StepOptions m_how;
+  int m_threads = 1;
+  std::vector<parlayer::domain::Tile> m_tiles;  // every local box's interior in tiles (column physics, diagnostics)
   std::unique_ptr<State> m_state[3];
   int m_current = 0;
   Field m_bottom;                  // bottom height b [m], cell centres, ghosts filled once
   std::vector<double> m_f_corner;  // f at the global corner rows j = -2 .. ny+2 (index j + 2)
-  std::unique_ptr<RowBuffers> m_rows;
+  std::vector<std::unique_ptr<RowBuffers>> m_rows;  // per thread
   double m_dt = 0.0;
   bool m_land = false;             // topography "continents"
   std::vector<double> m_wet;       // wet_mask(), when m_land
-  std::vector<double> m_box_cost;  // per local box
+  // Per thread, per local box: seconds in its kernels, and cells + sun work (the model cost, kept
+  // as an integer so that its sum does not depend on which thread ran which tile).
+  std::vector<std::vector<double>> m_box_seconds;
+  std::vector<std::vector<std::int64_t>> m_box_work;
+  std::vector<double> m_box_cost;  // box_costs(): their sum over threads
 };
 
 }  // namespace climate

@@ -256,6 +256,20 @@ HaloExchange::~HaloExchange() = default;
 HaloExchange::HaloExchange(HaloExchange&&) noexcept = default;
 HaloExchange& HaloExchange::operator=(HaloExchange&&) noexcept = default;
 
+const HaloExchange::Tiles& HaloExchange::tiles(const domain::Index3& tile_size) {
+  if (m_tiles && m_tiles->size == tile_size) return *m_tiles;
+  auto tiles = std::make_unique<Tiles>();
+  tiles->size = tile_size;
+  for (std::size_t l = 0; l < m_splits.size(); ++l) {
+    const int local = static_cast<int>(l);
+    for (const IndexBox& t : domain::tile_boxes(m_splits[l].deep, tile_size)) tiles->interior.push_back({t, local});
+    for (const IndexBox& piece : m_splits[l].strip)
+      for (const IndexBox& t : domain::tile_boxes(piece, tile_size)) tiles->strip.push_back({t, local});
+  }
+  m_tiles = std::move(tiles);
+  return *m_tiles;
+}
+
 const domain::InteriorSplit& HaloExchange::interior_split() const {
   if (m_splits.size() != 1)
     throw std::logic_error("halo exchange: rank " + std::to_string(m_plan->rank()) + " has " +

@@ -1,6 +1,8 @@
 #include "parlayer/runtime/parallel_options.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 
 namespace parlayer::runtime {
 
@@ -58,6 +60,32 @@ void add_parallel_keys(ConfigSchema& schema, int dimensions) {
   schema.add_string("parallel.halo_backend", "packed",
                     "how ghosts travel: packed buffers or MPI derived datatypes (identical results)")
       .one_of({"packed", "datatypes"});
+  schema.add_int("parallel.threads", 0,
+                 "threads per rank running the kernels' tiles (identical results for any count); 0 = the "
+                 "environment's OMP_NUM_THREADS, else 1")
+      .at_least(0)
+      .at_most(1024);
+  IntegerList tile(static_cast<std::size_t>(dimensions), 8);
+  tile[0] = 0;
+  if (dimensions == 2) tile[1] = 16;
+  schema.add_int_list("parallel.tile_size", tile,
+                      "with several threads: cells per tile along each axis (x first; 0 = the whole extent); "
+                      "tiles are what the threads share out")
+      .entries(static_cast<std::size_t>(dimensions))
+      .at_least(0);
+}
+
+static int threads_from_environment() {
+  const char* text = std::getenv("OMP_NUM_THREADS");
+  if (!text || !*text) return 1;
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(text, &end, 10);
+  // OMP_NUM_THREADS may be a list ("4,2" for nested levels): the first entry is this level's.
+  if (end == text || (*end != '\0' && *end != ',') || errno != 0 || n < 1 || n > 1024)
+    throw CollectiveError(std::string("environment variable OMP_NUM_THREADS = '") + text +
+                          "' is not a thread count from 1 to 1024 (parallel.threads = 0 reads it)");
+  return static_cast<int>(n);
 }
 
 ParallelOptions parallel_options(const Config& config) {
@@ -69,6 +97,11 @@ ParallelOptions parallel_options(const Config& config) {
     if (distribution == name) o.distribution = value;
   o.overlap = config.boolean("parallel.overlap") ? halo::Overlap::on : halo::Overlap::off;
   o.backend = halo::backend_from_string(config.string("parallel.halo_backend"));
+  o.threads = config.integer_as<int>("parallel.threads");
+  if (o.threads == 0) o.threads = threads_from_environment();
+  const std::vector<int> tile = config.integer_list_as<int>("parallel.tile_size");
+  o.tile_size = {0, 0, 0};
+  for (std::size_t a = 0; a < tile.size() && a < 3; ++a) o.tile_size[a] = tile[a];
   return o;
 }
 

@@ -44,6 +44,7 @@ LoopResult run_time_loop(const LoopSettings& s, const LoopHooks& hooks, const Lo
       const double interval = advance - advance_at_last_line;
       const double rate = interval > 0 ? s.cells * static_cast<double>(step - step_at_last_line) / interval : 0.0;
       line += "  ETA " + format_duration(eta) + "  " + format_rate(rate, "cell/s");
+      if (!s.team.empty()) line += " on " + s.team;
     }
     if (!model.empty()) line += "  " + model;
     log.info(line);

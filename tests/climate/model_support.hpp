@@ -10,6 +10,7 @@
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/halo/overlap.hpp"
 #include "parlayer/runtime/config.hpp"
+#include "parlayer/parallel/thread_pool.hpp"
 #include "parlayer/runtime/parallel_options.hpp"
 #include "parlayer/runtime/reproducible_sum.hpp"
 #include "shallow_water.hpp"
@@ -42,7 +43,9 @@ struct ModelRun {
         exchange(parlayer::runtime::make_halo_plan(decomposition, rank_of(comm), ShallowWater::halo_width,
                                                    ShallowWater::stencil, config),
                  comm, backend),
-        model(p, decomposition, rank_of(comm), exchange, overlap) {
+        threads(parlayer::runtime::parallel_options(config).threads),
+        model(p, decomposition, rank_of(comm), exchange,
+              {overlap, &threads, parlayer::runtime::parallel_options(config).tile_size}) {
     model.initialise();
     const LocalDiagnostics d = model.local_diagnostics();
     const double h_max = parlayer::runtime::global_max(d.h_max, comm);
@@ -82,6 +85,7 @@ struct ModelRun {
   Parameters p;
   parlayer::domain::Decomposition decomposition;
   parlayer::halo::HaloExchange exchange;
+  parlayer::parallel::ThreadPool threads;  // parallel.threads of the settings (default 1)
   ShallowWater model;
 };
 

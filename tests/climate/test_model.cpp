@@ -198,3 +198,39 @@ TEST_CASE("a linear gravity wave travels at sqrt(gH), converging at second order
   CHECK(std::fabs(e32 - theory(32)) < 1e-4);  // and it is the error the discretisation predicts
   CHECK(std::fabs(e64 - theory(64)) < 1e-4);
 }
+
+TEST_CASE("the jet gives the same bytes with 1, 2 and 4 threads per rank, any tile size", "[threads]") {
+  const int steps = 40;
+  std::vector<double> reference;
+  if (climate::testing::rank_of(MPI_COMM_WORLD) == 0) {
+    ModelRun single(small_jet(), MPI_COMM_SELF, Overlap::off);
+    single.run(steps);
+    reference = single.gather();
+  }
+  auto check = [&](const std::vector<std::string>& extra, Overlap overlap, int threads) {
+    std::vector<std::string> settings = small_jet();
+    settings.insert(settings.end(), extra.begin(), extra.end());
+    ModelRun run(settings, MPI_COMM_WORLD, overlap);
+    run.run(steps);
+    // The diagnostics are combined per thread: exact sums, so the same bits too.
+    const climate::LocalDiagnostics d = run.model.local_diagnostics();
+    const double mass = parlayer::runtime::global_sum(d.mass, MPI_COMM_WORLD);
+    const std::vector<double> mine = run.gather();
+    if (climate::testing::rank_of(MPI_COMM_WORLD) == 0) {
+      std::string what;
+      for (const std::string& e : extra) what += e + " ";
+      INFO(what << "overlap " << to_string(overlap) << ", " << climate::testing::size_of(MPI_COMM_WORLD) << " ranks");
+      CHECK(run.threads.size() == threads);
+      CHECK(same_bytes(reference, mine));
+      parlayer::runtime::ExactSum want;  // the mass of the reference (h comes first), summed exactly
+      for (std::size_t c = 0; c < reference.size() / 4; ++c) want.add(reference[c]);
+      CHECK(mass == want.value());
+    }
+  };
+  for (const int threads : {1, 2, 4})
+    for (const Overlap overlap : {Overlap::on, Overlap::off})
+      check({"parallel.threads=" + std::to_string(threads)}, overlap, threads);
+  check({"parallel.threads=3", "parallel.tile_size=[5,1]"}, Overlap::on, 3);
+  check({"parallel.threads=2", "parallel.tile_size=[0,3]", "parallel.box_size=[8,6]", "parallel.distribution=sfc"},
+        Overlap::on, 2);
+}

@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
   const std::string private_log =
       "/tmp/parlayer-test-rank" + std::to_string(env.rank()) + "-" + std::to_string(getpid()) + ".log";
   session.configData().useColour = Catch::UseColour::No;  // logs, not terminals
+  // A tag that matches no test (a test binary older than its ctest entry, a typo) is a failure,
+  // never a pass.
+  session.configData().warnings =
+      static_cast<Catch::WarnAbout::What>(session.configData().warnings | Catch::WarnAbout::NoTests);
   if (env.rank() != 0) {
     session.configData().outputFilename = private_log;
     session.configData().reporterName = "compact";

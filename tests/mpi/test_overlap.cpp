@@ -3,11 +3,13 @@
 #include <catch2/catch.hpp>
 #include <mpi.h>
 
+#include <atomic>
 #include <vector>
 
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/halo/overlap.hpp"
+#include "parlayer/parallel/thread_pool.hpp"
 #include "support.hpp"
 
 using namespace parlayer::domain;
@@ -95,8 +97,10 @@ std::vector<double> reference(const Setup& s, int steps) {
   return interior;
 }
 
-// The library run: the same sweeps through run_stencil_step on this rank's boxes of `d`.
-std::vector<double> library_run(const Setup& s, const Decomposition& d, int steps, Overlap overlap, Backend backend) {
+// The library run: the same sweeps through run_stencil_step on this rank's boxes of `d`, on the
+// calling thread or (with `options.threads`) on a team running tiles.
+std::vector<double> library_run(const Setup& s, const Decomposition& d, int steps, const StepOptions& options,
+                                Backend backend) {
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   HaloExchange exchange(HaloPlan(d, rank, 1, s.stencil), MPI_COMM_WORLD, backend);
@@ -115,10 +119,13 @@ std::vector<double> library_run(const Setup& s, const Decomposition& d, int step
       auto at = [&](int i, int j, int k) { return from(i, j, k); };
       for_each_cell(t.box, [&](int i, int j, int k) { to(i, j, k) = update(s.kernel, gather(s.kernel, at, i, j, k)); });
     };
-    run_stencil_step(exchange, overlap, reach, kernel, kernel, *in);
+    run_stencil_step(exchange, options, reach, kernel, kernel, *in);
     std::swap(in, out);
   }
   return gather_global(*in, d, MPI_COMM_WORLD);
+}
+std::vector<double> library_run(const Setup& s, const Decomposition& d, int steps, Overlap overlap, Backend backend) {
+  return library_run(s, d, steps, StepOptions{overlap}, backend);
 }
 
 }  // namespace
@@ -218,4 +225,76 @@ TEST_CASE("the overlap driver visits each cell once and peels only sides with a 
       if (ranks == 1) CHECK(exchange.interior_split().strip.empty());
     }
   }
+}
+
+// Threads inside each rank: 1, 2 and 4 threads, tiles from whole regions down to single cells,
+// overlap on and off, one block and many boxes per rank: always the serial reference's bytes.
+TEST_CASE("threads running tiles give the same bytes as one thread, for any tile size", "[threads]") {
+  int rank = 0, ranks = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  const int steps = 6;
+  const Setup setups[] = {
+      {Kernel::nine_point, {31, 23}, {true, false}, Stencil::box},
+      {Kernel::seven_point_3d, {14, 11, 9}, {true, false, true}, Stencil::star},
+  };
+  for (const Setup& s : setups) {
+    const std::vector<double> want = rank == 0 ? reference(s, steps) : std::vector<double>{};
+    const GridSpec grid{s.extent, s.periodic, {}};
+    const Layout many = s.extent.size() == 2 ? Layout::blocks(grid, {4, 3, 1}) : Layout::blocks(grid, {3, 3, 2});
+    const std::pair<const char*, Decomposition> layouts[] = {
+        {"one block per rank", Decomposition(grid, ranks)},
+        {"boxes on a space-filling curve", Decomposition(many, Ownership::space_filling_curve(many, ranks))}};
+    for (const int threads : {1, 2, 4}) {
+      parlayer::parallel::ThreadPool team(threads);
+      for (const Index3 tile : {Index3{0, 8, 8}, Index3{5, 3, 2}, Index3{1, 1, 1}})
+        for (const auto& [name, d] : layouts)
+          for (const Overlap overlap : {Overlap::on, Overlap::off}) {
+            const auto got = library_run(s, d, steps, StepOptions{overlap, &team, tile}, Backend::packed);
+            if (rank == 0) {
+              INFO(s.extent.size() << "D, " << name << ", " << threads << " threads, tiles " << tile[0] << "x"
+                                   << tile[1] << "x" << tile[2] << ", overlap " << to_string(overlap));
+              CHECK(same_bytes(got, want));
+            }
+          }
+    }
+  }
+}
+
+// With threads, the kernels still see every interior cell exactly once, the deep interior's tiles
+// while the messages fly, and each tile on one thread of the team.
+TEST_CASE("threaded tiles cover each cell once, deep interior while messages fly", "[threads]") {
+  int ranks = 0, rank = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  const GridSpec grid{{30, 26}, {true, false}, {}};
+  const Layout many = Layout::blocks(grid, {3, 2, 1});
+  const Decomposition d(many, Ownership::round_robin(many, ranks));
+  HaloExchange exchange(HaloPlan(d, rank, 2, Stencil::box), MPI_COMM_WORLD);
+  Field<int> probe("probe", d, rank, 2), visits("visits", d, rank, 2);
+  for (int axis = 0; axis < 2; ++axis) probe.set_boundary_condition(axis, BoundaryCondition::none());
+  probe.fill(0);
+  visits.fill(0);
+  parlayer::parallel::ThreadPool team(3);
+  std::atomic<int> bad_thread{0}, not_in_flight{0}, in_flight_strip{0};
+  run_stencil_step(
+      exchange, StepOptions{Overlap::on, &team, {4, 3, 0}},
+      [&](const Tile& t) {
+        if (t.thread < 0 || t.thread >= 3) ++bad_thread;
+        if (!probe.exchange_in_flight()) ++not_in_flight;
+        for_each_cell(t.box, [&](int i, int j, int k) { visits[t](i, j, k) += 1; });
+      },
+      [&](const Tile& t) {
+        if (t.thread < 0 || t.thread >= 3) ++bad_thread;
+        if (probe.exchange_in_flight()) ++in_flight_strip;
+        for_each_cell(t.box, [&](int i, int j, int k) { visits[t](i, j, k) += 1; });
+      },
+      probe);
+  CHECK(bad_thread == 0);
+  CHECK(not_in_flight == 0);
+  CHECK(in_flight_strip == 0);
+  int wrong = 0;
+  for (FieldBox<int>& box : visits)
+    for_each_cell(box.interior(), [&](int i, int j, int k) { wrong += box(i, j, k) != 1; });
+  CHECK(wrong == 0);
 }

@@ -7,6 +7,12 @@
 /// in, so a kernel written for one box works on any number of boxes per rank (AMReX's MFIter):
 ///
 ///     auto kernel = [&](const Tile& t) { diffuse(in[t], out[t], t.box); };
+///
+/// With threads (parallel::ThreadPool), each region is cut further into tiles of at most a given
+/// size (tile_boxes), and the tiles run on the team's threads; `t.thread` says which, so a kernel
+/// can keep per-thread scratch.
+#include <vector>
+
 #include "parlayer/domain/index_box.hpp"
 
 namespace parlayer::domain {
@@ -15,8 +21,14 @@ namespace parlayer::domain {
 struct Tile {
   IndexBox box;
   int local = 0;
+  int thread = 0;  ///< the thread running it (0 .. threads - 1): an index for per-thread scratch
   /// So a kernel that takes `const IndexBox&` can be given a tile.
   operator const IndexBox&() const noexcept { return box; }
 };
+
+/// \brief `region` cut into tiles of at most `size` cells along each axis (an entry <= 0: that
+///        axis uncut), x fastest, the remainder in the last tile of each row. An empty region has
+///        no tiles. Local.
+std::vector<IndexBox> tile_boxes(const IndexBox& region, const Index3& size);
 
 }  // namespace parlayer::domain

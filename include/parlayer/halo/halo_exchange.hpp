@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "parlayer/domain/field.hpp"
+#include "parlayer/domain/tile.hpp"
 #include "parlayer/halo/halo_plan.hpp"
 #include "parlayer/parallel/handles.hpp"
 
@@ -118,6 +119,16 @@ public:
   const std::vector<domain::InteriorSplit>& interior_splits() const noexcept { return m_splits; }
   /// \brief The split of this rank's one box. \throws std::logic_error unless it has exactly one.
   const domain::InteriorSplit& interior_split() const;
+  /// \brief The deep interiors and the boundary-strip pieces of interior_splits(), each cut into
+  ///        tiles of at most `tile_size` cells (domain::tile_boxes), box by box. Computed on the
+  ///        first call for a size and kept (the last size asked), so the threaded overlap driver
+  ///        allocates nothing per step. Local.
+  struct Tiles {
+    domain::Index3 size{};
+    std::vector<domain::Tile> interior;
+    std::vector<domain::Tile> strip;
+  };
+  const Tiles& tiles(const domain::Index3& tile_size);
   /// \brief Throws CollectiveError if a kernel reaching `reach` cannot be served by this exchange:
   ///        wider than its ghosts, or diagonal (box) over a star exchange. Every rank decides alike.
   void check_reach(const Reach& reach) const;
@@ -131,6 +142,7 @@ private:
 
   std::unique_ptr<const HaloPlan> m_plan;  // on the heap: bindings point to it across moves
   std::vector<domain::InteriorSplit> m_splits;
+  std::unique_ptr<Tiles> m_tiles;  // tiles() of the last size asked
   Backend m_backend;
   parallel::Communicator m_comm;
   std::vector<std::unique_ptr<FieldSetBinding>> m_bindings;  // most recently used last

@@ -9,6 +9,8 @@
 ///     distribution = "cartesian"   # who owns which box: cartesian, sfc, round_robin, knapsack
 ///     overlap = true               # hide the halo exchange behind the deep interior
 ///     halo_backend = "packed"      # "packed" or "datatypes"
+///     threads = 0                  # threads per rank; 0 = $OMP_NUM_THREADS, else 1
+///     tile_size = [0, 16]          # with threads: cells per tile along x, y (0 = whole extent)
 ///
 /// Two kinds of layout:
 ///  - one block per rank (box_size all 0, the default): the process grid (automatic, or
@@ -40,8 +42,9 @@ enum class Distribution {
 /// \brief "cartesian", "sfc", "round_robin" or "knapsack".
 const char* to_string(Distribution distribution) noexcept;
 
-/// \brief Adds parallel.process_grid and parallel.box_size (with `dimensions` entries each),
-///        parallel.distribution, parallel.overlap and parallel.halo_backend to `schema`.
+/// \brief Adds parallel.process_grid, parallel.box_size and parallel.tile_size (with `dimensions`
+///        entries each), parallel.distribution, parallel.overlap, parallel.halo_backend and
+///        parallel.threads to `schema`.
 void add_parallel_keys(ConfigSchema& schema, int dimensions = 2);
 
 struct ParallelOptions {
@@ -50,10 +53,14 @@ struct ParallelOptions {
   Distribution distribution = Distribution::cartesian;
   halo::Overlap overlap = halo::Overlap::on;
   halo::Backend backend = halo::Backend::packed;
+  int threads = 1;                       ///< threads per rank (parallel.threads, or OMP_NUM_THREADS)
+  domain::Index3 tile_size = {0, 16, 8};  ///< with threads: tile size (parallel.tile_size; 0: whole extent)
 };
 
-/// \brief The parallel.* keys of `config`. Local.
-/// \throws CollectiveError naming the key if a process_grid or box_size entry does not fit an int.
+/// \brief The parallel.* keys of `config`. Local. parallel.threads = 0 takes the environment's
+///        OMP_NUM_THREADS (the variable Slurm's --cpus-per-task scripts and mpirun -x set), else 1.
+/// \throws CollectiveError naming the key if a process_grid, box_size or tile_size entry does not
+///         fit an int, or naming OMP_NUM_THREADS if it is not a whole number from 1 to 1024.
 ParallelOptions parallel_options(const Config& config);
 
 /// \brief Decomposes `spec` over `rank_count` ranks as the parallel.* keys say: one block per rank

@@ -38,6 +38,7 @@ struct LoopSettings {
   std::int64_t progress_interval = 0;  ///< 0: about 20 progress lines per run
   std::int64_t checkpoint_interval = 0;  ///< 0: no checkpoints
   double cells = 0.0;                  ///< cells updated per step (all ranks), for the cells/s rate
+  std::string team = {};               ///< who computes, after the rate, e.g. "2 ranks x 2 threads"; empty: nothing
 };
 
 struct LoopHooks {
