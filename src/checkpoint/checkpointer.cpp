@@ -45,21 +45,42 @@ double seconds_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// checksum.hpp's construction over the bytes of a file, as 8-byte words (the last one padded).
-std::uint64_t bytes_checksum(std::uint64_t sum, std::uint64_t& word_index, const std::byte* data, std::size_t n) {
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, data + i, 8);
-    sum += cell_hash(word_index++, w);
+// checksum.hpp's construction over the bytes of a file taken as 8-byte words (the last one
+// zero-padded and marked with its length), fed in pieces of any size.
+class WordHasher {
+public:
+  void put(const std::byte* data, std::size_t n) {
+    while (n > 0) {
+      if (m_fill == 0 && n >= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, data, 8);
+        m_sum += cell_hash(m_index++, w);
+        data += 8, n -= 8;
+        continue;
+      }
+      const std::size_t take = std::min<std::size_t>(8 - m_fill, n);
+      std::memcpy(m_carry + m_fill, data, take);
+      m_fill += take, data += take, n -= take;
+      if (m_fill == 8) {
+        std::uint64_t w;
+        std::memcpy(&w, m_carry, 8);
+        m_sum += cell_hash(m_index++, w);
+        m_fill = 0;
+      }
+    }
   }
-  if (i < n) {
+  std::uint64_t sum() const {
+    if (m_fill == 0) return m_sum;
     std::uint64_t w = 0;
-    std::memcpy(&w, data + i, n - i);
-    sum += cell_hash(word_index++, w ^ (std::uint64_t(n - i) << 56));
+    std::memcpy(&w, m_carry, m_fill);
+    return m_sum + cell_hash(m_index, w ^ (std::uint64_t(m_fill) << 56));
   }
-  return sum;
-}
+
+private:
+  std::uint64_t m_sum = 0, m_index = 0;
+  std::byte m_carry[8] = {};
+  std::size_t m_fill = 0;
+};
 
 std::unique_ptr<domain::FieldBase> field_like(const domain::FieldBase& f, const domain::Decomposition& d, int rank) {
   std::unique_ptr<domain::FieldBase> made;
@@ -166,7 +187,7 @@ void write_local_file(const fs::path& path, const std::string& header, const std
   };
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) throw fail("open", errno);
-  std::uint64_t sum = 0, words = 0;
+  WordHasher hasher;
   std::uint64_t payload = 0;
   for (const auto& p : pieces) payload += p.size();
   const std::uint64_t header_size = header.size();
@@ -177,7 +198,7 @@ void write_local_file(const fs::path& path, const std::string& header, const std
   all.push_back(std::as_bytes(std::span(&payload, 1)));
   for (const auto& p : pieces) all.push_back(p);
   for (const auto& part : all) {
-    sum = bytes_checksum(sum, words, part.data(), part.size());
+    hasher.put(part.data(), part.size());
     std::size_t done = 0;
     while (done < part.size()) {
       const ssize_t n = ::write(fd, part.data() + done, part.size() - done);
@@ -190,6 +211,7 @@ void write_local_file(const fs::path& path, const std::string& header, const std
       done += std::size_t(n);
     }
   }
+  const std::uint64_t sum = hasher.sum();
   if (::write(fd, &sum, sizeof sum) != ssize_t(sizeof sum)) {
     const int e = errno;
     ::close(fd);
@@ -216,11 +238,13 @@ LocalContent parse_local(std::string bytes) {
   std::memcpy(&payload, bytes.data() + fixed + header_size, 8);
   if (payload != bytes.size() - fixed - header_size - 16) throw Error("is truncated or too long (values)");
   std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
-  std::uint64_t words = 0;
-  const std::uint64_t sum = bytes_checksum(0, words, reinterpret_cast<const std::byte*>(bytes.data()), bytes.size() - 8);
+  WordHasher hasher;
+  hasher.put(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size() - 8);
+  const std::uint64_t sum = hasher.sum();
   if (sum != stored)
     throw Error("checksum mismatch (data corrupted): stored " + detail::hex(stored) + ", computed " + detail::hex(sum));
-  detail::Unpacker u(bytes.substr(fixed, header_size));
+  const std::string header = bytes.substr(fixed, header_size);
+  detail::Unpacker u(header);
   std::string info;
   u.get(info);
   c.info = detail::unpack(info);
@@ -477,6 +501,14 @@ void Checkpointer::write(const domain::Decomposition& decomposition, std::span<c
   if (header.step < 0)
     throw CollectiveError("checkpointer: cannot write step " + std::to_string(header.step) + " (negative)");
 
+  const bool global_due = level == Level::global || m_local_folder.empty() ||
+                          (m_count++ % m_options.global_every) == m_options.global_every - 1;
+  if (global_due && !m_options.asynchronous) {  // straight from the fields: no staging needed
+    m_series.write(decomposition, fields, header);
+    m_stopped_seconds += seconds_now() - t0;
+    return;
+  }
+
   // Staging: fields with the same boxes and no ghosts, made once and reused.
   std::vector<std::string> names;
   std::vector<domain::ElementType> types;
@@ -505,8 +537,6 @@ void Checkpointer::write(const domain::Decomposition& decomposition, std::span<c
   m_job = std::make_unique<Job>();
   m_job->decomposition.emplace(decomposition);
   m_job->header = header;
-  const bool global_due = level == Level::global || m_local_folder.empty() ||
-                          (m_count++ % m_options.global_every) == m_options.global_every - 1;
   m_job->local = !global_due;
 
   if (!m_options.asynchronous) {
@@ -688,6 +718,7 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
     parallel::RootResult plan = parallel::on_root(comm, [&] {
       std::map<std::int64_t, std::vector<int>> sources;  // step -> source per rank
       int other_layout = 0;
+      std::set<std::string> logged;  // ranks of one node see the same folder
       for (int r = 0; r < m_size; ++r) {
         detail::Unpacker u(all[std::size_t(r)]);
         std::vector<std::int64_t> steps;
@@ -704,7 +735,7 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
           std::string p, why;
           u.get(p);
           u.get(why);
-          log("rejected level-1 file " + p + ": " + why);
+          if (logged.insert(p).second) log("rejected level-1 file " + p + ": " + why);
         }
         for (std::size_t i = 0; i < steps.size(); ++i) {
           auto& s = sources.try_emplace(steps[i], std::vector<int>(std::size_t(m_size), -1)).first->second;
