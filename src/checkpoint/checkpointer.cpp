@@ -869,12 +869,14 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
       const std::string prefix = detail::snapshot_error_prefix(c.path);
       if (reason.compare(0, prefix.size(), prefix) == 0) reason = reason.substr(prefix.size());
       log("rejected " + what + ": " + reason);
-      reasons.push_back(what + ": " + reason);
+      reasons.push_back((c.level == 2 ? c.path.filename().string() : what) + ": " + reason);
     }
   }
   if (candidates.empty() && !level1_seen) return std::nullopt;
-  std::string why = "no valid checkpoint among " + std::to_string(candidates.size()) + " generation(s) of '" + m_prefix +
-                    "' (refusing to start from step 0):";
+  std::string why = "no valid snapshot among the " + std::to_string(candidates.size()) + " generation(s) of '" +
+                    m_prefix + "' in '" + m_series.folder().string() + "'" +
+                    (m_local_folder.empty() ? "" : " and level 1 '" + m_local_folder.string() + "'") +
+                    " (refusing to start from step 0):";
   for (const std::string& r : reasons) why += " " + r + ";";
   why.pop_back();
   throw CollectiveError(why);
