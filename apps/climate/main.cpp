@@ -37,6 +37,7 @@
 #include "parameters.hpp"
 #include "parlayer/balance/balancer.hpp"
 #include "parlayer/balance/weights.hpp"
+#include "parlayer/checkpoint/checkpointer.hpp"
 #include "parlayer/checkpoint/series.hpp"
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/domain/decomposition.hpp"
@@ -145,7 +146,10 @@ int main(int argc, char** argv) {
   // agreed step, exit code 3). One that arrives before the time loop is honoured at its first
   // steps; one after the last step is ignored (the run is complete: exit 0).
   runtime::StopRequest::install_handlers();
-  return parallel::guarded_main(argc, argv, [&](parallel::Environment& env) {
+  // MPI_THREAD_MULTIPLE: an asynchronous checkpoint's writer thread (checkpoint.async) runs MPI-IO
+  // beside the model's halo exchanges. The config is read after MPI starts, so it is always asked
+  // for (docs/performance.md: no measurable cost on the model's step here).
+  return parallel::guarded_main(argc, argv, parallel::ThreadLevel::multiple, [&](parallel::Environment& env) {
     const MPI_Comm world = env.world();
     const runtime::Log log(world);
     runtime::Timers timers;
@@ -181,12 +185,17 @@ int main(int argc, char** argv) {
     //    come from the initial state, so they are those of the run being continued.
     //    First the memory: what this rank's fields take (and one box more, to read a snapshot
     //    back), against what its machine has, before any of it is allocated.
+    //    Asynchronous and level-1 checkpoints stage the 5 snapshot fields; level 1 also holds a
+    //    partner's 5.
+    const int staged = (p.checkpoint_async || !p.checkpoint_local_dir.empty() ? 5 : 0) +
+                       (p.checkpoint_local_dir.empty() ? 0 : 5);
     runtime::check_memory(runtime::field_bytes(decomposition, env.rank(), climate::ShallowWater::halo_width,
-                                               sizeof(double), climate::ShallowWater::field_count + 1),
+                                               sizeof(double), climate::ShallowWater::field_count + 1 + staged),
                           world,
                           format("%d arrays of doubles over the rank's cells with %d ghost layers (grid.nx x grid.ny "
                                  "= %d x %d)",
-                                 climate::ShallowWater::field_count + 1, climate::ShallowWater::halo_width, p.nx, p.ny));
+                                 climate::ShallowWater::field_count + 1 + staged, climate::ShallowWater::halo_width, p.nx,
+                                 p.ny));
     std::unique_ptr<climate::ShallowWater> allocated;
     runtime::allocate_agreed(world, "the model's fields", [&] {
       allocated = std::make_unique<climate::ShallowWater>(p, decomposition, env.rank(), *exchange, step_options);
@@ -256,19 +265,29 @@ int main(int argc, char** argv) {
                "/ (open " + output->xdmf_path().string() + " in ParaView)");
     }
 
-    // 6. Checkpoints: generations checkpoint_<step>.h5 in checkpoint.dir. Opening the series removes
-    //    the temporaries of a write a crash interrupted and proves the folder writable, before any
-    //    time is spent on steps.
-    checkpoint::SnapshotSeries checkpoints(p.checkpoint_dir, "checkpoint", world, p.checkpoint_keep,
-                                           checkpoint_log(log));
+    // 6. Checkpoints: generations checkpoint_<step>.h5 in checkpoint.dir (level 2) and, with
+    //    checkpoint.local_dir, node-local files with partner copies (level 1). Opening them removes
+    //    the temporaries of a write a crash interrupted and proves the folders writable, before
+    //    any time is spent on steps.
+    checkpoint::Checkpointer checkpoints(p.checkpoint_dir, "checkpoint", world,
+                                         {.asynchronous = p.checkpoint_async,
+                                          .local_folder = p.checkpoint_local_dir,
+                                          .global_every = p.checkpoint_global_every,
+                                          .keep = p.checkpoint_keep,
+                                          .local_keep = p.checkpoint_local_keep},
+                                         checkpoint_log(log));
     {
       std::string cadence;
       if (p.checkpoint_interval > 0) cadence += "every " + std::to_string(p.checkpoint_interval) + " steps, ";
       if (p.checkpoint_wall_interval > 0)
         cadence += "every " + runtime::format_duration(p.checkpoint_wall_interval) + " of wall time, ";
       if (p.checkpoint_at_end) cadence += "at the end, ";
-      log.info("  checkpoints " + cadence + "on SIGUSR1/SIGTERM (then exit code 3) in " +
-               checkpoints.folder().string() + "/, keeping " + std::to_string(p.checkpoint_keep));
+      std::string levels = checkpoints.series().folder().string() + "/, keeping " + std::to_string(p.checkpoint_keep);
+      if (!checkpoints.local_folder().empty())
+        levels = "level 1 " + checkpoints.local_folder().string() + "/ (partner copies), every " +
+                 std::to_string(p.checkpoint_global_every) + "th to level 2 " + levels;
+      log.info("  checkpoints " + cadence + "on SIGUSR1/SIGTERM (then exit code 3)" +
+               (p.checkpoint_async ? ", asynchronous," : "") + " in " + levels);
     }
     if (!lock.warning().empty()) log.warning(lock.warning());
     const std::array<domain::FieldBase*, 4> state_fields = model->state().fields();
@@ -281,21 +300,25 @@ int main(int argc, char** argv) {
       checkpoint::SnapshotHeader header;
       std::string writer;
       if (request == "latest") {
-        const std::optional<checkpoint::SnapshotInfo> latest = checkpoints.restore_latest(decomposition, state_fields);
+        std::vector<checkpoint::FieldToRead> targets;
+        for (domain::FieldBase* f : state_fields) targets.push_back({f->name(), f});
+        const std::optional<checkpoint::Restored> latest = checkpoints.restore_latest(decomposition, targets);
         if (!latest)
-          throw CollectiveError("--restart latest: no checkpoint in '" + checkpoints.folder().string() +
-                                "' (checkpoint.dir) to restart from; run without --restart to start from step 0, "
-                                "or give --restart PATH");
-        used = latest->path;
-        header = latest->header;
+          throw CollectiveError("--restart latest: no checkpoint in '" + checkpoints.series().folder().string() +
+                                "' (checkpoint.dir)" +
+                                (checkpoints.local_folder().empty() ? "" : " or in checkpoint.local_dir") +
+                                " to restart from; run without --restart to start from step 0, or give --restart PATH");
+        used = latest->info.path;
+        header = latest->info.header;
         std::string pgrid;  // all 0: the writer's layout was not one block per rank
-        for (const int n : latest->writer_process_grid) {
+        for (const int n : latest->info.writer_process_grid) {
           if (!pgrid.empty()) pgrid += 'x';
           pgrid += std::to_string(n);
         }
-        const bool blocks = !latest->writer_process_grid.empty() && latest->writer_process_grid[0] > 0;
+        const bool blocks = !latest->info.writer_process_grid.empty() && latest->info.writer_process_grid[0] > 0;
         const std::string layout = blocks ? "process grid " + pgrid : "boxes, not one block per rank";
-        writer = format(", written by %d ranks (%s)", latest->writer_rank_count, layout.c_str());
+        writer = format(", written by %d ranks (%s), level %d", latest->info.writer_rank_count, layout.c_str(),
+                        latest->level);
       } else {
         used = request;
         header = checkpoint::read_snapshot(used, world, decomposition, state_fields);
@@ -361,7 +384,10 @@ int main(int argc, char** argv) {
       }
     };
     if (output)
-      hooks.output = [&](std::int64_t step, double time) { output->write(model->state(), model->bottom(), step, time); };
+      hooks.output = [&](std::int64_t step, double time) {
+        checkpoints.wait();  // HDF5 is not thread-safe: an asynchronous checkpoint in flight finishes first
+        output->write(model->state(), model->bottom(), step, time);
+      };
     hooks.diagnostics = [&](std::int64_t step, double time) {
       const Summary s = summarise(*model, world);
       if (s.nonfinite != 0 || !(s.h_min > 0))
@@ -401,11 +427,26 @@ int main(int argc, char** argv) {
       const bool due = stopping || (p.checkpoint_interval > 0 && step % p.checkpoint_interval == 0) ||
                        (p.checkpoint_at_end && step == settings.last_step) || wall_time_due();
       if (!due) return;
-      last_checkpoint = checkpoints.write(decomposition, climate::snapshot_fields(model->state(), model->bottom()),
-                                          climate::snapshot_header(p, step, time, record));
+      // A stop, the end of the run and wall-time checkpoints go to level 2 (node-local files may not
+      // outlive the job); the interval's to level 1 when configured (every global_every-th to level 2).
+      const bool interval_only = !stopping && step != settings.last_step && p.checkpoint_interval > 0 &&
+                                 step % p.checkpoint_interval == 0;
+      const auto level = interval_only ? checkpoint::Checkpointer::Level::automatic : checkpoint::Checkpointer::Level::global;
+      checkpoints.write(decomposition, climate::snapshot_fields(model->state(), model->bottom()),
+                        climate::snapshot_header(p, step, time, record), level);
+      last_checkpoint = level == checkpoint::Checkpointer::Level::global || checkpoints.local_folder().empty()
+                            ? checkpoints.series().path_of(step)
+                            : checkpoints.local_folder() / ("checkpoint_" + std::to_string(step) + " (level 1)");
       last_checkpoint_wall = runtime::wall_seconds();
     };
     const runtime::LoopResult result = runtime::run_time_loop(settings, hooks, log, timers);
+    {
+      auto t = timers.measure("checkpoint");
+      checkpoints.wait();  // the end of the run (or a stop) waits for the checkpoint in flight
+    }
+    if (p.checkpoint_async)
+      log.info(format("  asynchronous checkpoints stopped the model for %.3f s in total (rank 0)",
+                      checkpoints.stopped_seconds()));
 
     // 9. Report.
     const double advance = result.advance_seconds;

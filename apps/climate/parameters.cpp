@@ -96,6 +96,16 @@ parlayer::runtime::ConfigSchema make_schema() {
   s.add_string("checkpoint.dir", "",
                "folder for checkpoints (checkpoint_<step>.h5); \"\" = <output.dir>/checkpoints");
   s.add_bool("checkpoint.at_end", true, "write a checkpoint at the last step of a run");
+  s.add_bool("checkpoint.async", false,
+             "write checkpoints in a writer thread while the model steps (the model stops only to copy its fields)");
+  s.add_string("checkpoint.local_dir", "",
+               "level 1: a node-local folder (e.g. /dev/shm/run) for fast checkpoints, each rank's data also copied "
+               "to a partner rank on another node; \"{node}\" is replaced by the node's index; \"\" = level 2 only");
+  s.add_int("checkpoint.global_every", 1,
+            "with checkpoint.local_dir: every k-th checkpoint goes to checkpoint.dir (level 2, parallel HDF5), the "
+            "others to level 1; a stop and the end of a run always go to level 2")
+      .at_least(1);
+  s.add_int("checkpoint.local_keep", 2, "level-1 generations kept").at_least(1).at_most(1000000);
 
   s.add_int("log.interval", 0, "steps between progress lines; 0 = about 20 per run").at_least(0);
   s.add_bool("log.echo_config", true, "print the effective configuration at start-up");
@@ -166,6 +176,10 @@ Parameters parameters_from(const Config& c) {
   p.checkpoint_dir = c.string("checkpoint.dir");
   if (p.checkpoint_dir.empty()) p.checkpoint_dir = (std::filesystem::path(p.output_dir) / "checkpoints").string();
   p.checkpoint_at_end = c.boolean("checkpoint.at_end");
+  p.checkpoint_async = c.boolean("checkpoint.async");
+  p.checkpoint_local_dir = c.string("checkpoint.local_dir");
+  p.checkpoint_global_every = c.integer_as<int>("checkpoint.global_every");
+  p.checkpoint_local_keep = c.integer_as<int>("checkpoint.local_keep");
 
   // Combinations no single key's range can rule out.
   if (p.topography != Topography::flat && p.topography != Topography::continents && !(p.topography_height < p.depth))

@@ -62,6 +62,10 @@ struct Parameters {
   int checkpoint_keep = 3;                // generations kept
   std::string checkpoint_dir;             // resolved: "" in the config means <output_dir>/checkpoints
   bool checkpoint_at_end = true;          // a checkpoint at the last step of a run
+  bool checkpoint_async = false;          // written by a writer thread while the model steps
+  std::string checkpoint_local_dir;       // level 1 (node-local, partner copies); "" = level 2 only
+  int checkpoint_global_every = 1;        // with level 1: every k-th checkpoint to level 2
+  int checkpoint_local_keep = 2;          // level-1 generations kept
 
   double dx() const { return lx / nx; }
   double dy() const { return ly / ny; }

@@ -110,8 +110,13 @@ void check_config_text(const std::string& cannot, const parlayer::checkpoint::Sn
     if (!is_model_key(spec.key())) continue;
     const std::string mine = parlayer::runtime::to_toml_text(config.value(spec.key()));
     const auto it = stored.find(spec.key());
-    if (it == stored.end())
-      throw CollectiveError(cannot + "its configuration has no key '" + spec.key() + "' (written by another version?)");
+    if (it == stored.end()) {
+      // A key added after that snapshot was written: the older version ran as its default does.
+      if (mine == parlayer::runtime::to_toml_text(spec.default_value())) continue;
+      throw CollectiveError(cannot + "its configuration has no key '" + spec.key() + "' (written by an older " +
+                            "version, which ran as " + spec.key() + " = " +
+                            parlayer::runtime::to_toml_text(spec.default_value()) + " does; this run has " + mine + ")");
+    }
     if (it->second != mine)
       throw CollectiveError(cannot + "it was written with " + spec.key() + " = " + it->second + ", this run has " +
                             mine + " (" + config.origin(spec.key()) +

@@ -58,6 +58,13 @@ void fsync_path(const std::filesystem::path& p, int flags, const char* what) {
 
 void fsync_file(const std::filesystem::path& file) { fsync_path(file, O_RDONLY, "file"); }
 
+void start_writeback(const std::filesystem::path& file) noexcept {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);  // a hint: errors show at the fsync
+  ::close(fd);
+}
+
 void fsync_folder(const std::filesystem::path& folder) {
   fsync_path(folder, O_RDONLY | O_DIRECTORY, "folder");
 }

@@ -285,6 +285,7 @@ namespace detail {
 
 SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const domain::Decomposition& decomposition,
                              std::span<const FieldSpec> needed, std::span<domain::FieldBase* const> targets) {
+  check_no_async_write("read_snapshot/verify_snapshot");
   parallel::Communicator owned = private_comm(user_comm);
   const MPI_Comm comm = owned.get();
   const int rank = rank_of(comm), size = size_of_comm(comm);

@@ -266,9 +266,12 @@ TEST_CASE("write errors are agreed: every rank throws the same error, nothing is
   m.scramble();
   CHECK(checkpoint::read_snapshot(dir / "s.h5", MPI_COMM_WORLD, d, m.fields()).step == 2);
   CHECK(all_ranks(m.matches(2), MPI_COMM_WORLD));
-  // Without the read-back (metadata check only) the result is the same file.
-  checkpoint::write_snapshot(dir / "t.h5", MPI_COMM_WORLD, d, m.const_fields(), header_at(2), {.verify_data = false});
-  CHECK(checkpoint::verify_snapshot(dir / "t.h5", MPI_COMM_WORLD, d).header.step == 2);
+  // Every verification writes the same file.
+  for (const auto how : {checkpoint::Verification::metadata, checkpoint::Verification::file_bytes,
+                         checkpoint::Verification::read_back}) {
+    checkpoint::write_snapshot(dir / "t.h5", MPI_COMM_WORLD, d, m.const_fields(), header_at(2), {.verify = how});
+    CHECK(checkpoint::verify_snapshot(dir / "t.h5", MPI_COMM_WORLD, d).header.step == 2);
+  }
 }
 
 // Every byte of a small snapshot flipped in turn: each flip is either detected (a CollectiveError

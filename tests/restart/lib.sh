@@ -19,6 +19,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 out="" rc=0 work="" runs=0 log=""
 checks_tail=15  # a failing check shows the last 15 lines of the last run's output
 
+# PARLAYER_RESTART_SET="KEY=VALUE ...": extra --set options for every run (the checkpoint modes:
+# restart.*.async runs every check with checkpoint.async = true).
+mode_sets=()
+for kv in ${PARLAYER_RESTART_SET:-}; do mode_sets+=(--set "$kv"); done
+
 # make_work: a private scratch folder under /tmp, removed on exit with the mounts made below it
 # (KEEP_WORK=1 keeps it for a look).
 make_work() { make_scratch /tmp/parlayer-restart; }
@@ -34,7 +39,7 @@ climate() {
   log="$work/run$runs.log"
   timeout 120 "$mpiexec" -q --oversubscribe --mca odls_base_sigkill_timeout 0 -np "$np" "$binary" \
     --config "$config" --output "$output" \
-    --set log.echo_config=false "$@" >"$log" 2>"$log.err"
+    --set log.echo_config=false "${mode_sets[@]}" "$@" >"$log" 2>"$log.err"
   rc=$?
   out=$(cat "$log" "$log.err")
 }
@@ -46,7 +51,7 @@ climate_bg() {
   log="$work/run$runs.log"
   : >"$log"
   "$mpiexec" -q --oversubscribe -np "$np" "$binary" --config "$config" --output "$output" \
-    --set log.echo_config=false "$@" >"$log" 2>&1 &
+    --set log.echo_config=false "${mode_sets[@]}" "$@" >"$log" 2>&1 &
   job=$!
   watchdog 120 kill_with_ranks "$job"  # a hang guard, not a speed limit
 }
