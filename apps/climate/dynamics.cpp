@@ -267,8 +267,10 @@ template <TracerScheme scheme, bool first_stage>
 // there are no reductions and no contraction (-ffp-contract=off holds for every clone; check with
 // objdump that the clones contain no vfmadd). `flatten` inlines the lambdas into each clone.
 // (ifunc needs glibc; a build that already targets AVX2 or better, e.g. PARLAYER_NATIVE, needs no
-// clones.)
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(__AVX2__)
+// clones. A ThreadSanitizer build has none either: the ifunc resolver runs before TSan's runtime
+// is up and crashes the program at load time.)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(__AVX2__) && \
+    !defined(__SANITIZE_THREAD__)
 #define CLIMATE_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CLIMATE_TARGET_CLONES
