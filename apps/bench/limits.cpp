@@ -8,6 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "parlayer/domain/field.hpp"
@@ -89,6 +90,82 @@ json bench_triad(MPI_Comm comm, const Config& cfg) {
                               {"scale_with_write_allocate_GBps", 24.0 * elements / best_scale[m] / 1e9}});
   }
   return out;
+}
+
+json bench_team_triad(MPI_Comm comm, const Config& cfg, parallel::ThreadPool& pool) {
+  const int size = comm_size(comm), rank = comm_rank(comm);
+  const std::size_t n = static_cast<std::size_t>(cfg.triad_array_bytes) / sizeof(double);
+  const int team = pool.size();
+  // Field's allocator, unfilled: every part is first touched by a thread of the team.
+  struct Raw {
+    explicit Raw(std::size_t count) : n(count), p(domain::CacheLineAllocator<double>().allocate(count)) {}
+    std::size_t n;
+    double* p;
+    ~Raw() { domain::CacheLineAllocator<double>().deallocate(p, n); }
+    Raw(const Raw&) = delete;
+    Raw& operator=(const Raw&) = delete;
+  } a(n), b(n), c(n);
+  double* pa = a.p;
+  double* pb = b.p;
+  double* pc = c.p;
+  auto part = [&](int i, int parts) {
+    const std::size_t lo = n * static_cast<std::size_t>(i) / static_cast<std::size_t>(parts);
+    const std::size_t hi = n * static_cast<std::size_t>(i + 1) / static_cast<std::size_t>(parts);
+    return std::pair<std::size_t, std::size_t>{lo, hi};
+  };
+  pool.run(team, [&](int i, int) {
+    const auto [lo, hi] = part(i, team);
+    for (std::size_t k = lo; k < hi; ++k) pa[k] = 0.0, pb[k] = 1.0, pc[k] = 0.5;
+  });
+  std::vector<int> actives{1};
+  if (team > 1) actives.push_back(team);
+  std::vector<double> best(actives.size(), 1e300), best_scale(actives.size(), 1e300);
+  auto stream = [&](int threads, int kernel) {
+    pool.run(threads, [&](int i, int) {
+      const auto [lo, hi] = part(i, threads);
+      if (kernel == 0) triad(pa + lo, pb + lo, pc + lo, 0.5, hi - lo);
+      else scale(pa + lo, pb + lo, 0.5, hi - lo);
+    });
+  };
+  stream(team, 0);  // warm-up
+  for (int rep = 0; rep < std::max(cfg.reps, 3) * 2; ++rep)
+    for (std::size_t m = 0; m < actives.size(); ++m)
+      for (int kernel = 0; kernel < 2; ++kernel) {
+        wait_for_quiet(comm);
+        PARLAYER_MPI_CHECK(MPI_Barrier(comm));
+        const double t0 = now();
+        stream(actives[m], kernel);
+        const double t = now() - t0;
+        double& slot = kernel == 0 ? best[m] : best_scale[m];
+        slot = std::min(slot, max_over(comm, t));
+        if (rank == 0) sample_other_load(size * team);
+      }
+  volatile double sink = pa[n / 2];
+  (void)sink;
+
+  json out;
+  out["array_bytes_per_rank"] = cfg.triad_array_bytes;
+  out["results"] = json::array();
+  for (std::size_t m = 0; m < actives.size(); ++m) {
+    const double elements = static_cast<double>(n) * size;
+    out["results"].push_back({{"threads_active", actives[m]},
+                              {"ranks_active", size},
+                              {"best_s", best[m]},
+                              {"counted_GBps", 24.0 * elements / best[m] / 1e9},
+                              {"with_write_allocate_GBps", 32.0 * elements / best[m] / 1e9},
+                              {"scale_best_s", best_scale[m]},
+                              {"scale_counted_GBps", 16.0 * elements / best_scale[m] / 1e9},
+                              {"scale_with_write_allocate_GBps", 24.0 * elements / best_scale[m] / 1e9}});
+  }
+  return out;
+}
+
+double team_roofline_cells_per_s(const json& team_triad, int threads, double bytes_per_cell_with_write_allocate) {
+  if (!team_triad.is_object() || !team_triad.contains("results")) return 0;
+  for (const json& r : team_triad["results"])
+    if (r["threads_active"].get<int>() == threads)
+      return r["with_write_allocate_GBps"].get<double>() * 1e9 / bytes_per_cell_with_write_allocate;
+  return 0;
 }
 
 double roofline_cells_per_s(const json& triad, int ranks, double bytes_per_cell_with_write_allocate,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bench.hpp"
+#include "parlayer/parallel/thread_pool.hpp"
 
 namespace parlayer::bench {
 
@@ -16,6 +17,14 @@ namespace parlayer::bench {
 ///        Interleaved with it, STREAM "scale" a[i] = s * b[i] (16 B counted, 24 with
 ///        write-allocate): one stream in, one out, the memory pattern of a Jacobi sweep. Collective.
 json bench_triad(MPI_Comm comm, const Config& cfg);
+
+/// \brief The triad and scale kernels of bench_triad on every rank of `comm` at once, each rank's
+///        arrays (cfg.triad_array_bytes each) cut into equal parts streamed by the threads of `pool`
+///        (first touched by the thread that streams them): the bandwidth of all the cores a
+///        ranks x threads run uses. Results for 1 thread per rank and for the pool's size (one
+///        entry if that is 1): {"threads_active", "ranks_active", "best_s", "counted_GBps",
+///        "with_write_allocate_GBps", "scale_..."}. Collective.
+json bench_team_triad(MPI_Comm comm, const Config& cfg, parallel::ThreadPool& pool);
 
 /// \brief Ping-pong between ranks 0 and 1 of `comm` (others wait) for each message size:
 ///        one-way time = round trip / 2, bandwidth = size / one-way time. Measured on three kinds
@@ -38,6 +47,10 @@ json bench_disk(MPI_Comm comm, const std::filesystem::path& dir, std::int64_t by
 ///        triad result for `ranks` active ranks (with-write-allocate bandwidth over
 ///        with-write-allocate bytes, so both sides count the same DRAM traffic). `key` picks the
 ///        triad's ("with_write_allocate_GBps") or the scale kernel's bandwidth. 0 if not measured.
+/// \brief The roofline from a bench_team_triad result for `threads` threads per rank (0 if not
+///        measured); otherwise as roofline_cells_per_s.
+double team_roofline_cells_per_s(const json& team_triad, int threads, double bytes_per_cell_with_write_allocate);
+
 double roofline_cells_per_s(const json& triad, int ranks, double bytes_per_cell_with_write_allocate,
                             const char* key = "with_write_allocate_GBps");
 

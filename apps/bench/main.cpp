@@ -8,7 +8,10 @@
 //   mpirun -np 4 --oversubscribe parlayer-bench --suite scaling --json out/bench/scaling-np4.json
 //   mpirun -np 2 --bind-to core parlayer-bench --suite layout --json out/bench/layout-np2.json
 //   mpirun -np 2 --bind-to core parlayer-bench --suite redistribution --json out/bench/redistribution-np2.json
+//   mpirun -np 1 --bind-to none parlayer-bench --suite threads --threads 2 --json out/bench/threads-1x2.json
 //   mpirun -np 2 parlayer-bench --tiny --json /tmp/t.json     (seconds: what the smoke test runs)
+//   (apps/bench/threads_bench.py runs 1x1, 1x2 and 2x1 ranks x threads and the climate step, and
+//   prints the ratios of issue 13)
 //
 // 1. parse the options   2. machine limits (triad, ping-pong, disk)   3. stencils: library and
 // reference, throughput and exchange exposure; layouts (many boxes per rank against one);
@@ -31,6 +34,7 @@
 
 #include "bench.hpp"
 #include "limits.hpp"
+#include "openmp_tiles.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
@@ -56,7 +60,7 @@ using parlayer::halo::Backend;
 
 struct Suites {
   bool triad = false, pingpong = false, disk = false, stencil = false, halo = false, snapshot = false,
-       scaling = false, layout = false, redistribution = false;
+       scaling = false, layout = false, redistribution = false, threads = false;
 };
 
 Suites parse_suites(const std::vector<std::string>& names) {
@@ -74,6 +78,7 @@ Suites parse_suites(const std::vector<std::string>& names) {
     else if (n == "scaling") s.scaling = true;
     else if (n == "layout") s.layout = true;
     else if (n == "redistribution") s.redistribution = true;
+    else if (n == "threads") s.threads = true;
     else throw parlayer::CollectiveError("unknown suite '" + n + "'");
   }
   if (s.stencil || s.layout) s.triad = true;  // a throughput is reported against this run's roofline
@@ -187,6 +192,12 @@ PingPongTimes pingpong_one_way_all_s(const json& pingpong, std::int64_t bytes) {
 }
 
 bool oversubscribed(int ranks) { return ranks > static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)); }
+
+parlayer::domain::Index3 tile_of(const Config& cfg) {
+  parlayer::domain::Index3 t{0, 0, 0};
+  for (std::size_t a = 0; a < 3 && a < cfg.tile_size.size(); ++a) t[a] = cfg.tile_size[a];
+  return t;
+}
 
 // ---- 3. stencils through the library (and the hand-written reference), throughput and halo ----
 void measure_kernel(MPI_Comm comm, const Config& cfg, const Suites& suites, Kernel kernel, json& doc) {
@@ -569,8 +580,76 @@ void measure_scaling(MPI_Comm comm, const Config& cfg, json& doc) {
   }
 }
 
+// ---- 4b. threads inside ranks (issue 13): the same kernel and grid as the stencil suite, overlapped,
+// its tiles on the pool's threads, against one thread (regions whole, the library's path without a
+// team) and the same tiles on one thread or under an OpenMP loop, interleaved in the same run. The
+// roofline is the team triad: every rank's threads streaming at once (limits.team_triad).
+void measure_threads(MPI_Comm comm, const Config& cfg, parlayer::parallel::ThreadPool& pool, Kernel kernel, json& doc) {
+  const int ranks = doc["run"]["ranks"].get<int>();
+  const int threads = pool.size();
+  const KernelInfo& k = info(kernel);
+  const std::vector<int> extent = extent_of(kernel, cfg);
+  const parlayer::domain::Index3 tile = tile_of(cfg);
+  std::vector<Team> teams{Team::one_thread, Team::serial_tiles};
+  if (threads > 1) teams.push_back(Team::pool);
+  if (threads > 1 && openmp_available()) teams.push_back(Team::openmp);
+  std::unique_ptr<LibraryStencil> owner;
+  const std::vector<Case> cases = measure_rounds(comm, cfg, [&](int) {
+    owner.reset();
+    owner = std::make_unique<LibraryStencil>(comm, kernel, extent);
+    LibraryStencil* lib = owner.get();
+    std::vector<Case> list;
+    for (Team team : teams)
+      list.push_back({to_string(team), [lib, team, &pool, tile](int steps) { return lib->run_team(steps, team, pool, tile); }});
+    return list;
+  });
+  LibraryStencil& lib = *owner;
+  // Same bytes: a few steps from the initial state each way, every cell's bits.
+  std::vector<std::uint64_t> prints;
+  for (Team team : teams) {
+    lib.reset();
+    lib.run_team(3, team, pool, tile);
+    prints.push_back(lib.fingerprint());
+  }
+  const HaloTiles counts = lib.tile_counts(tile);
+  const double cells = static_cast<double>(lib.global_cells());
+  const Case& one = *find(cases, to_string(Team::one_thread));
+  for (std::size_t i = 0; i < teams.size(); ++i) {
+    const Case& c = *find(cases, to_string(teams[i]));
+    const bool team = teams[i] == Team::pool || teams[i] == Team::openmp;
+    doc["threads"].push_back({{"kernel", k.name},
+                              {"mode", c.key},
+                              {"ranks", ranks},
+                              {"threads", threads},
+                              {"threads_used", team ? threads : 1},
+                              {"process_grid", lib.process_grid()},
+                              {"global_extent", extent},
+                              {"cells", lib.global_cells()},
+                              {"tile_size", cfg.tile_size},
+                              {"tiles_interior", counts.interior},
+                              {"tiles_strip", counts.strip},
+                              {"step_s", c.best.step_s},
+                              {"median_step_s", median_step(c)},
+                              {"repetitions", c.step_samples.size()},
+                              {"gcells_per_s", cells / c.best.step_s / 1e9},
+                              {"busiest_thread_kernel_s", c.best.kernel_s},
+                              {"over_one_thread", one.best.step_s / c.best.step_s},
+                              {"over_one_thread_median", median_step(one) / median_step(c)},
+                              {"bytes_per_cell_write_allocate", k.bytes_write_allocate},
+                              {"same_result", prints[i] == prints[0]},
+                              {"oversubscribed", oversubscribed(ranks * (team ? threads : 1))}});
+  }
+}
+
 // Roofline and % of it for every stencil entry, from this run's triad for the same rank count.
 void add_rooflines(json& doc) {
+  if (doc["limits"].contains("team_triad"))
+    for (json& t : doc["threads"]) {
+      const double roofline = team_roofline_cells_per_s(doc["limits"]["team_triad"], t["threads_used"].get<int>(),
+                                                        t["bytes_per_cell_write_allocate"].get<double>());
+      t["roofline_gcells_per_s"] = roofline / 1e9;
+      t["pct_roofline"] = roofline > 0 ? 100.0 * t["gcells_per_s"].get<double>() * 1e9 / roofline : 0.0;
+    }
   if (!doc["limits"].contains("triad")) return;
   for (json& s : doc["stencils"]) {
     const double roofline = roofline_cells_per_s(doc["limits"]["triad"], s["ranks"].get<int>(),
@@ -706,6 +785,36 @@ void print_tables(const json& doc) {
     Table t(std::string("Raw I/O in ") + d["dir"].get<std::string>(), {"bytes", "writers", "write+fsync GB/s", "cold read GB/s"});
     t.add({std::to_string(d["bytes"].get<std::int64_t>()), std::to_string(d["writers"].get<int>()),
            format("%.2f", d["write_fsync_GBps"].get<double>()), format("%.2f", d["read_cold_GBps"].get<double>())});
+    t.print();
+  }
+  if (limits.contains("team_triad")) {
+    Table t(format("Team triad: every rank's threads stream their parts of the arrays at once (%.0f MiB per array per rank)",
+                   limits["team_triad"]["array_bytes_per_rank"].get<double>() / 1048576),
+            {"ranks x threads", "triad with write-allocate GB/s (32 B)", "scale with write-allocate GB/s (24 B)"});
+    for (const json& r : limits["team_triad"]["results"])
+      t.add({format("%d x %d", r["ranks_active"].get<int>(), r["threads_active"].get<int>()),
+             format("%.1f", r["with_write_allocate_GBps"].get<double>()),
+             format("%.1f", r["scale_with_write_allocate_GBps"].get<double>())});
+    t.print();
+  }
+  if (!doc["threads"].empty()) {
+    Table t("Threads inside ranks (issue 13), overlapped steps; roofline = team triad GB/s / 24 B per cell for the "
+            "threads used; vs 1 thread = best step time of one-thread / this (median in brackets)",
+            {"kernel", "grid", "ranks x threads", "mode", "tile", "tiles", "ms/step", "Gcell/s", "% roofline",
+             "vs 1 thread", "busiest thread kernel ms", "same result", "note"});
+    for (const json& r : doc["threads"]) {
+      const std::vector<int> tile = r["tile_size"].get<std::vector<int>>();
+      std::string tile_text;
+      for (int v : tile) tile_text += (tile_text.empty() ? "" : ",") + std::to_string(v);
+      t.add({r["kernel"], extent_string(r["global_extent"].get<std::vector<int>>()),
+             format("%d x %d", r["ranks"].get<int>(), r["threads_used"].get<int>()), r["mode"], tile_text,
+             format("%d+%d", r["tiles_interior"].get<int>(), r["tiles_strip"].get<int>()),
+             format("%.2f", 1e3 * r["step_s"].get<double>()), format("%.3f", r["gcells_per_s"].get<double>()),
+             format("%.1f", r.value("pct_roofline", 0.0)),
+             format("%.3f (%.3f)", r["over_one_thread"].get<double>(), r["over_one_thread_median"].get<double>()),
+             format("%.2f", 1e3 * r["busiest_thread_kernel_s"].get<double>()), r["same_result"].get<bool>() ? "yes" : "NO",
+             r["oversubscribed"].get<bool>() ? "oversubscribed" : ""});
+    }
     t.print();
   }
   if (!doc["stencils"].empty()) {
@@ -864,7 +973,8 @@ int main(int argc, char** argv) {
     app.add_option("--suite", suite_names,
                    "all (triad pingpong disk stencil halo snapshot), limits, comm (pingpong halo), "
                    "triad, pingpong, disk, stencil, halo, snapshot, scaling, layout (many boxes per rank vs one, "
-                   "with the triad), redistribution (with the ping-pong; needs 2 ranks)")
+                   "with the triad), redistribution (with the ping-pong; needs 2 ranks), threads (--threads per rank "
+                   "against one, 2d-5pt and 3d-7pt of --kernels, with the team triad)")
         ->delimiter(',');
     app.add_option("--json", json_path, "JSON output file");
     app.add_option("--out-dir", cfg.out_dir, "folder the disk and snapshot tests write to");
@@ -895,6 +1005,11 @@ int main(int argc, char** argv) {
     app.add_option("--quiet-budget", quiet_budget,
                    "seconds this run may wait, in total, for moments when no other process is runnable "
                    "before starting a repetition (0: never wait)");
+    app.add_option("--threads", cfg.threads, "threads suite: threads per rank (the caller + N-1 workers)")
+        ->check(CLI::Range(1, 1024));
+    app.add_option("--tile-size", cfg.tile_size, "threads suite: cells per tile along x,y[,z] (0: the whole extent)")
+        ->delimiter(',')
+        ->check(CLI::NonNegativeNumber);
     app.add_flag("--tiny", tiny, "tiny sizes, one repetition: a smoke test, not a measurement");
     try {
       app.parse(argc, argv);
@@ -934,6 +1049,9 @@ int main(int argc, char** argv) {
     const char* tunables = std::getenv("GLIBC_TUNABLES");  // e.g. glibc.malloc.hugetlb=1 (huge pages)
     run["glibc_tunables"] = tunables ? tunables : "";
     run["suites"] = suite_names;
+    run["threads"] = cfg.threads;
+    run["tile_size"] = cfg.tile_size;
+    run["openmp_available"] = openmp_available();
     char host[256] = {};
     gethostname(host, sizeof host - 1);
     run["hostname"] = host;
@@ -966,6 +1084,7 @@ int main(int argc, char** argv) {
     doc["scaling"] = json::array();
     doc["layouts"] = json::array();
     doc["redistribution"] = json::array();
+    doc["threads"] = json::array();
     doc["targets"] = json::array();
     std::vector<Kernel> kernels;
     for (const std::string& name : kernel_names) kernels.push_back(kernel_from_string(name));
@@ -988,6 +1107,10 @@ int main(int argc, char** argv) {
       doc["limits"]["pingpong"] = bench_pingpong(world, cfg, sizes);
     }
     if (suites.disk) doc["limits"]["disk"] = bench_disk(world, cfg.out_dir, cfg.disk_bytes);
+    // The threads of this rank (the threads suite; the caller is one of them, MPI stays on it).
+    parlayer::parallel::ThreadPool pool(suites.threads ? cfg.threads : 1);
+    json team_triad_before;
+    if (suites.threads) team_triad_before = bench_team_triad(world, cfg, pool);
 
     // 3. stencils and halo exchange; layouts; redistribution
     if (suites.stencil || suites.halo)
@@ -996,12 +1119,16 @@ int main(int argc, char** argv) {
       for (Kernel k : kernels)
         if (k != Kernel::nine_point_2d) measure_layout(world, cfg, k, doc);
     if (suites.redistribution) measure_redistribution(world, cfg, doc);
-    // 4. scaling
+    // 4. scaling; threads
     if (suites.scaling) measure_scaling(world, cfg, doc);
+    if (suites.threads)
+      for (Kernel k : kernels)
+        if (k != Kernel::nine_point_2d) measure_threads(world, cfg, pool, k, doc);
     // 5. checkpoint
     if (suites.snapshot) doc["snapshot"] = bench_snapshot(world, cfg, cfg.out_dir);
 
     if (suites.triad) doc["limits"]["triad"] = merge_triads(triad_before, bench_triad(world, cfg));
+    if (suites.threads) doc["limits"]["team_triad"] = merge_triads(team_triad_before, bench_team_triad(world, cfg, pool));
 
     // 6. targets, tables, JSON
     run["load_end"] = load_average();

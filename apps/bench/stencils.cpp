@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "openmp_tiles.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/halo/halo_plan.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
@@ -140,6 +141,16 @@ const char* to_string(Mode mode) {
     case Mode::exchange_only: return "exchange-only";
     case Mode::compute_only: return "compute-only";
     case Mode::overlap_all_sides: return "overlap-all-sides";
+  }
+  return "?";
+}
+
+const char* to_string(Team team) {
+  switch (team) {
+    case Team::one_thread: return "one-thread";
+    case Team::pool: return "pool";
+    case Team::serial_tiles: return "serial-tiles";
+    case Team::openmp: return "openmp";
   }
   return "?";
 }
@@ -367,6 +378,71 @@ StepTiming LibraryStencil::run(int steps, Mode mode, halo::Backend backend) {
   t.strip_x_s = max_over(m_comm, strip_x) / steps;
   t.kernel_s = max_over(m_comm, deep + strip) / steps;
   return t;
+}
+
+StepTiming LibraryStencil::run_team(int steps, Team team, parallel::ThreadPool& pool, const domain::Index3& tile_size) {
+  halo::HaloExchange& exchange = m_packed;
+  // Per-thread time inside the kernels, each on its own cache line (threads write them at once).
+  struct alignas(64) Busy {
+    double seconds = 0;
+  };
+  std::vector<Busy> busy(static_cast<std::size_t>(std::max(pool.size(), 1)));
+  auto kernel = [&](const Tile& t, int thread) {
+    const double t0 = now();
+    apply(m_kernel, *m_in, *m_out, t);
+    busy[static_cast<std::size_t>(thread)].seconds += now() - t0;
+  };
+  auto tile_kernel = [&](const Tile& t) { kernel(t, t.thread); };
+  const halo::HaloExchange::Tiles* tiles =
+      team == Team::serial_tiles || team == Team::openmp ? &exchange.tiles(tile_size) : nullptr;
+  auto openmp = [&](const std::vector<Tile>& list) {
+    openmp_run_tiles(list, pool.size(),
+                     [](void* k, const Tile& t, int thread) { (*static_cast<decltype(kernel)*>(k))(t, thread); },
+                     &kernel);
+  };
+
+  PARLAYER_MPI_CHECK(MPI_Barrier(m_comm));
+  const double t0 = now();
+  for (int step = 0; step < steps; ++step) {
+    switch (team) {
+      case Team::one_thread:
+        halo::run_stencil_step(exchange, halo::StepOptions{halo::Overlap::on, nullptr, tile_size}, tile_kernel,
+                               tile_kernel, *m_in);
+        break;
+      case Team::pool:
+        halo::run_stencil_step(exchange, halo::StepOptions{halo::Overlap::on, &pool, tile_size}, tile_kernel,
+                               tile_kernel, *m_in);
+        break;
+      case Team::serial_tiles: {
+        halo::PendingExchange pending = exchange.start(*m_in);
+        for (const Tile& t : tiles->interior) kernel(t, 0);
+        pending.finish();
+        for (const Tile& t : tiles->strip) kernel(t, 0);
+        break;
+      }
+      case Team::openmp: {
+        halo::PendingExchange pending = exchange.start(*m_in);
+        openmp(tiles->interior);
+        pending.finish();
+        openmp(tiles->strip);
+        break;
+      }
+    }
+    std::swap(m_in, m_out);
+  }
+  const double total = now() - t0;
+  double busiest = 0;
+  for (const Busy& b : busy) busiest = std::max(busiest, b.seconds);
+  StepTiming t;
+  t.step_s = max_over(m_comm, total) / steps;
+  t.kernel_s = max_over(m_comm, busiest) / steps;
+  return t;
+}
+
+HaloTiles LibraryStencil::tile_counts(const domain::Index3& tile_size) {
+  const halo::HaloExchange::Tiles& tiles = m_packed.tiles(tile_size);
+  return {static_cast<int>(max_over(m_comm, static_cast<double>(tiles.interior.size()))),
+          static_cast<int>(max_over(m_comm, static_cast<double>(tiles.strip.size())))};
 }
 
 double LibraryStencil::checksum() const {

@@ -15,6 +15,7 @@
 #include "parlayer/domain/field.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/halo/overlap.hpp"
+#include "parlayer/parallel/thread_pool.hpp"
 
 namespace parlayer::bench {
 
@@ -47,6 +48,16 @@ enum class Mode {
   overlap_all_sides,
 };
 const char* to_string(Mode mode);
+
+/// \brief How the tiles of a step are run, for the threads suite (issue 13). Every one overlaps
+///        (start, deep interior, finish, strips) and computes the same bytes.
+enum class Team {
+  one_thread,    ///< run_stencil_step(StepOptions{Overlap::on}): the calling thread, regions whole
+  pool,          ///< run_stencil_step(StepOptions{Overlap::on, &pool, tile_size}): the library's path
+  serial_tiles,  ///< the same tiles as `pool`, one after the other on the calling thread
+  openmp,        ///< the same tiles under `#pragma omp parallel for` (openmp_tiles.cpp; if built)
+};
+const char* to_string(Team team);
 
 /// \brief One timed repetition; every time is per step.
 ///
@@ -83,6 +94,11 @@ domain::Decomposition many_box_decomposition(const std::vector<int>& extent, int
 ///        owned along a Morton curve. Local.
 domain::Decomposition chopped_decomposition(const std::vector<int>& extent, int ranks, const std::vector<int>& box_size);
 
+/// \brief Tiles per step of the busiest rank: of the deep interiors and of the boundary strips.
+struct HaloTiles {
+  int interior = 0, strip = 0;
+};
+
 /// \brief One kernel on one global grid over `comm`, through the library. Allocates two fields.
 class LibraryStencil {
 public:
@@ -98,6 +114,13 @@ public:
   void reset();
   /// \brief Runs `steps` steps in `mode` with the halo `backend`. Collective.
   StepTiming run(int steps, Mode mode, halo::Backend backend = halo::Backend::packed);
+  /// \brief Runs `steps` overlapped steps with the tiles run as `team` says (`pool`'s size is the
+  ///        thread count of `Team::pool` and `Team::openmp`). step_s as run(); kernel_s is the
+  ///        busiest thread's time inside the kernels (per-thread timers); the other fields are 0.
+  ///        Collective.
+  StepTiming run_team(int steps, Team team, parallel::ThreadPool& pool, const domain::Index3& tile_size);
+  /// \brief The tiles of `tile_size` a step runs, on the rank with the most. Collective.
+  HaloTiles tile_counts(const domain::Index3& tile_size);
   /// \brief Sum of the interior over all ranks (box by box: depends on the layout in the last
   ///        bits). Collective.
   double checksum() const;

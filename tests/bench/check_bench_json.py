@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-"""check_bench_json.py FILE RANKS TRANSPORT: parlayer-bench's JSON has every expected key.
+"""check_bench_json.py FILE RANKS TRANSPORT [threads THREADS]: parlayer-bench's JSON has every expected key.
+
+With "threads THREADS": a run of `--suite threads --threads THREADS` (issue 13), checked for the
+team triad and the threads entries only.
 
 Structure and sanity only (finite, positive timings; the library and the reference computed the
 same numbers; a many-box layout computed the same cells as one block; a redistributed field arrived
@@ -9,6 +12,7 @@ import math
 import sys
 
 path, ranks, transport = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+threads = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "threads" else None
 doc = json.load(open(path))
 errors = []
 
@@ -34,6 +38,45 @@ def positive(obj, keys, where):
         if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
             errors.append(f"{where}.{k} = {v!r}: expected a finite positive number")
 
+
+def check_threads():
+    """The threads suite: the team triad at 1 and THREADS threads per rank; per kernel one-thread,
+    serial-tiles, pool (and openmp if built), the same bytes as one thread, finite timings."""
+    run = doc.get("run", {})
+    if run.get("ranks") != ranks or run.get("threads") != threads:
+        errors.append(f"run: ranks {run.get('ranks')} threads {run.get('threads')}, expected {ranks} and {threads}")
+    team = doc.get("limits", {}).get("team_triad", {}).get("results", [])
+    if sorted(r.get("threads_active") for r in team) != sorted({1, threads}):
+        errors.append(f"limits.team_triad.results: threads_active {[r.get('threads_active') for r in team]}")
+    for r in team:
+        positive(r, ["best_s", "counted_GBps", "with_write_allocate_GBps", "scale_with_write_allocate_GBps"],
+                 "limits.team_triad")
+    modes = ["one-thread", "serial-tiles"] + (["pool"] + (["openmp"] if run.get("openmp_available") else [])
+                                              if threads > 1 else [])
+    entries = doc.get("threads", [])
+    seen = {(t.get("kernel"), t.get("mode")) for t in entries}
+    for kernel in ["2d-5pt", "3d-7pt"]:
+        for mode in modes:
+            if (kernel, mode) not in seen:
+                errors.append(f"threads: no {mode} entry for {kernel}")
+    for t in entries:
+        where = f"threads[{t.get('kernel')},{t.get('mode')}]"
+        positive(t, ["step_s", "median_step_s", "gcells_per_s", "busiest_thread_kernel_s", "over_one_thread",
+                     "roofline_gcells_per_s", "pct_roofline", "cells", "tiles_interior"], where)
+        need(t, ["tiles_strip", "tile_size", "threads_used", "oversubscribed", "process_grid"], where)
+        if t.get("same_result") is not True:
+            errors.append(f"{where}: other bytes than one thread")
+    if errors:
+        print(f"{path}: {len(errors)} problem(s)")
+        for e in errors:
+            print("  " + e)
+        sys.exit(1)
+    print(f"{path}: ok ({len(entries)} threads entries)")
+    sys.exit(0)
+
+
+if threads is not None:
+    check_threads()
 
 need(doc, ["schema", "run", "limits", "stencils", "library_vs_reference", "halo", "scaling",
            "layouts", "redistribution", "snapshot", "targets"], "top")
