@@ -40,7 +40,8 @@ struct Config {
   std::vector<int> redistribution_sizes{1024, 2048, 4096};  ///< redistribution: N x N doubles
   int redistribution_ghost_width = 1;  ///< redistribution: ghost layers of the moved fields
   int threads = 1;                     ///< threads suite: threads per rank (parallel::ThreadPool)
-  std::vector<int> tile_size{0, 16, 8};  ///< threads suite: cells per tile along x, y, z (0: whole)
+  std::vector<int> tile_size;          ///< threads suite: cells per tile along x, y, z (0: whole);
+                                       ///< empty: 2D [0, 16] (rows), 3D [0, 0, 8] (whole planes)
   std::string out_dir = "out/bench";   ///< where the disk and snapshot tests write
   std::string transport;               ///< "shm" or "tcp" (from OMPI_MCA_btl unless given)
 };

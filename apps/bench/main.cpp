@@ -193,9 +193,16 @@ PingPongTimes pingpong_one_way_all_s(const json& pingpong, std::int64_t bytes) {
 
 bool oversubscribed(int ranks) { return ranks > static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)); }
 
-parlayer::domain::Index3 tile_of(const Config& cfg) {
+// The threads suite's tile: --tile-size, else whole rows in slabs of 16 (2D) and whole planes in
+// slabs of 8 (3D: tiles cut along y cost the 7-point kernel ~15% on one thread here, measured with
+// the serial-tiles case; docs/performance.md).
+std::vector<int> tile_list(const Config& cfg, Kernel kernel) {
+  if (!cfg.tile_size.empty()) return cfg.tile_size;
+  return info(kernel).dimensions == 2 ? std::vector<int>{0, 16} : std::vector<int>{0, 0, 8};
+}
+parlayer::domain::Index3 tile_of(const std::vector<int>& list) {
   parlayer::domain::Index3 t{0, 0, 0};
-  for (std::size_t a = 0; a < 3 && a < cfg.tile_size.size(); ++a) t[a] = cfg.tile_size[a];
+  for (std::size_t a = 0; a < 3 && a < list.size(); ++a) t[a] = list[a];
   return t;
 }
 
@@ -589,7 +596,8 @@ void measure_threads(MPI_Comm comm, const Config& cfg, parlayer::parallel::Threa
   const int threads = pool.size();
   const KernelInfo& k = info(kernel);
   const std::vector<int> extent = extent_of(kernel, cfg);
-  const parlayer::domain::Index3 tile = tile_of(cfg);
+  const std::vector<int> tile_sizes = tile_list(cfg, kernel);
+  const parlayer::domain::Index3 tile = tile_of(tile_sizes);
   std::vector<Team> teams{Team::one_thread, Team::serial_tiles};
   if (threads > 1) teams.push_back(Team::pool);
   if (threads > 1 && openmp_available()) teams.push_back(Team::openmp);
@@ -625,7 +633,7 @@ void measure_threads(MPI_Comm comm, const Config& cfg, parlayer::parallel::Threa
                               {"process_grid", lib.process_grid()},
                               {"global_extent", extent},
                               {"cells", lib.global_cells()},
-                              {"tile_size", cfg.tile_size},
+                              {"tile_size", tile_sizes},
                               {"tiles_interior", counts.interior},
                               {"tiles_strip", counts.strip},
                               {"step_s", c.best.step_s},
@@ -1007,7 +1015,8 @@ int main(int argc, char** argv) {
                    "before starting a repetition (0: never wait)");
     app.add_option("--threads", cfg.threads, "threads suite: threads per rank (the caller + N-1 workers)")
         ->check(CLI::Range(1, 1024));
-    app.add_option("--tile-size", cfg.tile_size, "threads suite: cells per tile along x,y[,z] (0: the whole extent)")
+    app.add_option("--tile-size", cfg.tile_size, "threads suite: cells per tile along x,y[,z] (0: the whole extent; default 0,16 for "
+                   "2D kernels, 0,0,8 for 3D)")
         ->delimiter(',')
         ->check(CLI::NonNegativeNumber);
     app.add_flag("--tiny", tiny, "tiny sizes, one repetition: a smoke test, not a measurement");
