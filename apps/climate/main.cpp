@@ -214,10 +214,12 @@ int main(int argc, char** argv) {
     // 4. Say what runs.
     const std::string team = format("%d rank%s x %d thread%s", env.size(), env.size() == 1 ? "" : "s",
                                     threads.size(), threads.size() == 1 ? "" : "s");
-    log.info(format("parlayer-climate: %s on %dx%d cells (dx %.4g km, dy %.4g km), %s, %s, overlap %s, %s halo",
+    log.info(format("parlayer-climate: %s on %dx%d cells (dx %.4g km, dy %.4g km), %s, overlap %s, %s halo, %d "
+                    "thread%s per rank",
                     config.string("initial.state").c_str(), p.nx, p.ny, p.dx() / 1e3, p.dy() / 1e3,
-                    runtime::describe_layout(decomposition, parallel_options).c_str(), team.c_str(),
-                    halo::to_string(parallel_options.overlap), halo::to_string(parallel_options.backend)));
+                    runtime::describe_layout(decomposition, parallel_options).c_str(),
+                    halo::to_string(parallel_options.overlap), halo::to_string(parallel_options.backend),
+                    threads.size(), threads.size() == 1 ? "" : "s"));
     log.info(format("  dt %.6g s%s, %lld steps = %s; Courant numbers: gravity wave %.3f, advective %.3f, "
                     "viscous %.3f",
                     dt, p.dt == 0.0 ? " (automatic)" : "", static_cast<long long>(p.steps),
