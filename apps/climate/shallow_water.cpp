@@ -110,7 +110,8 @@ ShallowWater::ShallowWater(const Parameters& parameters, const parlayer::domain:
   for (const Field::Box& box : m_bottom) widest = std::max(widest, box.interior().extent(0));
   for (std::size_t t = 0; t < threads; ++t) m_rows.push_back(std::make_unique<RowBuffers>(widest));
   for (int l = 0; l < m_bottom.box_count(); ++l)
-    for (const IndexBox& t : parlayer::domain::tile_boxes(m_bottom[l].interior(), how.tile_size))
+    for (const IndexBox& t : parlayer::domain::tile_boxes(m_bottom[l].interior(),
+                                                                 parlayer::domain::tile_size_or_default(how.tile_size, 2)))
       m_tiles.push_back({t, l});
 }
 

@@ -20,4 +20,12 @@ std::vector<IndexBox> tile_boxes(const IndexBox& region, const Index3& size) {
   return tiles;
 }
 
+Index3 default_tile_size(int dimensions) noexcept {
+  return dimensions == 3 ? Index3{0, 0, 8} : Index3{0, 16, 1};
+}
+
+Index3 tile_size_or_default(const Index3& asked, int dimensions) noexcept {
+  return asked == Index3{0, 0, 0} ? default_tile_size(dimensions) : asked;
+}
+
 }  // namespace parlayer::domain

@@ -65,12 +65,10 @@ void add_parallel_keys(ConfigSchema& schema, int dimensions) {
                  "environment's OMP_NUM_THREADS, else 1")
       .at_least(0)
       .at_most(1024);
-  IntegerList tile(static_cast<std::size_t>(dimensions), 8);
-  tile[0] = 0;
-  if (dimensions == 2) tile[1] = 16;
-  schema.add_int_list("parallel.tile_size", tile,
-                      "with several threads: cells per tile along each axis (x first; 0 = the whole extent); "
-                      "tiles are what the threads share out")
+  schema.add_int_list("parallel.tile_size", IntegerList(static_cast<std::size_t>(dimensions), 0),
+                      "with several threads: cells per tile along each axis (x first; an entry 0 = the whole "
+                      "extent); tiles are what the threads share out; all 0 = automatic: whole rows in slabs of "
+                      "16 rows (2D), whole planes in slabs of 8 (3D)")
       .entries(static_cast<std::size_t>(dimensions))
       .at_least(0);
 }

@@ -31,4 +31,11 @@ struct Tile {
 ///        no tiles. Local.
 std::vector<IndexBox> tile_boxes(const IndexBox& region, const Index3& size);
 
+/// \brief The tile size threads use when none is asked for: rows kept whole (long inner loops)
+///        and cut into slabs of 16 rows in 2D, whole planes in slabs of 8 planes in 3D (cutting a
+///        3D tile along y too costs a 7-point kernel ~15% per cell; docs/performance.md). Local.
+Index3 default_tile_size(int dimensions) noexcept;
+/// \brief `asked`, or default_tile_size(dimensions) if `asked` is all 0 ("automatic"). Local.
+Index3 tile_size_or_default(const Index3& asked, int dimensions) noexcept;
+
 }  // namespace parlayer::domain

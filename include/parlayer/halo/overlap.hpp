@@ -45,10 +45,10 @@ struct StepOptions {
   /// The team that runs the tiles; nullptr (or a team of one) runs every region whole on the
   /// calling thread, as one tile.
   parallel::ThreadPool* threads = nullptr;
-  /// With threads: tiles of at most this many cells along x, y, z (0: the whole extent). The
-  /// default keeps rows whole (long inner loops) and cuts y and z into slabs of 8 (AMReX's
-  /// default tile is 1024000 x 8 x 8).
-  domain::Index3 tile_size = {0, 8, 8};
+  /// With threads: tiles of at most this many cells along x, y, z (an entry 0: the whole extent
+  /// along that axis). All 0 (the default): domain::default_tile_size of the grid's dimensions,
+  /// whole rows in slabs of 16 rows (2D) or whole planes in slabs of 8 (3D).
+  domain::Index3 tile_size = {0, 0, 0};
 };
 
 /// \brief One stencil step with (or without) communication hidden behind the deep interiors, on
@@ -70,7 +70,10 @@ void run_stencil_step(HaloExchange& exchange, const StepOptions& options, const 
     });
   };
   const std::vector<domain::InteriorSplit>& splits = exchange.interior_splits();
-  const HaloExchange::Tiles* tiles = team ? &exchange.tiles(options.tile_size) : nullptr;
+  const HaloExchange::Tiles* tiles =
+      team ? &exchange.tiles(domain::tile_size_or_default(options.tile_size,
+                                                          exchange.plan().decomposition().dimensions()))
+           : nullptr;
   auto interiors = [&] {
     if (team) return run_tiles(tiles->interior, interior_kernel);
     for (std::size_t l = 0; l < splits.size(); ++l)

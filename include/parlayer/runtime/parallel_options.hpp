@@ -10,7 +10,7 @@
 ///     overlap = true               # hide the halo exchange behind the deep interior
 ///     halo_backend = "packed"      # "packed" or "datatypes"
 ///     threads = 0                  # threads per rank; 0 = $OMP_NUM_THREADS, else 1
-///     tile_size = [0, 16]          # with threads: cells per tile along x, y (0 = whole extent)
+///     tile_size = [0, 0]           # with threads: cells per tile along x, y; all 0 = automatic
 ///
 /// Two kinds of layout:
 ///  - one block per rank (box_size all 0, the default): the process grid (automatic, or
@@ -54,7 +54,7 @@ struct ParallelOptions {
   halo::Overlap overlap = halo::Overlap::on;
   halo::Backend backend = halo::Backend::packed;
   int threads = 1;                       ///< threads per rank (parallel.threads, or OMP_NUM_THREADS)
-  domain::Index3 tile_size = {0, 16, 8};  ///< with threads: tile size (parallel.tile_size; 0: whole extent)
+  domain::Index3 tile_size = {0, 0, 0};  ///< with threads: tile size (parallel.tile_size; all 0: automatic)
 };
 
 /// \brief The parallel.* keys of `config`. Local. parallel.threads = 0 takes the environment's
