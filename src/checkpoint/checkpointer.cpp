@@ -545,6 +545,8 @@ void Checkpointer::write(const domain::Decomposition& decomposition, std::span<c
   m_staging->named.clear();
   for (std::size_t i = 0; i < fields.size(); ++i) {
     copy_interiors(*fields[i].field, *m_staging->fields[i]);
+    // A level-2 write fills the cells of boxes with no owner with the field's land value (snapshot.hpp).
+    m_staging->fields[i]->set_land_condition(fields[i].field->land_condition());
     m_staging->named.push_back({fields[i].name, m_staging->fields[i].get(), fields[i].description});
   }
 

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
+#include <limits>
 #include <variant>
 
 #include "packing.hpp"
@@ -427,7 +429,58 @@ void check_field_boxes(const domain::FieldBase& field, const domain::Decompositi
                   " but rank " + std::to_string(rank) + " owns " + d.layout().box(mine[b]).to_string());
 }
 
-int transfer_rounds(const domain::Decomposition& d) { return std::max(1, d.ownership().max_boxes_per_rank()); }
+TransferPlan transfer_plan(const domain::Decomposition& d, int rank) {
+  TransferPlan plan;
+  const domain::Ownership& o = d.ownership();
+  plan.rounds = std::max(1, o.max_boxes_per_rank());
+  const std::vector<int>& owners = o.owners();
+  if (std::find(owners.begin(), owners.end(), domain::no_owner) == owners.end()) return plan;  // the usual case
+  // (boxes handled, rank) in a min-heap: the next box with no owner goes to the least busy rank.
+  using Load = std::pair<std::int64_t, int>;
+  std::vector<Load> heap;
+  for (int r = 0; r < o.rank_count(); ++r) heap.emplace_back(std::int64_t(o.boxes_of(r).size()), r);
+  const auto later = [](const Load& a, const Load& b) { return a > b; };
+  std::make_heap(heap.begin(), heap.end(), later);
+  std::int64_t busiest = 1;
+  for (int b = 0; b < o.size(); ++b) {
+    if (owners[std::size_t(b)] != domain::no_owner) continue;
+    std::pop_heap(heap.begin(), heap.end(), later);
+    Load& least = heap.back();
+    if (least.second == rank) plan.land.push_back(b);
+    ++least.first;
+    std::push_heap(heap.begin(), heap.end(), later);
+  }
+  for (const Load& l : heap) busiest = std::max(busiest, l.first);
+  plan.rounds = int(busiest);
+  return plan;
+}
+
+int transfer_rounds(const domain::Decomposition& d) { return transfer_plan(d, 0).rounds; }
+
+std::uint64_t land_value_bits(const domain::FieldBase& field) {
+  const domain::BoundaryCondition& bc = field.land_condition();
+  const bool constant = bc.kind == domain::BoundaryCondition::Kind::constant;
+  std::uint64_t bits = 0;
+  const auto as = [&](auto v) {
+    static_assert(sizeof(v) <= sizeof(bits));
+    std::memcpy(&bits, &v, sizeof(v));  // little-endian (checksum.hpp's assumption too)
+  };
+  switch (field.element_type()) {
+    case domain::ElementType::float32: as(constant ? static_cast<float>(bc.value) : std::numeric_limits<float>::quiet_NaN()); break;
+    case domain::ElementType::float64: as(constant ? bc.value : std::numeric_limits<double>::quiet_NaN()); break;
+    // The conversions the halo's constant condition makes (boundary_fill.cpp).
+    case domain::ElementType::int32: as(constant ? static_cast<std::int32_t>(bc.value) : std::int32_t{0}); break;
+    case domain::ElementType::int64: as(constant ? static_cast<std::int64_t>(bc.value) : std::int64_t{0}); break;
+    case domain::ElementType::uint8: as(constant ? static_cast<std::uint8_t>(bc.value) : std::uint8_t{0}); break;
+  }
+  return bits;
+}
+
+void fill_land(std::vector<std::byte>& buffer, domain::ElementType type, std::uint64_t bits, std::int64_t cells) {
+  const std::size_t es = domain::size_of(type);
+  buffer.resize(std::size_t(cells) * es);
+  for (std::size_t at = 0; at < buffer.size(); at += es) std::memcpy(buffer.data() + at, &bits, es);
+}
 
 std::vector<int> extent_of(const domain::Decomposition& d) {
   std::vector<int> e;

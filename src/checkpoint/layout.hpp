@@ -72,9 +72,31 @@ std::string extent_text(const std::vector<int>& extent);
 std::vector<int> extent_of(const domain::Decomposition& d);
 /// Throws unless `field` holds exactly the boxes `rank` owns in `d`.
 void check_field_boxes(const domain::FieldBase& field, const domain::Decomposition& d, int rank);
-/// How many collective transfers a dataset takes: one per local box, as many as the rank with the
-/// most boxes has (at least 1: ranks with fewer boxes join with an empty selection).
+/// Who transfers what of a dataset. Every cell of the global grid is written, and hashed when a
+/// snapshot is verified, by exactly one rank: the cells of a box by its owner, those of a box with
+/// no owner (domain::no_owner) by the rank assigned to it here. Boxes with no owner are dealt in
+/// box order, each to the rank with the fewest boxes so far (owned plus assigned; ties to the
+/// lowest rank), so the rounds grow as little as possible. A pure function of the decomposition:
+/// every rank computes the same plan, with no communication.
+struct TransferPlan {
+  /// The boxes with no owner this rank handles, ascending (empty on every rank when every box
+  /// has an owner: then nothing differs from a plain one-round-per-box transfer).
+  std::vector<int> land;
+  /// Collective transfers per dataset: one per box a rank handles (its own boxes first, then its
+  /// `land` boxes), as many as the busiest rank has (at least 1: ranks with fewer join with an
+  /// empty selection).
+  int rounds = 1;
+};
+TransferPlan transfer_plan(const domain::Decomposition& d, int rank);
+/// transfer_plan(d, any rank).rounds.
 int transfer_rounds(const domain::Decomposition& d);
+
+/// The value written into every cell of a box with no owner (snapshot.hpp): the constant of the
+/// field's land condition converted to its element type, else NaN (floating point) or 0
+/// (integers). Its bytes, little-endian, zero-extended to 64 bits.
+std::uint64_t land_value_bits(const domain::FieldBase& field);
+/// `buffer` resized to `cells` values of `type`, each holding the value whose bits are `bits`.
+void fill_land(std::vector<std::byte>& buffer, domain::ElementType type, std::uint64_t bits, std::int64_t cells);
 
 // ---- attributes (scalar unless named *_ints) ----
 void write_string(hid_t object, const char* name, const std::string& value, const std::string& where);

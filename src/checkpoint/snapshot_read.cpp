@@ -329,7 +329,11 @@ SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const 
 
   const int dims = decomposition.dimensions();
   const std::vector<int>& mine = decomposition.boxes_of(rank);
-  const int rounds = transfer_rounds(decomposition);
+  // This rank's boxes, then the boxes with no owner assigned to it: their cells are in the file
+  // (the writer's land values, or any other values) and the checksum covers them, so they are
+  // read into scratch and hashed, never stored.
+  const TransferPlan transfers = transfer_plan(decomposition, rank);
+  const int rounds = transfers.rounds;
   const domain::IndexBox& global = decomposition.global_box();
   std::vector<std::byte> scratch;
   std::vector<std::uint64_t> local(info.fields.size(), 0);
@@ -342,16 +346,19 @@ SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const 
           open_datasets.emplace_back(PARLAYER_H5_CHECK(H5Dopen2(file.get(), field_path(info.format_version, r.name).c_str(), H5P_DEFAULT), dwhere));
           const hid_t ds = open_datasets.back().get();
           h5::PropertyList dxpl = collective_transfer(dwhere);
-          // One collective read per local box (rounds as in the writer); into the target's box,
-          // or into a scratch buffer when only verifying.
+          // One collective read per box handled (rounds as in the writer); into the target's box,
+          // or into a scratch buffer when only verifying or for a box with no owner.
           static std::byte nothing{};
           for (int round = 0; round < rounds; ++round) {
-            const bool have = round < static_cast<int>(mine.size());
-            const domain::IndexBox share = have ? decomposition.layout().box(mine[static_cast<std::size_t>(round)])
-                                                : domain::IndexBox{};
+            const bool own = round < static_cast<int>(mine.size());
+            const std::size_t land = std::size_t(round) - mine.size();  // when !own
+            const bool have = own || land < transfers.land.size();
+            const domain::IndexBox share = own    ? decomposition.layout().box(mine[static_cast<std::size_t>(round)])
+                                           : have ? decomposition.layout().box(transfers.land[land])
+                                                  : domain::IndexBox{};
             void* data = &nothing;
             domain::IndexBox buffer = share;
-            if (have && target) {
+            if (own && target) {
               buffer = target->box(round).allocated();
               data = target->box(round).bytes();
             } else if (have) {
@@ -362,7 +369,7 @@ SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const 
             PARLAYER_H5_CHECK(H5Dread(ds, memory_type(r.type), s.memory.get(), s.file.get(), dxpl.get(),
                                       share.empty() ? &nothing : data),
                               dwhere);
-            if (have && target)
+            if (own && target)
               local[i] += partial_checksum(target->box(round), global);
             else if (have)
               local[i] += partial_checksum(scratch.data(), domain::size_of(r.type), share, global);

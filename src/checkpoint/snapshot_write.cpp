@@ -37,11 +37,12 @@ struct WritePlan {
   SnapshotInfo info;           // header, grid, fields (name, type, units; checksums after the sums)
   std::string temporary_name;  // file name of the temporary, in the target's folder
   std::vector<CoordinatePlan> coordinates;  // the coordinate variables (x, y, faces), with their values' rule
+  std::vector<std::uint64_t> land;          // per field: land_value_bits (the cells of boxes with no owner)
 };
 
 std::string pack_plan(const WritePlan& plan) {
   detail::Packer p;
-  p.put(plan.temporary_name).put(detail::pack(plan.info)).put(detail::pack(plan.coordinates));
+  p.put(plan.temporary_name).put(detail::pack(plan.info)).put(detail::pack(plan.coordinates)).put(plan.land);
   return std::move(p.bytes());
 }
 
@@ -52,6 +53,7 @@ WritePlan unpack_plan(const std::string& bytes) {
   u.get(plan.temporary_name);
   u.get(info);
   u.get(coordinates);
+  u.get(plan.land);
   plan.info = unpack(info);
   plan.coordinates = unpack_coordinates(coordinates);
   return plan;
@@ -211,6 +213,7 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
           std::find(r.dimensions.begin(), r.dimensions.end(), std::string()) != r.dimensions.end())
         throw Error("field '" + f.name + "' lives on the faces of an axis the grid does not have");
       plan.info.fields.push_back(std::move(r));
+      plan.land.push_back(land_value_bits(*f.field));
     }
     return pack_plan(plan);
   });
@@ -220,19 +223,35 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
   const fs::path temporary = folder / plan.temporary_name;
   const fs::path reservation = temporary.string() + ".reserve";
 
+  // Who writes what: each rank its own boxes, and the boxes with no owner assigned to it (land).
+  const TransferPlan transfers = transfer_plan(decomposition, rank);
+  const std::vector<int>& owners = decomposition.ownership().owners();
+  const bool any_land = std::find(owners.begin(), owners.end(), domain::no_owner) != owners.end();
   if (Failure why = agree(comm, attempt([&] {
         if (fields.size() != info.fields.size()) throw Error("ranks disagree on the number of fields");
-        for (std::size_t i = 0; i < fields.size(); ++i)
+        for (std::size_t i = 0; i < fields.size(); ++i) {
           if (fields[i].name != info.fields[i].name || fields[i].field->element_type() != info.fields[i].type)
             throw Error("ranks disagree on field " + std::to_string(i) + " ('" + fields[i].name + "' vs '" +
                         info.fields[i].name + "')");
+          if (any_land && land_value_bits(*fields[i].field) != plan.land[i])
+            throw Error("ranks disagree on the land value of field '" + fields[i].name +
+                        "' (its land condition; the cells of boxes with no owner hold it)");
+        }
       })))
     throw error(*why);
+  std::vector<std::byte> land_values;  // one box of land values (fill_land), reused
 
   // 3. Checksums of the global data: one exact reduction for all fields.
   {
     std::vector<std::uint64_t> local(fields.size()), total(fields.size());
-    for (std::size_t i = 0; i < fields.size(); ++i) local[i] = partial_checksum(*fields[i].field, decomposition.global_box());
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      local[i] = partial_checksum(*fields[i].field, decomposition.global_box());
+      for (const int b : transfers.land) {  // the cells of boxes with no owner, as written below
+        const domain::IndexBox& box = decomposition.layout().box(b);
+        fill_land(land_values, info.fields[i].type, plan.land[i], box.cells());
+        local[i] += partial_checksum(land_values.data(), domain::size_of(info.fields[i].type), box, decomposition.global_box());
+      }
+    }
     if (!local.empty())
       PARLAYER_MPI_CHECK(MPI_Allreduce(local.data(), total.data(), int(local.size()), MPI_UINT64_T, MPI_SUM, comm));
     for (std::size_t i = 0; i < fields.size(); ++i) info.fields[i].checksum = total[i];
@@ -389,9 +408,10 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
     if (moved.failure) throw fail(*moved.failure);
   }
 
-  // 8. The data: per field, one collective write per local box (as many rounds as the rank with
-  //    the most boxes has; a rank out of boxes joins with an empty selection), each box's
-  //    interior (ghosts excluded).
+  // 8. The data: per field, one collective write per local box (as many rounds as the busiest
+  //    rank has; a rank out of boxes joins with an empty selection), each box's interior (ghosts
+  //    excluded); then the boxes with no owner assigned to this rank, filled with the field's land
+  //    value, so that every cell of the file is written.
   //    First the time and the coordinates: rank 0 writes each whole, the others join the
   //    collective write with an empty selection.
   if (Failure why = agree(comm, attempt([&] {
@@ -415,7 +435,7 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
                      "variable /" + plan.coordinates[c].record.name + " of " + file_where);
       })))
     throw fail(*why);
-  const int rounds = transfer_rounds(decomposition);
+  const int rounds = transfers.rounds;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const domain::FieldBase& f = *fields[i].field;
     if (Failure why = agree(comm, attempt([&] {
@@ -425,6 +445,16 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
             static const std::byte nothing{};
             const domain::IndexBox none;
             const domain::FieldBoxBase* box = round < f.box_count() ? &f.box(round) : nullptr;
+            const int land = round - f.box_count();  // index into transfers.land, when >= 0
+            if (!box && land < int(transfers.land.size())) {
+              const domain::IndexBox& share = decomposition.layout().box(transfers.land[std::size_t(land)]);
+              fill_land(land_values, f.element_type(), plan.land[i], share.cells());
+              Selection s = select(w.datasets[i].get(), share, share, dims, decomposition.global_box(), dwhere);
+              PARLAYER_H5_CHECK(H5Dwrite(w.datasets[i].get(), memory_type(f.element_type()), s.memory.get(),
+                                         s.file.get(), dxpl.get(), share.empty() ? &nothing : static_cast<const void*>(land_values.data())),
+                                dwhere);
+              continue;
+            }
             Selection s = select(w.datasets[i].get(), box ? box->interior() : none, box ? box->allocated() : none, dims,
                                  decomposition.global_box(), dwhere);
             const void* data = box && !box->interior().empty() ? static_cast<const void*>(box->bytes()) : &nothing;
@@ -498,8 +528,10 @@ void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Deco
       if (options.verify == Verification::file_bytes) {
       const std::vector<detail::ChunkMap> maps = detail::unpack_chunk_maps(inspected.payload);
       std::vector<std::vector<domain::IndexBox>> boxes(fields.size());
-      for (std::size_t i = 0; i < fields.size(); ++i)
+      for (std::size_t i = 0; i < fields.size(); ++i) {
         for (int b = 0; b < fields[i].field->box_count(); ++b) boxes[i].push_back(fields[i].field->box(b).interior());
+        for (const int b : transfers.land) boxes[i].push_back(decomposition.layout().box(b));
+      }
       std::vector<std::uint64_t> local(fields.size(), 0), total(fields.size(), 0);
       if (Failure why = agree(comm, attempt([&] {
             local = detail::file_partial_checksums(temporary, maps, boxes, decomposition.global_box(), dims);

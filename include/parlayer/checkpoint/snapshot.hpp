@@ -27,6 +27,18 @@
 /// so corrupted metadata is detected too. Readers need HDF5 >= 1.10. Files of format_version 1
 /// and 2 (fields in the group /fields, no coordinates) are still read.
 ///
+/// Every cell of the global grid has a defined value, whatever the decomposition: the cells of a
+/// box with no owner (domain::no_owner: an all-land box eliminated by load balancing) hold the
+/// field's **land value**: the constant of its land condition
+/// (`Field::set_land_condition(BoundaryCondition::constant(v))`, v converted to the element type
+/// as the halo converts it), else NaN for float32/float64 fields and 0 for integer fields. They
+/// are written by the rank the transfer plan assigns to each such box (the least busy one), and
+/// the per-field checksum covers every cell. So a snapshot reads back on any layout: one block per
+/// rank, another box size with its own elimination, another rank count; a reader with boxes of
+/// its own that have no owner reads their cells into scratch and hashes them (verification of the
+/// whole dataset), without storing them. A decomposition where every box has an owner transfers
+/// exactly as before (no extra round, no extra pass).
+///
 /// Writing is collective, through MPI-IO, with one hyperslab per rank (ranks that own nothing still
 /// take part), and atomic: the file appears under its final name only once complete and verified;
 /// a crash leaves at most a temporary file, never a half-written snapshot under the final name.
@@ -148,8 +160,9 @@ std::vector<FieldToRead> named_by_field(std::span<domain::FieldBase* const> fiel
 ///         then absent and every other file in its folder untouched. Every rank throws the same
 ///         error at the same point (failures are agreed first), so none is left in a collective.
 ///         Invalid arguments (a field whose interior is not this rank's box of `decomposition`,
-///         a rank count other than the communicator's, duplicate or unusable field names) are
-///         reported the same way.
+///         a rank count other than the communicator's, duplicate or unusable field names, ranks
+///         whose fields have different land values when some box has no owner) are reported the
+///         same way.
 ///
 /// The commit protocol (docs/checkpoint.md): rank 0 reserves the disk space the file needs
 /// (fallocate, or where the file system has none, zeros written and fsynced: a full disk or
