@@ -518,7 +518,7 @@ void Checkpointer::write(const domain::Decomposition& decomposition, std::span<c
   const bool global_due = level == Level::global || m_local_folder.empty() ||
                           (m_count++ % m_options.global_every) == m_options.global_every - 1;
   if (global_due && !m_options.asynchronous) {  // straight from the fields: no staging needed
-    m_series.write(decomposition, fields, header);
+    m_series.write(decomposition, fields, header, m_options.write_options);
     m_stopped_seconds += seconds_now() - t0;
     return;
   }
@@ -574,7 +574,7 @@ void Checkpointer::run_job(Job& job) {
     if (job.local) {
       write_local(job);
     } else {
-      m_series.write(*job.decomposition, m_staging->named, job.header);
+      m_series.write(*job.decomposition, m_staging->named, job.header, m_options.write_options);
     }
   } catch (const CollectiveError&) {
     m_failure = std::current_exception();  // agreed: every rank has the same

@@ -157,11 +157,11 @@ fs::path SnapshotSeries::write(const domain::Decomposition& decomposition,
 }
 
 fs::path SnapshotSeries::write(const domain::Decomposition& decomposition, std::span<const FieldToWrite> fields,
-                               const SnapshotHeader& header) {
+                               const SnapshotHeader& header, const WriteOptions& options) {
   if (header.step < 0)
     throw CollectiveError("snapshot series: cannot write step " + std::to_string(header.step) + " (negative)");
   const fs::path path = path_of(header.step);
-  write_snapshot(path, m_comm.get(), decomposition, fields, header);
+  write_snapshot(path, m_comm.get(), decomposition, fields, header, options);
   // Committed: now, and only now, older generations beyond keep() may go.
   parallel::RootResult pruned = parallel::on_root(m_comm.get(), [&] {
     log("wrote " + path.string() + " (step " + std::to_string(header.step) + ")");

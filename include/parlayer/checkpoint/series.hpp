@@ -88,9 +88,10 @@ public:
   ///         a negative step.
   std::filesystem::path write(const domain::Decomposition& decomposition,
                               std::span<const domain::FieldBase* const> fields, const SnapshotHeader& header);
-  /// \brief The same, each field under the name given with it (see NamedField).
+  /// \brief The same, each field under the name given with it (see NamedField), verified as
+  ///        `options` says.
   std::filesystem::path write(const domain::Decomposition& decomposition, std::span<const FieldToWrite> fields,
-                              const SnapshotHeader& header);
+                              const SnapshotHeader& header, const WriteOptions& options = {});
 
   /// \brief Walks the generations newest first and returns the first valid one for this grid
   ///        and these fields (verify_snapshot: opens, metadata checksums, grid, fields and types,
