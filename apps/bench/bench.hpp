@@ -43,6 +43,7 @@ struct Config {
   std::vector<int> tile_size;          ///< threads suite: cells per tile along x, y, z (0: whole);
                                        ///< empty: 2D [0, 16] (rows), 3D [0, 0, 8] (whole planes)
   std::string out_dir = "out/bench";   ///< where the disk and snapshot tests write
+  std::string local_dir = "/dev/shm";  ///< the snapshot suite's level-1 (node-local) checkpoint folder
   std::string transport;               ///< "shm" or "tcp" (from OMPI_MCA_btl unless given)
 };
 

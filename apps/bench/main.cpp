@@ -945,6 +945,13 @@ void print_tables(const json& doc) {
              "-", "-", "-", format("%.2f", raw["read_cold_GBps"].get<double>()), "-", "-"});
     t.print();
     if (s["status"] != "measured") std::printf("  gap: %s\n", s["reason"].get<std::string>().c_str());
+    if (s.contains("level1_write_GBps") && limits.contains("triad") && !limits["triad"]["results"].empty()) {
+      // Against the triad of as many ranks as wrote (the last row: every rank active).
+      const double triad = limits["triad"]["results"].back()["counted_GBps"].get<double>();
+      std::printf("  level 1 (%s): checkpoint write %.2f GB/s = %.2f of the triad's %.1f GB/s\n",
+                  s["level1_folder"].get<std::string>().c_str(), s["level1_write_GBps"].get<double>(),
+                  s["level1_write_GBps"].get<double>() / triad, triad);
+    }
   }
   if (!doc["targets"].empty()) {
     Table t("Targets (issues 6 and 10), from this run", {"target", "value", "goal", "verdict"});
@@ -986,6 +993,7 @@ int main(int argc, char** argv) {
         ->delimiter(',');
     app.add_option("--json", json_path, "JSON output file");
     app.add_option("--out-dir", cfg.out_dir, "folder the disk and snapshot tests write to");
+    app.add_option("--local-dir", cfg.local_dir, "snapshot suite: node-local folder of the level-1 checkpoints");
     app.add_option("--n2d", cfg.n2d, "2D grid is N x N");
     app.add_option("--n3d", cfg.n3d, "3D grid is N^3");
     app.add_option("--weak-rows", cfg.weak_rows_per_rank, "weak scaling 2D: rows per rank");

@@ -226,7 +226,7 @@ if snap.get("status") not in ("measured", "gap"):
     errors.append(f"snapshot.status = {snap.get('status')!r}")
 positive(snap.get("raw", {}), ["write_fsync_GBps", "read_cold_GBps"], "snapshot.raw")
 if snap.get("status") == "measured":
-    positive(snap, ["write_GBps", "read_GBps", "write_vs_raw", "read_vs_raw"], "snapshot")
+    positive(snap, ["write_GBps", "read_GBps", "write_vs_raw", "read_vs_raw", "level1_write_GBps"], "snapshot")
     if snap.get("round_trip_identical") is not True:
         errors.append("snapshot: the fields read back differ from those written")
 else:
