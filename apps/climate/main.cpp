@@ -149,7 +149,11 @@ int main(int argc, char** argv) {
   // MPI_THREAD_MULTIPLE: an asynchronous checkpoint's writer thread (checkpoint.async) runs MPI-IO
   // beside the model's halo exchanges. The config is read after MPI starts, so it is always asked
   // for (docs/performance.md: no measurable cost on the model's step here).
-  return parallel::guarded_main(argc, argv, parallel::ThreadLevel::multiple, [&](parallel::Environment& env) {
+  // MPI only from this thread (FUNNELED) is all a run needs, threads included; MULTIPLE is asked
+  // for so that checkpoint.async's writer thread can do MPI-IO beside the model's messages (the
+  // Checkpointer refuses async with one line if MPI gives less).
+  return parallel::guarded_main(argc, argv, parallel::ThreadLevel::funneled, parallel::ThreadLevel::multiple,
+                                [&](parallel::Environment& env) {
     const MPI_Comm world = env.world();
     const runtime::Log log(world);
     runtime::Timers timers;

@@ -4,6 +4,7 @@
 
 #include <boost/mpi/environment.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -112,8 +113,8 @@ struct Environment::Mpi {
       : env(argc, argv, static_cast<boost::mpi::threading::level>(to_mpi(required)), /*abort_on_exception=*/true) {}
 };
 
-Environment::Environment(int& argc, char**& argv, ThreadLevel required)
-    : m_mpi(std::make_unique<Mpi>(argc, argv, required)) {
+Environment::Environment(int& argc, char**& argv, ThreadLevel required, ThreadLevel requested)
+    : m_mpi(std::make_unique<Mpi>(argc, argv, std::max(required, requested))) {
   PARLAYER_MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
   PARLAYER_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &m_rank));
   PARLAYER_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &m_size));
@@ -142,9 +143,14 @@ int guarded_main(int argc, char** argv, const std::function<int(Environment&)>& 
 }
 
 int guarded_main(int argc, char** argv, ThreadLevel required, const std::function<int(Environment&)>& program) {
+  return guarded_main(argc, argv, required, required, program);
+}
+
+int guarded_main(int argc, char** argv, ThreadLevel required, ThreadLevel requested,
+                 const std::function<int(Environment&)>& program) {
   std::optional<Environment> env;
   try {
-    env.emplace(argc, argv, required);
+    env.emplace(argc, argv, required, requested);
   } catch (const CollectiveError& e) {  // MPI's thread level: reported, and MPI finalized, already
     return e.exit_code();
   }

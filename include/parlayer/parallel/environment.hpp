@@ -47,7 +47,12 @@ public:
   /// \throws CollectiveError "MPI provides thread level X, the run needs Y" (exit code 2) if the
   ///         MPI library provides less. Every rank gets the same level, so every rank throws; MPI
   ///         is finalized before the throw, so the job ends cleanly.
-  explicit Environment(int& argc, char**& argv, ThreadLevel required = ThreadLevel::funneled);
+  explicit Environment(int& argc, char**& argv, ThreadLevel required = ThreadLevel::funneled)
+      : Environment(argc, argv, required, required) {}
+  /// \brief The same, asking MPI for `requested` (more than the run needs, for a feature that
+  ///        may be switched on later, e.g. asynchronous checkpoints): only less than `required` is
+  ///        an error; thread_level() says what MPI gave, and the feature checks it.
+  Environment(int& argc, char**& argv, ThreadLevel required, ThreadLevel requested);
   ~Environment();
   Environment(const Environment&) = delete;
   Environment& operator=(const Environment&) = delete;
@@ -77,6 +82,9 @@ int guarded_main(int argc, char** argv, const std::function<int(Environment&)>& 
 /// \brief As above, with MPI thread support at least `required`. If MPI provides less, every rank
 ///        returns 2 and rank 0 prints "error: MPI provides thread level X, the run needs Y".
 int guarded_main(int argc, char** argv, ThreadLevel required, const std::function<int(Environment&)>& program);
+/// \brief As above, asking MPI for `requested` but failing only below `required` (see Environment).
+int guarded_main(int argc, char** argv, ThreadLevel required, ThreadLevel requested,
+                 const std::function<int(Environment&)>& program);
 
 /// \brief Ends the whole job now: prints `message` (prefixed with the rank) and calls MPI_Abort.
 [[noreturn]] void abort_job(const char* message, int exit_code = 1) noexcept;
