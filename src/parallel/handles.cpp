@@ -14,6 +14,12 @@ Communicator::Communicator(MPI_Comm parent) {
   PARLAYER_MPI_CHECK(MPI_Comm_dup(parent, &m_comm));
 }
 
+Communicator Communicator::split(MPI_Comm parent, int color, int key) {
+  Communicator c;
+  PARLAYER_MPI_CHECK(MPI_Comm_split(parent, color, key, &c.m_comm));
+  return c;
+}
+
 Communicator::~Communicator() {
   if (m_comm != MPI_COMM_NULL && world_rank() >= 0) {
     if (MPI_Comm_free(&m_comm) != MPI_SUCCESS)

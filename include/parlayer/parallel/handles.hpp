@@ -19,6 +19,11 @@ public:
   /// \brief Duplicates `parent` (MPI_Comm_dup), so parlayer's messages never match the user's.
   ///        Collective over `parent`.
   explicit Communicator(MPI_Comm parent);
+  /// \brief The ranks of `parent` passing the same `color` get a new communicator together
+  ///        (MPI_Comm_split), ordered by `key`, then by their rank in `parent`; a rank passing
+  ///        MPI_UNDEFINED gets an empty owner (get() == MPI_COMM_NULL). Collective over `parent`.
+  /// \throws MpiError if MPI_Comm_split fails.
+  static Communicator split(MPI_Comm parent, int color, int key);
   ~Communicator();
   Communicator(Communicator&& other) noexcept;
   Communicator& operator=(Communicator&& other) noexcept;
@@ -26,6 +31,8 @@ public:
   Communicator& operator=(const Communicator&) = delete;
 
   MPI_Comm get() const noexcept { return m_comm; }
+  /// \brief False for an empty owner (default-constructed, moved from, or split with MPI_UNDEFINED).
+  explicit operator bool() const noexcept { return m_comm != MPI_COMM_NULL; }
   int rank() const;
   int size() const;
 
