@@ -489,15 +489,7 @@ Checkpointer::~Checkpointer() {
   }
 }
 
-void Checkpointer::log(const std::string& line) const {
-  if (m_rank != 0) return;
-  if (m_log) {
-    m_log(line);
-  } else {
-    std::fprintf(stderr, "parlayer checkpoint: %s\n", line.c_str());
-    std::fflush(stderr);
-  }
-}
+void Checkpointer::log(const std::string& line) const { detail::log_on_root(m_rank, m_log, line); }
 
 void Checkpointer::wait() {
   if (m_writer.joinable()) m_writer.join();

@@ -17,6 +17,16 @@
 
 namespace parlayer::checkpoint::detail {
 
+void log_on_root(int rank, const std::function<void(const std::string&)>& sink, const std::string& line) {
+  if (rank != 0) return;
+  if (sink) {
+    sink(line);
+  } else {
+    std::fprintf(stderr, "parlayer checkpoint: %s\n", line.c_str());
+    std::fflush(stderr);
+  }
+}
+
 std::string errno_text(int error) { return std::generic_category().message(error); }
 
 std::string temporary_prefix(const std::string& final_name) { return "." + final_name + ".tmp-"; }

@@ -3,6 +3,7 @@
 // temporary files. All functions are Local and throw parlayer::Error naming the call and path.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace parlayer::checkpoint::detail {
@@ -31,6 +32,10 @@ std::string remove_quietly(const std::filesystem::path& file) noexcept;
 
 /// strerror(errno) as a std::string.
 std::string errno_text(int error);
+
+/// One line of a checkpoint log, on rank 0 only: to `sink` if set, else to stderr with the prefix
+/// "parlayer checkpoint: " (SnapshotSeries and Checkpointer). Local.
+void log_on_root(int rank, const std::function<void(const std::string&)>& sink, const std::string& line);
 
 }  // namespace parlayer::checkpoint::detail
 

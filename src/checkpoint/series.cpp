@@ -120,15 +120,7 @@ SnapshotSeries::SnapshotSeries(fs::path folder, std::string prefix, MPI_Comm com
   if (opened.failure) throw CollectiveError("snapshot series: " + *opened.failure);
 }
 
-void SnapshotSeries::log(const std::string& line) const {
-  if (m_rank != 0) return;
-  if (m_log) {
-    m_log(line);
-  } else {
-    std::fprintf(stderr, "parlayer checkpoint: %s\n", line.c_str());
-    std::fflush(stderr);
-  }
-}
+void SnapshotSeries::log(const std::string& line) const { detail::log_on_root(m_rank, m_log, line); }
 
 fs::path SnapshotSeries::path_of(std::int64_t step) const {
   char digits[32];
