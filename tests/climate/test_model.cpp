@@ -28,6 +28,15 @@ std::vector<std::string> small_jet(const std::string& scheme = "limited") {
           "physics.viscosity=300", "time.cfl=0.6",         "tracer.scheme=" + scheme};
 }
 
+// The reference the bit-for-bit tests compare with: the small jet after `steps` steps on rank 0
+// alone (MPI_COMM_SELF), overlap off, one thread; empty on the other ranks.
+std::vector<double> serial_jet(int steps) {
+  if (climate::testing::rank_of(MPI_COMM_WORLD) != 0) return {};
+  ModelRun single(small_jet(), MPI_COMM_SELF, Overlap::off);
+  single.run(steps);
+  return single.gather();
+}
+
 }  // namespace
 
 TEST_CASE("a lake at rest over a seamount stays exactly at rest", "[lake]") {
@@ -70,13 +79,7 @@ TEST_CASE("mass is conserved to round-off and the tracer stays within its initia
 TEST_CASE("the jet gives the same bytes on every rank count, overlap on/off and both halo backends",
           "[bitwise]") {
   const int steps = 40;
-  // The reference: rank 0 alone (MPI_COMM_SELF), overlap off.
-  std::vector<double> reference;
-  if (climate::testing::rank_of(MPI_COMM_WORLD) == 0) {
-    ModelRun single(small_jet(), MPI_COMM_SELF, Overlap::off);
-    single.run(steps);
-    reference = single.gather();
-  }
+  const std::vector<double> reference = serial_jet(steps);
   for (const Overlap overlap : {Overlap::on, Overlap::off})
     for (const Backend backend : {Backend::packed, Backend::datatypes}) {
       ModelRun run(small_jet(), MPI_COMM_WORLD, overlap, backend);
@@ -104,12 +107,7 @@ TEST_CASE("the jet gives the same bytes on layouts of many boxes per rank, and w
           "[layouts]") {
   const int steps = 40;
   const int ranks = climate::testing::size_of(MPI_COMM_WORLD);
-  std::vector<double> reference;
-  if (climate::testing::rank_of(MPI_COMM_WORLD) == 0) {
-    ModelRun single(small_jet(), MPI_COMM_SELF, Overlap::off);
-    single.run(steps);
-    reference = single.gather();
-  }
+  const std::vector<double> reference = serial_jet(steps);
   auto check_layout = [&](const std::vector<std::string>& layout, Overlap overlap, Backend backend) {
     std::vector<std::string> settings = small_jet();
     settings.insert(settings.end(), layout.begin(), layout.end());
@@ -201,12 +199,7 @@ TEST_CASE("a linear gravity wave travels at sqrt(gH), converging at second order
 
 TEST_CASE("the jet gives the same bytes with 1, 2 and 4 threads per rank, any tile size", "[threads]") {
   const int steps = 40;
-  std::vector<double> reference;
-  if (climate::testing::rank_of(MPI_COMM_WORLD) == 0) {
-    ModelRun single(small_jet(), MPI_COMM_SELF, Overlap::off);
-    single.run(steps);
-    reference = single.gather();
-  }
+  const std::vector<double> reference = serial_jet(steps);
   auto check = [&](const std::vector<std::string>& extra, Overlap overlap, int threads) {
     std::vector<std::string> settings = small_jet();
     settings.insert(settings.end(), extra.begin(), extra.end());
