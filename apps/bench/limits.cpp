@@ -34,6 +34,17 @@ __attribute__((noinline)) void scale(double* __restrict a, const double* __restr
   for (std::size_t i = 0; i < n; ++i) a[i] = s * b[i];
 }
 
+// One row of a triad result: the best times of `elements` elements per kernel (over all active
+// ranks or threads) and the bandwidths they give, counted and with write-allocate.
+json stream_rates(double elements, double best_triad, double best_scale) {
+  return {{"best_s", best_triad},
+          {"counted_GBps", 24.0 * elements / best_triad / 1e9},
+          {"with_write_allocate_GBps", 32.0 * elements / best_triad / 1e9},
+          {"scale_best_s", best_scale},
+          {"scale_counted_GBps", 16.0 * elements / best_scale / 1e9},
+          {"scale_with_write_allocate_GBps", 24.0 * elements / best_scale / 1e9}};
+}
+
 [[noreturn]] void throw_errno(const std::string& what, const std::filesystem::path& path) {
   throw std::runtime_error(what + " '" + path.string() + "': " + std::strerror(errno));
 }
@@ -81,13 +92,9 @@ json bench_triad(MPI_Comm comm, const Config& cfg) {
   out["results"] = json::array();
   for (std::size_t m = 0; m < actives.size(); ++m) {
     const double elements = static_cast<double>(n) * actives[m];
-    out["results"].push_back({{"ranks_active", actives[m]},
-                              {"best_s", best[m]},
-                              {"counted_GBps", 24.0 * elements / best[m] / 1e9},
-                              {"with_write_allocate_GBps", 32.0 * elements / best[m] / 1e9},
-                              {"scale_best_s", best_scale[m]},
-                              {"scale_counted_GBps", 16.0 * elements / best_scale[m] / 1e9},
-                              {"scale_with_write_allocate_GBps", 24.0 * elements / best_scale[m] / 1e9}});
+    json row = stream_rates(elements, best[m], best_scale[m]);
+    row["ranks_active"] = actives[m];
+    out["results"].push_back(std::move(row));
   }
   return out;
 }
@@ -148,14 +155,10 @@ json bench_team_triad(MPI_Comm comm, const Config& cfg, parallel::ThreadPool& po
   out["results"] = json::array();
   for (std::size_t m = 0; m < actives.size(); ++m) {
     const double elements = static_cast<double>(n) * size;
-    out["results"].push_back({{"threads_active", actives[m]},
-                              {"ranks_active", size},
-                              {"best_s", best[m]},
-                              {"counted_GBps", 24.0 * elements / best[m] / 1e9},
-                              {"with_write_allocate_GBps", 32.0 * elements / best[m] / 1e9},
-                              {"scale_best_s", best_scale[m]},
-                              {"scale_counted_GBps", 16.0 * elements / best_scale[m] / 1e9},
-                              {"scale_with_write_allocate_GBps", 24.0 * elements / best_scale[m] / 1e9}});
+    json row = stream_rates(elements, best[m], best_scale[m]);
+    row["threads_active"] = actives[m];
+    row["ranks_active"] = size;
+    out["results"].push_back(std::move(row));
   }
   return out;
 }
