@@ -133,19 +133,6 @@ void ShallowWater::reset_box_costs() {
   for (auto& v : m_box_work) std::fill(v.begin(), v.end(), 0);
 }
 
-template <class Task>
-void ShallowWater::for_each_tile(Task&& task) {
-  auto one = [&](int i, int thread) {
-    parlayer::domain::Tile tile = m_tiles[static_cast<std::size_t>(i)];
-    tile.thread = thread;
-    task(std::as_const(tile));
-  };
-  if (m_threads > 1)
-    m_how.threads->run(static_cast<int>(m_tiles.size()), one);
-  else
-    for (int i = 0; i < static_cast<int>(m_tiles.size()); ++i) one(i, 0);
-}
-
 ShallowWater::~ShallowWater() = default;
 
 std::vector<double> ShallowWater::wet_mask(const Parameters& p) {
@@ -205,7 +192,7 @@ void ShallowWater::column_physics(double time) {
   const double rate = m_dt * m_p.sun_heating;
   const double phase = time / m_p.sun_period;
   State& s = state();
-  for_each_tile([&](const parlayer::domain::Tile& tile) {
+  parlayer::halo::run_tiles(m_how.threads, m_tiles, [&](const parlayer::domain::Tile& tile) {
     const auto t0 = std::chrono::steady_clock::now();
     Field::Box& q = s.tracer[tile];
     std::int64_t work = 0;
@@ -350,7 +337,7 @@ LocalDiagnostics ShallowWater::local_diagnostics() {
     d.h_max = d.tracer_max = d.speed_max = -inf;
   }
   const double g = m_p.gravity;
-  for_each_tile([&](const parlayer::domain::Tile& tile) {
+  parlayer::halo::run_tiles(m_how.threads, m_tiles, [&](const parlayer::domain::Tile& tile) {
     LocalDiagnostics& d = partial[static_cast<std::size_t>(tile.thread)];
     const StateBoxes<const Field::Box> box = std::as_const(s).box(tile.local);
     const IndexBox& in = tile.box;

@@ -125,9 +125,6 @@ public:
 
 private:
   void stage(State& in, const State* base, State& out, double alpha);
-  // Calls task(tile) for every tile of m_tiles, on the team's threads (tile.thread set).
-  template <class Task>
-  void for_each_tile(Task&& task);
   bool wet(int i, int j) const;
   // Walls at coasts: land cells hold the land values, faces touching land no velocity.
   void apply_land(StateBoxes<Field::Box> out, const parlayer::domain::IndexBox& box) const;

@@ -23,6 +23,7 @@
 /// The Reach says how far the kernels read; it is checked against the exchange before anything
 /// runs (a reach wider than the ghosts, or diagonal over a star exchange, is a CollectiveError on
 /// every rank count, including 1). Without it, the kernels are taken to read what the exchange fills.
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -51,6 +52,22 @@ struct StepOptions {
   domain::Index3 tile_size = {0, 0, 0};
 };
 
+/// \brief Calls kernel(tile) once for every tile of `tiles`: spread over the team's threads
+///        (`tile.thread` says which), or in order on the calling thread when `team` is null. Each
+///        tile runs on one thread; returns when all have run. Local.
+template <class Kernel>
+void run_tiles(parallel::ThreadPool* team, std::span<const domain::Tile> tiles, Kernel&& kernel) {
+  auto one = [&](int i, int thread) {
+    domain::Tile tile = tiles[static_cast<std::size_t>(i)];
+    tile.thread = thread;
+    kernel(std::as_const(tile));
+  };
+  if (team)
+    team->run(static_cast<int>(tiles.size()), one);
+  else
+    for (int i = 0; i < static_cast<int>(tiles.size()); ++i) one(i, 0);
+}
+
 /// \brief One stencil step with (or without) communication hidden behind the deep interiors, on
 ///        one thread or on a team. Neighbour-wise collective.
 /// \param reach how far the kernels read (checked: see the file comment)
@@ -62,20 +79,13 @@ void run_stencil_step(HaloExchange& exchange, const StepOptions& options, const 
                       InteriorKernel&& interior_kernel, BoundaryKernel&& boundary_kernel, Fields&... fields) {
   exchange.check_reach(reach);
   parallel::ThreadPool* const team = options.threads && options.threads->size() > 1 ? options.threads : nullptr;
-  auto run_tiles = [&](const std::vector<domain::Tile>& tiles, auto& kernel) {
-    team->run(static_cast<int>(tiles.size()), [&](int i, int thread) {
-      domain::Tile tile = tiles[static_cast<std::size_t>(i)];
-      tile.thread = thread;
-      kernel(std::as_const(tile));
-    });
-  };
   const std::vector<domain::InteriorSplit>& splits = exchange.interior_splits();
   const HaloExchange::Tiles* tiles =
       team ? &exchange.tiles(domain::tile_size_or_default(options.tile_size,
                                                           exchange.plan().decomposition().dimensions()))
            : nullptr;
   auto interiors = [&] {
-    if (team) return run_tiles(tiles->interior, interior_kernel);
+    if (team) return run_tiles(team, tiles->interior, interior_kernel);
     for (std::size_t l = 0; l < splits.size(); ++l)
       if (!splits[l].deep.empty()) interior_kernel(domain::Tile{splits[l].deep, static_cast<int>(l)});
   };
@@ -87,7 +97,7 @@ void run_stencil_step(HaloExchange& exchange, const StepOptions& options, const 
     exchange.exchange(fields...);
     interiors();
   }
-  if (team) return run_tiles(tiles->strip, boundary_kernel);
+  if (team) return run_tiles(team, tiles->strip, boundary_kernel);
   for (std::size_t l = 0; l < splits.size(); ++l)
     for (const IndexBox& box : splits[l].strip) boundary_kernel(domain::Tile{box, static_cast<int>(l)});
 }
