@@ -397,6 +397,8 @@ Checkpointer::Checkpointer(fs::path folder, std::string prefix, MPI_Comm comm, C
   m_size = m_comm.size();
   if (m_options.global_every < 1)
     throw CollectiveError("checkpointer: global_every must be >= 1, got " + std::to_string(m_options.global_every));
+  if (m_options.interval < 1)
+    throw CollectiveError("checkpointer: interval must be >= 1, got " + std::to_string(m_options.interval));
   if (m_options.local_keep < 1)
     throw CollectiveError("checkpointer: local_keep must be >= 1, got " + std::to_string(m_options.local_keep));
   if (m_options.asynchronous && provided_thread_level() < MPI_THREAD_MULTIPLE)
@@ -507,8 +509,9 @@ void Checkpointer::write(const domain::Decomposition& decomposition, std::span<c
   if (header.step < 0)
     throw CollectiveError("checkpointer: cannot write step " + std::to_string(header.step) + " (negative)");
 
+  // By step, not by this run's count: a restarted run sends the same generations to level 2.
   const bool global_due = level == Level::global || m_local_folder.empty() ||
-                          (m_count++ % m_options.global_every) == m_options.global_every - 1;
+                          (header.step / m_options.interval) % m_options.global_every == 0;
   if (global_due && !m_options.asynchronous) {  // straight from the fields: no staging needed
     m_series.write(decomposition, fields, header, m_options.write_options);
     m_stopped_seconds += seconds_now() - t0;
@@ -695,13 +698,15 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
   };
   std::vector<Candidate> candidates;
   int level1_seen = 0;  // some rank found level-1 files of this rank count
+  std::string other_counts;  // level-1 files of other rank counts only: why they are not used
   if (!m_local_folder.empty()) {
     detail::Packer found;
     std::vector<std::pair<std::string, std::string>> rejected;
     std::vector<std::int64_t> valid_steps;
     std::vector<int> valid_ranks, valid_copy;
     std::error_code ec;
-    int elsewhere = 0;
+    std::vector<std::string> elsewhere;  // files written by another rank count
+    std::vector<int> elsewhere_counts;
     for (fs::directory_iterator it(m_local_folder, ec), end; !ec && it != end; it.increment(ec)) {
       const auto n = parse_local_name(it->path().filename().string(), m_prefix);
       if (!n) continue;
@@ -709,7 +714,8 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
         const LocalContent c = parse_local(read_whole(it->path()));
         if (c.data_rank != n->rank) throw Error("holds the data of rank " + std::to_string(c.data_rank));
         if (c.rank_count != m_size) {
-          ++elsewhere;
+          elsewhere.push_back(it->path().string());
+          elsewhere_counts.push_back(c.rank_count);
           continue;
         }
         check_local_fits(c, decomposition, needed);
@@ -720,39 +726,56 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
         rejected.emplace_back(it->path().string(), e.what());
       }
     }
-    found.put(valid_steps).put(valid_ranks).put(valid_copy).put(elsewhere).put(std::uint64_t(rejected.size()));
+    found.put(valid_steps).put(valid_ranks).put(valid_copy).put(elsewhere_counts).put(std::uint64_t(rejected.size()));
+    for (const std::string& p : elsewhere) found.put(p);
     for (const auto& [p, why] : rejected) found.put(p).put(why);
     const std::vector<std::string> all = gather_strings(comm, found.bytes(), m_rank, m_size);
     parallel::RootResult plan = parallel::on_root(comm, [&] {
       std::map<std::int64_t, std::vector<int>> sources;  // step -> source per rank
-      int other_layout = 0;
+      std::set<std::string> ignored;  // ranks of one node see the same folder: count files once
+      std::set<int> ignored_counts;
       std::set<std::string> logged;  // ranks of one node see the same folder
       for (int r = 0; r < m_size; ++r) {
         detail::Unpacker u(all[std::size_t(r)]);
         std::vector<std::int64_t> steps;
         std::vector<int> ranks, copies;
-        int e = 0;
+        std::vector<int> counts;
         std::uint64_t nr = 0;
         u.get(steps);
         u.get(ranks);
         u.get(copies);
-        u.get(e);
+        u.get(counts);
         u.get(nr);
-        other_layout += e;
         for (std::uint64_t i = 0; i < nr; ++i) {
           std::string p, why;
           u.get(p);
           u.get(why);
           if (logged.insert(p).second) log("rejected level-1 file " + p + ": " + why);
         }
+        for (const int count : counts) {
+          std::string p;
+          u.get(p);
+          ignored.insert(p);
+          ignored_counts.insert(count);
+        }
         for (std::size_t i = 0; i < steps.size(); ++i) {
+          if (ranks[i] < 0 || ranks[i] >= m_size) continue;
+          // A rank reads its own file itself; a copy is sent by a rank that sees it, never the rank
+          // it belongs to (ranks of one node share a folder: the owner sees its copy there too,
+          // but the own-file path would not find it).
+          if (copies[i] && ranks[i] == r) continue;
           auto& s = sources.try_emplace(steps[i], std::vector<int>(std::size_t(m_size), -1)).first->second;
           int& src = s[std::size_t(ranks[i])];
-          if (ranks[i] >= 0 && ranks[i] < m_size && (src < 0 || !copies[i])) src = copies[i] ? r : ranks[i];
+          if (src < 0 || !copies[i]) src = copies[i] ? r : ranks[i];
         }
       }
-      if (other_layout > 0)
-        log("level 1: " + std::to_string(other_layout) + " file(s) written by another rank count ignored (level 2 is used)");
+      std::string counts;  // "3" or "3, 4"
+      for (const int n : ignored_counts) counts += (counts.empty() ? "" : ", ") + std::to_string(n);
+      const std::string others =
+          ignored.empty() ? std::string() : std::to_string(ignored.size()) + " file(s) written by " + counts + " ranks";
+      if (!others.empty())
+        log("level 1: " + others + " ignored: level 1 is read only on the rank count that wrote it (this run: " +
+            std::to_string(m_size) + " ranks); level 2 is used");
       detail::Packer p;
       std::vector<std::int64_t> steps;
       std::vector<int> flat;
@@ -764,7 +787,7 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
         steps.push_back(step);
         flat.insert(flat.end(), s.begin(), s.end());
       }
-      p.put(steps).put(flat).put(int(!sources.empty()));
+      p.put(steps).put(flat).put(int(!sources.empty())).put(others);
       return std::move(p.bytes());
     });
     if (plan.failure) throw CollectiveError("checkpointer: " + *plan.failure);
@@ -774,6 +797,7 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
     u.get(steps);
     u.get(flat);
     u.get(level1_seen);
+    u.get(other_counts);
     for (std::size_t i = 0; i < steps.size(); ++i)
       candidates.push_back({steps[i], 1,
                             std::vector<int>(flat.begin() + std::ptrdiff_t(i) * m_size, flat.begin() + std::ptrdiff_t(i + 1) * m_size), {}});
@@ -866,6 +890,11 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
       reasons.push_back((c.level == 2 ? c.path.filename().string() : what) + ": " + reason);
     }
   }
+  if (candidates.empty() && !level1_seen && !other_counts.empty())
+    throw CollectiveError("no checkpoint of '" + m_prefix + "' to restart from on " + std::to_string(m_size) +
+                          " ranks: level 2 '" + m_series.folder().string() + "' holds none, and level 1 '" +
+                          m_local_folder.string() + "' holds only " + other_counts +
+                          " (level 1 is read only on the rank count that wrote it): restart on that rank count");
   if (candidates.empty() && !level1_seen) return std::nullopt;
   std::string why = "no valid snapshot among the " + std::to_string(candidates.size()) + " generation(s) of '" +
                     m_prefix + "' in '" + m_series.folder().string() + "'" +

@@ -23,7 +23,8 @@
 /// (nodes: MPI_COMM_TYPE_SHARED), which stores `<prefix>_<step>.rank<r>.copy.l1` in its own local
 /// folder. A level-1 generation is committed when every rank has written both (agreed). The newest
 /// `local_keep` are kept. Level 2: the SnapshotSeries of `folder` (write_snapshot's commit
-/// protocol): every global_every-th checkpoint and every Level::global one.
+/// protocol): every global_every-th generation (by step, see CheckpointerOptions) and every
+/// Level::global one.
 ///
 /// Restart (restore_latest) takes the newest valid generation of either level. A level-1
 /// generation is usable only on the same rank count and layout (each rank must find its own
@@ -63,8 +64,13 @@ struct CheckpointerOptions {
   /// it is replaced by the node's index (0 .. nodes-1, nodes ordered by their lowest rank), for
   /// test hosts that share one file system.
   std::filesystem::path local_folder = {};
-  /// With level 1: every global_every-th checkpoint (write()'s count) goes to level 2 instead.
+  /// With level 1: Level::automatic checkpoints of generation g = step / interval go to level 2
+  /// when g % global_every == 0, the others to level 1. A function of the step, not of how many
+  /// writes this run made, so a restarted run puts the same steps on the same levels as a straight
+  /// one (a run from step 0 sends its global_every-th, 2·global_every-th, ... checkpoint to level 2).
   int global_every = 1;
+  /// Steps between the caller's automatic checkpoints (>= 1; global_every counts in these).
+  std::int64_t interval = 1;
   int keep = 3;        ///< level-2 generations kept (SnapshotSeries::keep)
   int local_keep = 2;  ///< level-1 generations kept (>= 1)
   /// How write_snapshot verifies level-2 files.
@@ -83,7 +89,7 @@ struct Restored {
 class Checkpointer {
 public:
   enum class Level {
-    automatic,  ///< level 1 if configured, level 2 every global_every-th time
+    automatic,  ///< level 1 if configured; level 2 for every global_every-th generation (by step)
     global,     ///< level 2 (a stop, the end of a run: node-local files may not outlive the job)
   };
 
@@ -146,7 +152,6 @@ private:
   std::filesystem::path m_local_folder;
   int m_partner = -1;
   std::vector<int> m_holder_of;  // m_holder_of[r]: the rank that stores r's copy (-1: none)
-  std::int64_t m_count = 0;      // automatic checkpoints written (global_every's count)
   std::unique_ptr<Staging> m_staging;
   std::unique_ptr<Job> m_job;
   std::exception_ptr m_failure;  // of the write in flight (a CollectiveError)
