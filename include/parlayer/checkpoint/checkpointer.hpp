@@ -140,6 +140,8 @@ private:
   struct Job;
   void run_job(Job& job);
   void write_local(Job& job);
+  std::filesystem::path spare_path(int rank, bool copy) const;
+  void remove_spares() const;
   void log(const std::string& line) const;
 
   SnapshotSeries m_series;
