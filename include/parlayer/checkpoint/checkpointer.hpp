@@ -18,8 +18,9 @@
 /// throw std::logic_error otherwise). With asynchronous = false the same work runs inside write().
 ///
 /// Level 1 (when local_folder is set): each rank writes its own boxes to
-/// `<local_folder>/<prefix>_<step>.rank<r>.l1` (plain POSIX, temporary + rename, a checksum over
-/// the whole file), and sends them to its partner: the rank with the same index on the next node
+/// `<local_folder>/<prefix>_<step>.rank<r>.l1` (plain POSIX, temporary + one writev + rename; the
+/// header records the rank's checksum of each field, made while staging, and is itself
+/// checksummed), and sends them to its partner: the rank with the same index on the next node
 /// (nodes: MPI_COMM_TYPE_SHARED), which stores `<prefix>_<step>.rank<r>.copy.l1` in its own local
 /// folder. A level-1 generation is committed when every rank has written both (agreed). The newest
 /// `local_keep` are kept. Level 2: the SnapshotSeries of `folder` (write_snapshot's commit
@@ -30,7 +31,9 @@
 /// generation is usable only on the same rank count and layout (each rank must find its own
 /// boxes): a rank's data comes from its own file or, when that is missing or damaged (a lost
 /// node), from its partner's copy through MPI; the fields' global checksums are then compared with
-/// those recorded at writing. On another rank count or layout, level 2 is read (N→M).
+/// those recorded at writing. On another rank count or layout, level 2 is read (N→M): level-1
+/// files of another rank count are logged as ignored; if level 2 holds nothing, restore_latest
+/// throws a CollectiveError saying so (level 1 is never rebuilt on another rank count).
 ///
 /// Failure model: a crash at any moment leaves every committed generation of both levels intact
 /// (the write in flight leaves temporaries, removed by the next Checkpointer). A failed write
