@@ -40,9 +40,9 @@ namespace {
 
 // v2: the file's checksum covers everything but the values; the values are covered by each
 // field's partial checksum of this rank's cells (checksum.hpp, keyed by global index), recorded in
-// the header (one hashing pass over the data, made while staging). v1: one checksum over the
-// whole file, still read.
-constexpr char local_magic_v1[8] = {'P', 'L', 'Y', 'R', 'L', '1', 'v', '1'};
+// the header (one hashing pass over the data, made while staging). v1 (one checksum over the whole
+// file) is not read: level-1 files live as long as a job's node-local folder, and a rejected one
+// falls back to its partner copy or level 2.
 constexpr char local_magic[8] = {'P', 'L', 'Y', 'R', 'L', '1', 'v', '2'};
 constexpr int tag_copy = 7101, tag_restore = 7102;
 
@@ -283,21 +283,17 @@ LocalContent parse_local(std::string bytes) {
   LocalContent c;
   const std::size_t fixed = sizeof local_magic + 8;
   if (bytes.size() < fixed + 8 + 8) throw Error("is truncated (" + std::to_string(bytes.size()) + " bytes)");
-  const bool v1 = std::memcmp(bytes.data(), local_magic_v1, sizeof local_magic_v1) == 0;
-  if (!v1 && std::memcmp(bytes.data(), local_magic, sizeof local_magic) != 0) throw Error("is not a parlayer level-1 file");
+  if (std::memcmp(bytes.data(), local_magic, sizeof local_magic) != 0)
+    throw Error("is not a parlayer level-1 file of format v2");
   std::uint64_t header_size = 0, payload = 0, stored = 0;
   std::memcpy(&header_size, bytes.data() + sizeof local_magic, 8);
   if (header_size > bytes.size() - fixed - 16) throw Error("is truncated (header)");
   std::memcpy(&payload, bytes.data() + fixed + header_size, 8);
   if (payload != bytes.size() - fixed - header_size - 16) throw Error("is truncated or too long (values)");
   std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
-  WordHasher hasher;  // v1: the whole file; v2: all but the values
+  WordHasher hasher;  // all but the values (and the checksum itself)
   const auto* all = reinterpret_cast<const std::byte*>(bytes.data());
-  if (v1) {
-    hasher.put(all, bytes.size() - 8);
-  } else {
-    hasher.put(all, fixed + header_size + 8);
-  }
+  hasher.put(all, fixed + header_size + 8);
   const std::uint64_t sum = hasher.sum();
   if (sum != stored)
     throw Error("checksum mismatch (data corrupted): stored " + detail::hex(stored) + ", computed " + detail::hex(sum));
@@ -311,7 +307,7 @@ LocalContent parse_local(std::string bytes) {
   u.get(c.boxes);
   c.payload_at = fixed + header_size + 8;
   c.payload_size = payload;
-  if (!v1) {
+  {
     // The values: each field's partial checksum of these boxes, keyed by global index.
     std::vector<std::uint64_t> recorded;
     u.get(recorded);
