@@ -89,19 +89,24 @@ json bench_snapshot(MPI_Comm comm, const Config& cfg, const std::filesystem::pat
     options.local_folder = local;
     options.global_every = 1 << 30;  // every write to level 1
     options.local_keep = 1;
-    checkpoint::Checkpointer level1(dir / "parlayer-bench-level2", "bench", comm, options);
-    const checkpoint::FieldToWrite named[] = {{"h", &h, {}}, {"u", &u, {}}};
-    for (int rep = 0; rep < 3; ++rep) {
-      checkpoint::SnapshotHeader step = header;
-      step.step = rep + 1;
-      PARLAYER_MPI_CHECK(MPI_Barrier(comm));
-      const double t0 = now();
-      level1.write(decomposition, named, step);
-      best_level1 = std::min(best_level1, max_over(comm, now() - t0));
+    {
+      checkpoint::Checkpointer level1(dir / "parlayer-bench-level2", "bench", comm, options);
+      const checkpoint::FieldToWrite named[] = {{"h", &h, {}}, {"u", &u, {}}};
+      for (int rep = 0; rep < 3; ++rep) {
+        checkpoint::SnapshotHeader step = header;
+        step.step = rep + 1;
+        PARLAYER_MPI_CHECK(MPI_Barrier(comm));
+        const double t0 = now();
+        level1.write(decomposition, named, step);
+        best_level1 = std::min(best_level1, max_over(comm, now() - t0));
+      }
     }
     PARLAYER_MPI_CHECK(MPI_Barrier(comm));
-    std::error_code ignored;  // ranks of one node remove the same folder
-    std::filesystem::remove_all(local, ignored);
+    // Ranks of one node remove the same folder: remove_all stops at the first file another rank
+    // removed first, so try again until it is gone (the level-1 files are in memory on /dev/shm).
+    std::error_code ignored;
+    for (int attempt = 0; attempt < 100 && std::filesystem::exists(local, ignored); ++attempt)
+      std::filesystem::remove_all(local, ignored);
     if (rank == 0) std::filesystem::remove_all(dir / "parlayer-bench-level2", ignored);
   }
   out["level1_write_s"] = best_level1;

@@ -279,6 +279,7 @@ int main(int argc, char** argv) {
                                          {.asynchronous = p.checkpoint_async,
                                           .local_folder = p.checkpoint_local_dir,
                                           .global_every = p.checkpoint_global_every,
+                                          .interval = p.checkpoint_interval > 0 ? p.checkpoint_interval : 1,
                                           .keep = p.checkpoint_keep,
                                           .local_keep = p.checkpoint_local_keep},
                                          checkpoint_log(log));

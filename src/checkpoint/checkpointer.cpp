@@ -38,7 +38,12 @@ using parallel::Failure;
 
 namespace {
 
-constexpr char local_magic[8] = {'P', 'L', 'Y', 'R', 'L', '1', 'v', '1'};
+// v2: the file's checksum covers everything but the values; the values are covered by each
+// field's partial checksum of this rank's cells (checksum.hpp, keyed by global index), recorded in
+// the header (one hashing pass over the data, made while staging). v1 (one checksum over the whole
+// file) is not read: level-1 files live as long as a job's node-local folder, and a rejected one
+// falls back to its partner copy or level 2.
+constexpr char local_magic[8] = {'P', 'L', 'Y', 'R', 'L', '1', 'v', '2'};
 constexpr int tag_copy = 7101, tag_restore = 7102;
 
 double seconds_now() {
@@ -110,6 +115,26 @@ void copy_interiors(const domain::FieldBase& from, domain::FieldBase& to) {
   }
 }
 
+// copy_interiors that also returns the partial checksum (checksum.hpp) of what it copied: one
+// pass over the data instead of two. `global` is the grid's box.
+std::uint64_t copy_and_hash_interiors(const domain::FieldBase& from, domain::FieldBase& to, const domain::IndexBox& global) {
+  const std::size_t es = domain::size_of(from.element_type());
+  std::uint64_t sum = 0;
+  for (int b = 0; b < from.box_count(); ++b) {
+    const domain::FieldBoxBase& s = from.box(b);
+    domain::FieldBoxBase& t = to.box(b);
+    const domain::IndexBox in = s.interior();
+    for (int k = in.lo[2]; k < in.hi[2]; ++k)
+      for (int j = in.lo[1]; j < in.hi[1]; ++j) {
+        std::byte* target = t.bytes() + t.offset(in.lo[0], j, k) * std::int64_t(es);
+        std::memcpy(target, s.bytes() + s.offset(in.lo[0], j, k) * std::int64_t(es), std::size_t(in.extent(0)) * es);
+        // Hashing the row just copied (it is in cache) costs about what a second copy would.
+        sum += partial_checksum(target, es, domain::IndexBox{{in.lo[0], j, k}, {in.hi[0], j + 1, k + 1}}, global);
+      }
+  }
+  return sum;
+}
+
 // Bytes of the interiors of `boxes` (layout box ids) for each element size in `sizes`.
 std::uint64_t payload_bytes(const domain::Decomposition& d, const std::vector<int>& boxes,
                             const std::vector<std::size_t>& sizes) {
@@ -156,8 +181,9 @@ std::optional<LocalName> parse_local_name(const std::string& name, const std::st
 }
 
 // The rank-specific part of a level-1 file: the snapshot's description (identical on every rank),
-// whose data it holds, and that rank's boxes.
-std::string local_header(const SnapshotInfo& info, int data_rank, const domain::Decomposition& d) {
+// whose data it holds, that rank's boxes and its partial checksum of each field.
+std::string local_header(const SnapshotInfo& info, int data_rank, const domain::Decomposition& d,
+                         const std::vector<std::uint64_t>& partial_sums) {
   detail::Packer p;
   p.put(detail::pack(info)).put(data_rank).put(d.rank_count());
   std::vector<int> boxes;
@@ -166,6 +192,7 @@ std::string local_header(const SnapshotInfo& info, int data_rank, const domain::
     boxes.insert(boxes.end(), {box.lo[0], box.lo[1], box.lo[2], box.hi[0], box.hi[1], box.hi[2]});
   }
   p.put(boxes);
+  p.put(partial_sums);
   return std::move(p.bytes());
 }
 
@@ -178,44 +205,69 @@ struct LocalContent {
   std::uint64_t payload_size = 0;
 };
 
-// Writes a level-1 file: temporary, every piece, fsync, rename. Throws Error naming the file.
-void write_local_file(const fs::path& path, const std::string& header, const std::vector<std::span<const std::byte>>& pieces) {
+// write(2) of every byte of `parts` (a few writev calls: up to IOV_MAX pieces each, short writes
+// resumed). Returns 0 or the errno.
+int write_all(int fd, std::vector<std::span<const std::byte>> parts) {
+  std::vector<iovec> iov;
+  for (const auto& p : parts)
+    if (!p.empty()) iov.push_back({const_cast<std::byte*>(p.data()), p.size()});
+  std::size_t first = 0;
+  while (first < iov.size()) {
+    const int count = int(std::min<std::size_t>(iov.size() - first, IOV_MAX));
+    const ssize_t n = ::writev(fd, iov.data() + first, count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : ENOSPC;
+    std::size_t done = std::size_t(n);
+    while (first < iov.size() && done >= iov[first].iov_len) done -= iov[first++].iov_len;
+    if (done > 0) {
+      iov[first].iov_base = static_cast<std::byte*>(iov[first].iov_base) + done;
+      iov[first].iov_len -= done;
+    }
+  }
+  return 0;
+}
+
+// Writes a level-1 file (v2): temporary, one writev of every piece, fsync, rename. The trailing
+// checksum covers the magic, the sizes and the header; the values are covered by the partial sums
+// in the header. Throws Error naming the file.
+void write_local_file(const fs::path& path, const std::string& header, const std::vector<std::span<const std::byte>>& pieces,
+                      const fs::path& spare) {
   const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp-" + detail::unique_token());
   const auto fail = [&](const std::string& call, int e) {
     detail::remove_quietly(tmp);
     return Error("writing level-1 file '" + path.string() + "': " + call + " failed: " + detail::errno_text(e));
   };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) throw fail("open", errno);
-  WordHasher hasher;
   std::uint64_t payload = 0;
   for (const auto& p : pieces) payload += p.size();
   const std::uint64_t header_size = header.size();
+  WordHasher hasher;
+  hasher.put(reinterpret_cast<const std::byte*>(local_magic), sizeof local_magic);
+  hasher.put(reinterpret_cast<const std::byte*>(&header_size), 8);
+  hasher.put(reinterpret_cast<const std::byte*>(header.data()), header.size());
+  hasher.put(reinterpret_cast<const std::byte*>(&payload), 8);
+  const std::uint64_t sum = hasher.sum();
   std::vector<std::span<const std::byte>> all;
   all.push_back(std::as_bytes(std::span(local_magic)));
   all.push_back(std::as_bytes(std::span(&header_size, 1)));
   all.push_back(std::as_bytes(std::span(header.data(), header.size())));
   all.push_back(std::as_bytes(std::span(&payload, 1)));
   for (const auto& p : pieces) all.push_back(p);
-  for (const auto& part : all) {
-    hasher.put(part.data(), part.size());
-    std::size_t done = 0;
-    while (done < part.size()) {
-      const ssize_t n = ::write(fd, part.data() + done, part.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        const int e = n < 0 ? errno : ENOSPC;
-        ::close(fd);
-        throw fail("write", e);
-      }
-      done += std::size_t(n);
-    }
-  }
-  const std::uint64_t sum = hasher.sum();
-  if (::write(fd, &sum, sizeof sum) != ssize_t(sizeof sum)) {
-    const int e = errno;
+  all.push_back(std::as_bytes(std::span(&sum, 1)));
+  const off_t total = off_t(sizeof local_magic + 8 + header_size + 8 + payload + 8);
+
+  // A spare (an old generation's file) is overwritten in place, then cut to size.
+  int fd = -1;
+  if (::rename(spare.c_str(), tmp.c_str()) == 0) fd = ::open(tmp.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw fail("open", errno);
+  if (const int e = write_all(fd, std::move(all))) {
     ::close(fd);
     throw fail("write", e);
+  }
+  if (::ftruncate(fd, total) != 0) {
+    const int e = errno;
+    ::close(fd);
+    throw fail("ftruncate", e);
   }
   if (::fsync(fd) != 0) {
     const int e = errno;
@@ -231,15 +283,17 @@ LocalContent parse_local(std::string bytes) {
   LocalContent c;
   const std::size_t fixed = sizeof local_magic + 8;
   if (bytes.size() < fixed + 8 + 8) throw Error("is truncated (" + std::to_string(bytes.size()) + " bytes)");
-  if (std::memcmp(bytes.data(), local_magic, sizeof local_magic) != 0) throw Error("is not a parlayer level-1 file");
+  if (std::memcmp(bytes.data(), local_magic, sizeof local_magic) != 0)
+    throw Error("is not a parlayer level-1 file of format v2");
   std::uint64_t header_size = 0, payload = 0, stored = 0;
   std::memcpy(&header_size, bytes.data() + sizeof local_magic, 8);
   if (header_size > bytes.size() - fixed - 16) throw Error("is truncated (header)");
   std::memcpy(&payload, bytes.data() + fixed + header_size, 8);
   if (payload != bytes.size() - fixed - header_size - 16) throw Error("is truncated or too long (values)");
   std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
-  WordHasher hasher;
-  hasher.put(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size() - 8);
+  WordHasher hasher;  // all but the values (and the checksum itself)
+  const auto* all = reinterpret_cast<const std::byte*>(bytes.data());
+  hasher.put(all, fixed + header_size + 8);
   const std::uint64_t sum = hasher.sum();
   if (sum != stored)
     throw Error("checksum mismatch (data corrupted): stored " + detail::hex(stored) + ", computed " + detail::hex(sum));
@@ -253,6 +307,33 @@ LocalContent parse_local(std::string bytes) {
   u.get(c.boxes);
   c.payload_at = fixed + header_size + 8;
   c.payload_size = payload;
+  {
+    // The values: each field's partial checksum of these boxes, keyed by global index.
+    std::vector<std::uint64_t> recorded;
+    u.get(recorded);
+    if (recorded.size() != c.info.fields.size() || c.info.global_extent.empty()) throw Error("has a damaged header");
+    domain::IndexBox global{{0, 0, 0}, {1, 1, 1}};
+    for (std::size_t a = 0; a < c.info.global_extent.size() && a < 3; ++a) global.hi[a] = c.info.global_extent[a];
+    std::uint64_t expected = 0;
+    for (std::size_t b = 0; b + 6 <= c.boxes.size(); b += 6) {
+      const domain::IndexBox box{{c.boxes[b], c.boxes[b + 1], c.boxes[b + 2]}, {c.boxes[b + 3], c.boxes[b + 4], c.boxes[b + 5]}};
+      for (const FieldRecord& r : c.info.fields) expected += std::uint64_t(box.cells()) * domain::size_of(r.type);
+    }
+    if (expected != payload) throw Error("holds " + std::to_string(payload) + " bytes of values, its boxes need " + std::to_string(expected));
+    const std::byte* at = all + c.payload_at;
+    for (std::size_t f = 0; f < c.info.fields.size(); ++f) {
+      const std::size_t es = domain::size_of(c.info.fields[f].type);
+      std::uint64_t partial = 0;
+      for (std::size_t b = 0; b + 6 <= c.boxes.size(); b += 6) {
+        const domain::IndexBox box{{c.boxes[b], c.boxes[b + 1], c.boxes[b + 2]}, {c.boxes[b + 3], c.boxes[b + 4], c.boxes[b + 5]}};
+        partial += partial_checksum(at, es, box, global);
+        at += std::size_t(box.cells()) * es;
+      }
+      if (partial != recorded[f])
+        throw Error("checksum mismatch (data corrupted) in field '" + c.info.fields[f].name + "': stored " +
+                    detail::hex(recorded[f]) + ", computed " + detail::hex(partial));
+    }
+  }
   c.bytes = std::move(bytes);
   return c;
 }
@@ -375,6 +456,7 @@ struct Checkpointer::Staging {
   std::vector<std::string> names;  // to recognise the same field list next time
   std::vector<domain::ElementType> types;
   std::vector<std::vector<std::byte>> received;  // partner copies held by this rank
+  std::vector<std::uint64_t> partial_sums;       // level 1: this rank's checksum of each field, made while copying
 };
 
 struct Checkpointer::Job {
@@ -397,6 +479,8 @@ Checkpointer::Checkpointer(fs::path folder, std::string prefix, MPI_Comm comm, C
   m_size = m_comm.size();
   if (m_options.global_every < 1)
     throw CollectiveError("checkpointer: global_every must be >= 1, got " + std::to_string(m_options.global_every));
+  if (m_options.interval < 1)
+    throw CollectiveError("checkpointer: interval must be >= 1, got " + std::to_string(m_options.interval));
   if (m_options.local_keep < 1)
     throw CollectiveError("checkpointer: local_keep must be >= 1, got " + std::to_string(m_options.local_keep));
   if (m_options.asynchronous && provided_thread_level() < MPI_THREAD_MULTIPLE)
@@ -478,8 +562,8 @@ Checkpointer::Checkpointer(fs::path folder, std::string prefix, MPI_Comm comm, C
 }
 
 Checkpointer::~Checkpointer() {
-  if (!m_writer.joinable()) return;
-  m_writer.join();
+  if (m_writer.joinable()) m_writer.join();
+  remove_spares();  // node-local space (often memory) is not kept beyond the run
   if (m_failure) {
     try {
       std::rethrow_exception(m_failure);
@@ -490,6 +574,18 @@ Checkpointer::~Checkpointer() {
 }
 
 void Checkpointer::log(const std::string& line) const { detail::log_on_root(m_rank, m_log, line); }
+
+// A hidden name the start-up clean-up removes (".<prefix>_…l1.tmp-…"): a kill leaves nothing behind.
+fs::path Checkpointer::spare_path(int rank, bool copy) const {
+  return m_local_folder / ("." + m_prefix + "_spare.rank" + std::to_string(rank) + (copy ? ".copy" : "") + ".l1.tmp-spare");
+}
+
+void Checkpointer::remove_spares() const {
+  if (m_local_folder.empty()) return;
+  detail::remove_quietly(spare_path(m_rank, false));
+  for (int q = 0; q < m_size; ++q)
+    if (m_holder_of[std::size_t(q)] == m_rank) detail::remove_quietly(spare_path(q, true));
+}
 
 void Checkpointer::wait() {
   if (m_writer.joinable()) m_writer.join();
@@ -507,8 +603,9 @@ void Checkpointer::write(const domain::Decomposition& decomposition, std::span<c
   if (header.step < 0)
     throw CollectiveError("checkpointer: cannot write step " + std::to_string(header.step) + " (negative)");
 
+  // By step, not by this run's count: a restarted run sends the same generations to level 2.
   const bool global_due = level == Level::global || m_local_folder.empty() ||
-                          (m_count++ % m_options.global_every) == m_options.global_every - 1;
+                          (header.step / m_options.interval) % m_options.global_every == 0;
   if (global_due && !m_options.asynchronous) {  // straight from the fields: no staging needed
     m_series.write(decomposition, fields, header, m_options.write_options);
     m_stopped_seconds += seconds_now() - t0;
@@ -535,8 +632,12 @@ void Checkpointer::write(const domain::Decomposition& decomposition, std::span<c
       })))
     throw CollectiveError("checkpointer: " + *why);
   m_staging->named.clear();
+  m_staging->partial_sums.assign(fields.size(), 0);
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    copy_interiors(*fields[i].field, *m_staging->fields[i]);
+    if (global_due)
+      copy_interiors(*fields[i].field, *m_staging->fields[i]);  // write_snapshot hashes what it writes
+    else
+      m_staging->partial_sums[i] = copy_and_hash_interiors(*fields[i].field, *m_staging->fields[i], decomposition.global_box());
     // A level-2 write fills the cells of boxes with no owner with the field's land value (snapshot.hpp).
     m_staging->fields[i]->set_land_condition(fields[i].field->land_condition());
     m_staging->named.push_back({fields[i].name, m_staging->fields[i].get(), fields[i].description});
@@ -579,7 +680,6 @@ void Checkpointer::run_job(Job& job) {
 void Checkpointer::write_local(Job& job) {
   const MPI_Comm comm = m_writer_comm.get();
   const domain::Decomposition& d = *job.decomposition;
-  const domain::IndexBox global = d.global_box();
 
   // The global checksums (recorded, and compared after a restart from this level).
   SnapshotInfo info;
@@ -590,17 +690,25 @@ void Checkpointer::write_local(Job& job) {
   info.global_extent = detail::extent_of(d);
   for (int a = 0; a < d.dimensions(); ++a) info.writer_process_grid.push_back(d.process_grid()[a]);
   info.library_version = detail::library_version();
-  std::vector<std::uint64_t> local(m_staging->named.size()), total(m_staging->named.size());
+  // Every rank's partial checksums (made while staging): their sums are the global checksums, and
+  // a partner copy's header records its owner's.
+  const std::size_t nf = m_staging->named.size();
   std::vector<std::size_t> sizes;
-  for (std::size_t i = 0; i < m_staging->named.size(); ++i) {
+  for (std::size_t i = 0; i < nf; ++i) {
     const domain::FieldBase& f = *m_staging->named[i].field;
-    local[i] = partial_checksum(f, global);
     info.fields.push_back({m_staging->named[i].name, f.element_type(), f.units(), 0});
     sizes.push_back(domain::size_of(f.element_type()));
   }
-  if (!local.empty())
-    PARLAYER_MPI_CHECK(MPI_Allreduce(local.data(), total.data(), int(local.size()), MPI_UINT64_T, MPI_SUM, comm));
-  for (std::size_t i = 0; i < total.size(); ++i) info.fields[i].checksum = total[i];
+  std::vector<std::uint64_t> partials(nf * std::size_t(m_size));
+  if (nf > 0)
+    PARLAYER_MPI_CHECK(MPI_Allgather(m_staging->partial_sums.data(), int(nf), MPI_UINT64_T, partials.data(), int(nf),
+                                     MPI_UINT64_T, comm));
+  const auto sums_of = [&](int q) {
+    return std::vector<std::uint64_t>(partials.begin() + std::ptrdiff_t(std::size_t(q) * nf),
+                                      partials.begin() + std::ptrdiff_t(std::size_t(q + 1) * nf));
+  };
+  for (int q = 0; q < m_size; ++q)
+    for (std::size_t i = 0; i < nf; ++i) info.fields[i].checksum += partials[std::size_t(q) * nf + i];
 
   // This rank's values, piece by piece (each staging box is its interior, contiguous).
   std::vector<std::span<const std::byte>> mine;
@@ -611,7 +719,7 @@ void Checkpointer::write_local(Job& job) {
     }
 
   // The partner copies: send mine to my holder, receive those I hold (their sizes follow from the
-  // decomposition).
+  // decomposition), while this rank writes its own file.
   std::vector<int> held;
   for (int q = 0; q < m_size; ++q)
     if (m_holder_of[std::size_t(q)] == m_rank) held.push_back(q);
@@ -634,22 +742,28 @@ void Checkpointer::write_local(Job& job) {
       requests.emplace_back();
       PARLAYER_MPI_CHECK(MPI_Isend(piece.data(), int(piece.size()), MPI_BYTE, m_partner, tag_copy, comm, &requests.back()));
     }
-  if (!requests.empty()) PARLAYER_MPI_CHECK(MPI_Waitall(int(requests.size()), requests.data(), MPI_STATUSES_IGNORE));
 
   // The files: mine and the copies, each atomically; then agree.
   const std::int64_t step = job.header.step;
   std::vector<fs::path> written;
   Failure failed = attempt([&] {
     const fs::path own = m_local_folder / local_name(m_prefix, step, m_rank, false);
-    write_local_file(own, local_header(info, m_rank, d), mine);
+    write_local_file(own, local_header(info, m_rank, d, sums_of(m_rank)), mine, spare_path(m_rank, false));
     written.push_back(own);
-    for (std::size_t h = 0; h < held.size(); ++h) {
-      const fs::path copy = m_local_folder / local_name(m_prefix, step, held[h], true);
-      write_local_file(copy, local_header(info, held[h], d), {std::span<const std::byte>(m_staging->received[h])});
-      written.push_back(copy);
-    }
-    detail::fsync_folder(m_local_folder);
   });
+  // The copies have arrived (a failed own write still completes the messages: no rank is left
+  // waiting); each is written as it came, with its owner's partial checksums.
+  if (!requests.empty()) PARLAYER_MPI_CHECK(MPI_Waitall(int(requests.size()), requests.data(), MPI_STATUSES_IGNORE));
+  if (!failed)
+    failed = attempt([&] {
+      for (std::size_t h = 0; h < held.size(); ++h) {
+        const fs::path copy = m_local_folder / local_name(m_prefix, step, held[h], true);
+        write_local_file(copy, local_header(info, held[h], d, sums_of(held[h])),
+                         {std::span<const std::byte>(m_staging->received[h])}, spare_path(held[h], true));
+        written.push_back(copy);
+      }
+      detail::fsync_folder(m_local_folder);
+    });
   if (Failure why = agree(comm, failed)) {
     for (const fs::path& p : written) detail::remove_quietly(p);
     throw CollectiveError("writing level-1 checkpoint of step " + std::to_string(step) + " failed: " + *why);
@@ -664,12 +778,28 @@ void Checkpointer::write_local(Job& job) {
       steps.insert(n->step);
       files.emplace_back(n->step, it->path());
     }
+  std::set<std::int64_t> pruned;
   while (steps.size() > std::size_t(m_options.local_keep)) {
-    const std::int64_t oldest = *steps.begin();
+    pruned.insert(*steps.begin());
     steps.erase(steps.begin());
-    for (const auto& [s, p] : files)
-      if (s == oldest) detail::remove_quietly(p);
   }
+  // The oldest generation's files this rank wrote become its spares: the next write overwrites
+  // their pages (on a tmpfs, allocating, zeroing and freeing pages cost more than the copy).
+  // Then, once every rank has taken its own (a barrier: ranks of a node share the folder),
+  // whatever is left of the pruned generations is removed.
+  if (!pruned.empty()) {
+    const std::int64_t oldest = *pruned.begin();
+    const auto recycle = [&](int q, bool copy) {
+      const fs::path spare = spare_path(q, copy);
+      if (::access(spare.c_str(), F_OK) != 0)
+        ::rename((m_local_folder / local_name(m_prefix, oldest, q, copy)).c_str(), spare.c_str());
+    };
+    recycle(m_rank, false);
+    for (const int q : held) recycle(q, true);
+  }
+  PARLAYER_MPI_CHECK(MPI_Barrier(comm));  // on every rank: folders of other nodes may hold other steps
+  for (const auto& [s, p] : files)
+    if (pruned.count(s)) detail::remove_quietly(p);
   log("wrote level-1 checkpoint of step " + std::to_string(step) + " in " + m_local_folder.string() +
       (m_partner >= 0 ? " (each rank's data also on its partner)" : ""));
 }
@@ -695,13 +825,15 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
   };
   std::vector<Candidate> candidates;
   int level1_seen = 0;  // some rank found level-1 files of this rank count
+  std::string other_counts;  // level-1 files of other rank counts only: why they are not used
   if (!m_local_folder.empty()) {
     detail::Packer found;
     std::vector<std::pair<std::string, std::string>> rejected;
     std::vector<std::int64_t> valid_steps;
     std::vector<int> valid_ranks, valid_copy;
     std::error_code ec;
-    int elsewhere = 0;
+    std::vector<std::string> elsewhere;  // files written by another rank count
+    std::vector<int> elsewhere_counts;
     for (fs::directory_iterator it(m_local_folder, ec), end; !ec && it != end; it.increment(ec)) {
       const auto n = parse_local_name(it->path().filename().string(), m_prefix);
       if (!n) continue;
@@ -709,7 +841,8 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
         const LocalContent c = parse_local(read_whole(it->path()));
         if (c.data_rank != n->rank) throw Error("holds the data of rank " + std::to_string(c.data_rank));
         if (c.rank_count != m_size) {
-          ++elsewhere;
+          elsewhere.push_back(it->path().string());
+          elsewhere_counts.push_back(c.rank_count);
           continue;
         }
         check_local_fits(c, decomposition, needed);
@@ -720,39 +853,56 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
         rejected.emplace_back(it->path().string(), e.what());
       }
     }
-    found.put(valid_steps).put(valid_ranks).put(valid_copy).put(elsewhere).put(std::uint64_t(rejected.size()));
+    found.put(valid_steps).put(valid_ranks).put(valid_copy).put(elsewhere_counts).put(std::uint64_t(rejected.size()));
+    for (const std::string& p : elsewhere) found.put(p);
     for (const auto& [p, why] : rejected) found.put(p).put(why);
     const std::vector<std::string> all = gather_strings(comm, found.bytes(), m_rank, m_size);
     parallel::RootResult plan = parallel::on_root(comm, [&] {
       std::map<std::int64_t, std::vector<int>> sources;  // step -> source per rank
-      int other_layout = 0;
+      std::set<std::string> ignored;  // ranks of one node see the same folder: count files once
+      std::set<int> ignored_counts;
       std::set<std::string> logged;  // ranks of one node see the same folder
       for (int r = 0; r < m_size; ++r) {
         detail::Unpacker u(all[std::size_t(r)]);
         std::vector<std::int64_t> steps;
         std::vector<int> ranks, copies;
-        int e = 0;
+        std::vector<int> counts;
         std::uint64_t nr = 0;
         u.get(steps);
         u.get(ranks);
         u.get(copies);
-        u.get(e);
+        u.get(counts);
         u.get(nr);
-        other_layout += e;
         for (std::uint64_t i = 0; i < nr; ++i) {
           std::string p, why;
           u.get(p);
           u.get(why);
           if (logged.insert(p).second) log("rejected level-1 file " + p + ": " + why);
         }
+        for (const int count : counts) {
+          std::string p;
+          u.get(p);
+          ignored.insert(p);
+          ignored_counts.insert(count);
+        }
         for (std::size_t i = 0; i < steps.size(); ++i) {
+          if (ranks[i] < 0 || ranks[i] >= m_size) continue;
+          // A rank reads its own file itself; a copy is sent by a rank that sees it, never the rank
+          // it belongs to (ranks of one node share a folder: the owner sees its copy there too,
+          // but the own-file path would not find it).
+          if (copies[i] && ranks[i] == r) continue;
           auto& s = sources.try_emplace(steps[i], std::vector<int>(std::size_t(m_size), -1)).first->second;
           int& src = s[std::size_t(ranks[i])];
-          if (ranks[i] >= 0 && ranks[i] < m_size && (src < 0 || !copies[i])) src = copies[i] ? r : ranks[i];
+          if (src < 0 || !copies[i]) src = copies[i] ? r : ranks[i];
         }
       }
-      if (other_layout > 0)
-        log("level 1: " + std::to_string(other_layout) + " file(s) written by another rank count ignored (level 2 is used)");
+      std::string counts;  // "3" or "3, 4"
+      for (const int n : ignored_counts) counts += (counts.empty() ? "" : ", ") + std::to_string(n);
+      const std::string others =
+          ignored.empty() ? std::string() : std::to_string(ignored.size()) + " file(s) written by " + counts + " ranks";
+      if (!others.empty())
+        log("level 1: " + others + " ignored: level 1 is read only on the rank count that wrote it (this run: " +
+            std::to_string(m_size) + " ranks); level 2 is used");
       detail::Packer p;
       std::vector<std::int64_t> steps;
       std::vector<int> flat;
@@ -764,7 +914,7 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
         steps.push_back(step);
         flat.insert(flat.end(), s.begin(), s.end());
       }
-      p.put(steps).put(flat).put(int(!sources.empty()));
+      p.put(steps).put(flat).put(int(!sources.empty())).put(others);
       return std::move(p.bytes());
     });
     if (plan.failure) throw CollectiveError("checkpointer: " + *plan.failure);
@@ -774,6 +924,7 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
     u.get(steps);
     u.get(flat);
     u.get(level1_seen);
+    u.get(other_counts);
     for (std::size_t i = 0; i < steps.size(); ++i)
       candidates.push_back({steps[i], 1,
                             std::vector<int>(flat.begin() + std::ptrdiff_t(i) * m_size, flat.begin() + std::ptrdiff_t(i + 1) * m_size), {}});
@@ -866,6 +1017,11 @@ std::optional<Restored> Checkpointer::restore_latest(const domain::Decomposition
       reasons.push_back((c.level == 2 ? c.path.filename().string() : what) + ": " + reason);
     }
   }
+  if (candidates.empty() && !level1_seen && !other_counts.empty())
+    throw CollectiveError("no checkpoint of '" + m_prefix + "' to restart from on " + std::to_string(m_size) +
+                          " ranks: level 2 '" + m_series.folder().string() + "' holds none, and level 1 '" +
+                          m_local_folder.string() + "' holds only " + other_counts +
+                          " (level 1 is read only on the rank count that wrote it): restart on that rank count");
   if (candidates.empty() && !level1_seen) return std::nullopt;
   std::string why = "no valid snapshot among the " + std::to_string(candidates.size()) + " generation(s) of '" +
                     m_prefix + "' in '" + m_series.folder().string() + "'" +

@@ -23,6 +23,14 @@ checks_tail=15  # a failing check shows the last 15 lines of the last run's outp
 # restart.*.async runs every check with checkpoint.async = true).
 mode_sets=()
 for kv in ${PARLAYER_RESTART_SET:-}; do mode_sets+=(--set "$kv"); done
+# PARLAYER_RESTART_LEVELS=1 (restart.*.levels): two levels. Every run also keeps level 1 in
+# OUTPUT/level1/{node} (a folder of its own run: tests run in parallel; `cp -a` of an output folder
+# copies its level 1 too), with PARLAYER_RESTART_SET's checkpoint.global_every. Scripts read
+# $levels where a check depends on where a checkpoint lands.
+levels=${PARLAYER_RESTART_LEVELS:-0}
+# level1_set OUTPUT: the --set option that puts OUTPUT's level 1 in OUTPUT/level1/{node} (none
+# without levels).
+level1_set() { ((levels)) && printf '%s\n' --set "checkpoint.local_dir=\"$1/level1/{node}\""; }
 
 # make_work: a private scratch folder under /tmp, removed on exit with the mounts made below it
 # (KEEP_WORK=1 keeps it for a look).
@@ -37,9 +45,11 @@ climate() {
   shift 2
   runs=$((runs + 1))
   log="$work/run$runs.log"
+  local level1=()
+  mapfile -t level1 < <(level1_set "$output")
   timeout 120 "$mpiexec" -q --oversubscribe --mca odls_base_sigkill_timeout 0 -np "$np" "$binary" \
     --config "$config" --output "$output" \
-    --set log.echo_config=false "${mode_sets[@]}" "$@" >"$log" 2>"$log.err"
+    --set log.echo_config=false "${mode_sets[@]}" "${level1[@]}" "$@" >"$log" 2>"$log.err"
   rc=$?
   out=$(cat "$log" "$log.err")
 }
@@ -50,8 +60,10 @@ climate_bg() {
   runs=$((runs + 1))
   log="$work/run$runs.log"
   : >"$log"
+  local level1=()
+  mapfile -t level1 < <(level1_set "$output")
   "$mpiexec" -q --oversubscribe -np "$np" "$binary" --config "$config" --output "$output" \
-    --set log.echo_config=false "${mode_sets[@]}" "$@" >"$log" 2>&1 &
+    --set log.echo_config=false "${mode_sets[@]}" "${level1[@]}" "$@" >"$log" 2>&1 &
   job=$!
   watchdog 120 kill_with_ranks "$job"  # a hang guard, not a speed limit
 }
@@ -92,3 +104,25 @@ error_line() {
 fingerprint() { (cd "$1" && sha256sum checkpoint_*.h5 2>/dev/null); }
 # no_temporaries DIR: nothing but committed checkpoints (and the run lock's file) left in DIR.
 no_temporaries() { [[ -z $(ls -A "$1" | grep -v -e '^checkpoint_[0-9]*\.h5$' -e '^\.parlayer\.lock$') ]]; }
+
+# newest_generation NP OUTPUT: "STEP LEVEL" of the generation --restart latest on NP ranks must take
+# when nothing is damaged and level 1 was written by NP ranks: the newest committed level-2 file in
+# OUTPUT/checkpoints, or a newer level-1 step with every rank's data there (its own file or its
+# partner's copy).
+newest_generation() {
+  local np=$1 l2=-1 l1=-1 name s ranks
+  shift
+  local folder=$1/checkpoints
+  name=$(ls "$folder" 2>/dev/null | grep '^checkpoint_[0-9]*\.h5$' | tail -n 1)
+  name=${name#checkpoint_}
+  [[ -n $name ]] && l2=$((10#${name%.h5}))
+  if [[ -d $1/level1 ]]; then
+    for s in $(ls "$1"/level1/*/ | sed -n 's/^checkpoint_\([0-9]*\)\.rank.*\.l1$/\1/p' | sort -u); do
+      ranks=$(ls "$1"/level1/*/ | sed -n "s/^checkpoint_${s}\.rank\([0-9]*\)\(\.copy\)\?\.l1\$/\1/p" | sort -u | wc -l)
+      ((ranks == np && 10#$s > l1)) && l1=$((10#$s))
+    done
+  fi
+  if ((l1 > l2)); then echo "$l1 1"; else echo "$l2 2"; fi
+}
+# restarted_from_level1 STEP: the last run restarted from the level-1 generation of STEP.
+restarted_from_level1() { grep -q "restarted from .*level1/[0-9]*/checkpoint_0*$1\.rank\*\.l1: step $1, .*, level 1\$" "$log"; }

@@ -18,18 +18,22 @@
 /// throw std::logic_error otherwise). With asynchronous = false the same work runs inside write().
 ///
 /// Level 1 (when local_folder is set): each rank writes its own boxes to
-/// `<local_folder>/<prefix>_<step>.rank<r>.l1` (plain POSIX, temporary + rename, a checksum over
-/// the whole file), and sends them to its partner: the rank with the same index on the next node
+/// `<local_folder>/<prefix>_<step>.rank<r>.l1` (plain POSIX, temporary + one writev + rename; the
+/// header records the rank's checksum of each field, made while staging, and is itself
+/// checksummed), and sends them to its partner: the rank with the same index on the next node
 /// (nodes: MPI_COMM_TYPE_SHARED), which stores `<prefix>_<step>.rank<r>.copy.l1` in its own local
 /// folder. A level-1 generation is committed when every rank has written both (agreed). The newest
 /// `local_keep` are kept. Level 2: the SnapshotSeries of `folder` (write_snapshot's commit
-/// protocol): every global_every-th checkpoint and every Level::global one.
+/// protocol): every global_every-th generation (by step, see CheckpointerOptions) and every
+/// Level::global one.
 ///
 /// Restart (restore_latest) takes the newest valid generation of either level. A level-1
 /// generation is usable only on the same rank count and layout (each rank must find its own
 /// boxes): a rank's data comes from its own file or, when that is missing or damaged (a lost
 /// node), from its partner's copy through MPI; the fields' global checksums are then compared with
-/// those recorded at writing. On another rank count or layout, level 2 is read (N→M).
+/// those recorded at writing. On another rank count or layout, level 2 is read (N→M): level-1
+/// files of another rank count are logged as ignored; if level 2 holds nothing, restore_latest
+/// throws a CollectiveError saying so (level 1 is never rebuilt on another rank count).
 ///
 /// Failure model: a crash at any moment leaves every committed generation of both levels intact
 /// (the write in flight leaves temporaries, removed by the next Checkpointer). A failed write
@@ -63,8 +67,13 @@ struct CheckpointerOptions {
   /// it is replaced by the node's index (0 .. nodes-1, nodes ordered by their lowest rank), for
   /// test hosts that share one file system.
   std::filesystem::path local_folder = {};
-  /// With level 1: every global_every-th checkpoint (write()'s count) goes to level 2 instead.
+  /// With level 1: Level::automatic checkpoints of generation g = step / interval go to level 2
+  /// when g % global_every == 0, the others to level 1. A function of the step, not of how many
+  /// writes this run made, so a restarted run puts the same steps on the same levels as a straight
+  /// one (a run from step 0 sends its global_every-th, 2·global_every-th, ... checkpoint to level 2).
   int global_every = 1;
+  /// Steps between the caller's automatic checkpoints (>= 1; global_every counts in these).
+  std::int64_t interval = 1;
   int keep = 3;        ///< level-2 generations kept (SnapshotSeries::keep)
   int local_keep = 2;  ///< level-1 generations kept (>= 1)
   /// How write_snapshot verifies level-2 files.
@@ -83,7 +92,7 @@ struct Restored {
 class Checkpointer {
 public:
   enum class Level {
-    automatic,  ///< level 1 if configured, level 2 every global_every-th time
+    automatic,  ///< level 1 if configured; level 2 for every global_every-th generation (by step)
     global,     ///< level 2 (a stop, the end of a run: node-local files may not outlive the job)
   };
 
@@ -134,6 +143,8 @@ private:
   struct Job;
   void run_job(Job& job);
   void write_local(Job& job);
+  std::filesystem::path spare_path(int rank, bool copy) const;
+  void remove_spares() const;
   void log(const std::string& line) const;
 
   SnapshotSeries m_series;
@@ -146,7 +157,6 @@ private:
   std::filesystem::path m_local_folder;
   int m_partner = -1;
   std::vector<int> m_holder_of;  // m_holder_of[r]: the rank that stores r's copy (-1: none)
-  std::int64_t m_count = 0;      // automatic checkpoints written (global_every's count)
   std::unique_ptr<Staging> m_staging;
   std::unique_ptr<Job> m_job;
   std::exception_ptr m_failure;  // of the write in flight (a CollectiveError)
