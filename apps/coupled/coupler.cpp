@@ -162,10 +162,11 @@ CoupledModel::CoupledModel(const Settings& s, const parlayer::coupling::Componen
                    m_stress_x.get(), m_stress_y.get()})
     if (f) f->fill(0.0);
   for (Field* f : {m_stress_x.get(), m_stress_y.get()})
-    if (f) {
-      f->set_boundary_condition(1, parlayer::domain::BoundaryCondition::reflect());
-      f->set_land_condition(parlayer::domain::BoundaryCondition::constant(0.0));
-    }
+    if (f) f->set_boundary_condition(1, parlayer::domain::BoundaryCondition::reflect());
+  // Boxes without an owner are land: a snapshot writes their cells with the field's land value.
+  for (Field* f : {m_ocean_air_t.get(), m_ocean_air_u.get(), m_ocean_air_v.get(), m_ocean_flux.get(), m_sst.get(),
+                   m_stress_x.get(), m_stress_y.get()})
+    if (f) f->set_land_condition(parlayer::domain::BoundaryCondition::constant(0.0));
   if (g >= 0) {
     m_land_mask = std::make_unique<Mask>("land", dl, g, 0);
     for (auto& box : *m_land_mask) box.for_each(box.interior(), [&](int i, int j, int) { box(i, j) = is_wet(i, j) ? 0 : 1; });

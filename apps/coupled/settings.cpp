@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <regex>
 
 #include "parlayer/runtime/log.hpp"
 
@@ -147,6 +148,8 @@ CollectiveError in_component(const std::string& component, const CollectiveError
     for (std::size_t at = message.find(quoted); at != std::string::npos; at = message.find(quoted, at + quoted.size() + component.size() + 1))
       message.replace(at, quoted.size(), "'" + component + "." + k.key() + "'");
   }
+  // The climate config behind a component is made of settings: its "(--set time.dt=...)" origins say nothing here.
+  message = std::regex_replace(message, std::regex(R"( \(--set [a-z_]+\.[a-z_]+=[^)]*\))"), "");
   return CollectiveError(component + ": " + message, e.exit_code());
 }
 
