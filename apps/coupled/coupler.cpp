@@ -114,8 +114,13 @@ CoupledModel::CoupledModel(const Settings& s, const parlayer::coupling::Componen
         L.dt = climate::choose_time_step(L.settings.p, *L.settings.config,
                                          parlayer::runtime::global_max(d.h_max, comm),
                                          parlayer::runtime::global_max(d.speed_max, comm));
-        if (L.settings.p.dt == 0.0)  // automatic: the largest stable step that divides the interval
-          L.dt = s.interval / std::ceil(s.interval / L.dt);
+        if (L.settings.p.dt == 0.0) {
+          // Automatic: the largest stable step interval / k that k steps add up to exactly (3600 / 14
+          // is not such a step; 3600 / 15 is).
+          double k = std::ceil(s.interval / L.dt);
+          while (k < 1e9 && (s.interval / k) * k != s.interval) ++k;
+          L.dt = s.interval / k;
+        }
         L.steps = steps_per_interval(s.interval, L.dt, L.settings.name + ".time.dt",
                                      L.settings.p.dt == 0.0 ? "automatic" : "given");
         L.model->set_dt(L.dt);
