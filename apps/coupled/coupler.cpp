@@ -191,6 +191,13 @@ CoupledModel::CoupledModel(const Settings& s, const parlayer::coupling::Componen
     });
   }
 
+  for (Field* f : {m_air_heating.get(), m_ocean_flux.get(), m_land_flux.get()})
+    if (f) f->set_units("W m-2");
+  for (Field* f : {m_stress_x.get(), m_stress_y.get()})
+    if (f) f->set_units("N m-2");
+  for (Field* f : {m_air_surface_temperature.get(), m_land_temperature.get()})
+    if (f) f->set_units("degC");
+
   // The exchanges, declared once. A: expanded onto the fine grid, over water (ocean) or land
   // (land) only. D: averaged onto the coarse grid over all fine cells; each side holds 0 on the
   // other's cells, so the two averages add up to the area-weighted mean of the whole surface.

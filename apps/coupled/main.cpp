@@ -152,7 +152,8 @@ int main(int argc, char** argv) {
     auto write_output = [&](std::int64_t step, double time) {
       for (const coupled::ComponentIndex c : {coupled::atmosphere, coupled::ocean}) {
         if (!out[c]) continue;
-        const coupled::Layer& L = model.layer(c);
+        coupled::Layer& L = model.layer(c);
+        L.model->state().tracer.set_units("degC");  // the current one of the model's three states
         std::vector<checkpoint::FieldToWrite> fields = climate::snapshot_fields(L.model->state(), L.model->bottom());
         fields[3].description.long_name = c == coupled::atmosphere ? "air temperature [degC]" : "sea-surface temperature [degC]";
         if (c == coupled::atmosphere) {

@@ -79,6 +79,18 @@ for name, (ranks, *settings) in layouts.items():
                     failures.append(f"{name}: {c}/{snap} field {key} differs from the single-rank run")
     print(f"{name}: {sum(len(snapshots(out, c)) for c in components)} snapshots compared")
 
+# The XDMF series of each component points at every snapshot and at datasets that are there, with their shapes.
+for c in components:
+    xmf = os.path.join(reference, c, f"{c}.xmf")
+    refs = re.findall(r'Dimensions="([0-9 ]+)"[^>]*Format="HDF">([^<:]+):/([^<]+)<', open(xmf).read())
+    if sorted({f for _, f, _ in refs}) != snapshots(reference, c):
+        failures.append(f"{xmf} lists {sorted({f for _, f, _ in refs})}, the folder has {snapshots(reference, c)}")
+    for dims, file, name in refs:
+        with h5py.File(os.path.join(reference, c, file), "r") as f:
+            shape = tuple(int(d) for d in dims.split())
+            if name not in f or f[name].shape[-len(shape):] != shape:
+                failures.append(f"{xmf}: {file}:/{name} {shape} is not in the file with that shape")
+
 # Conservation: every run checked the heat flux of every coupling with exact sums.
 for name, log in logs.items():
     m = re.search(r"heat flux conservation: (\d+) couplings, max difference (\S+) W \(bound (\S+) W\)", log)
