@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
     const runtime::ConfigSchema schema = coupled::make_schema();
     const runtime::Config config = runtime::Config::load(schema, program_info(), argc, argv, world);
     if (config.help_requested()) return 0;
+    if (!config.restart_request().empty())  // the loader offers --restart to every program; this one has no checkpoints yet
+      throw CollectiveError("--restart " + config.restart_request() +
+                            ": parlayer-coupled writes no checkpoints yet (docs/coupled.md, 'Not yet'); run without --restart");
     const coupled::Settings s = coupled::settings_from(config);
 
     // 2. The components on the job's ranks ([layout]); a bad layout is one line naming its keys.

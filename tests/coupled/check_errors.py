@@ -29,6 +29,7 @@ cases = [
     (2, ["atmosphere.time.dt=250"], ["atmosphere.time.dt = 250", "not a whole number"]),
     (2, ["land.dt=7"], ["land.dt = 7", "not a whole number"]),
     (2, ["atmosphere.time.dt=700"], ["atmosphere: config key 'atmosphere.time.dt'", "unstable"]),
+    (2, ["--restart", "latest"], ["--restart latest", "no checkpoints yet"]),
     (2, ["ocean.physics.gravity=-1"], ["'ocean.physics.gravity'", "> 0"]),
     (2, ['coupling.schedule="lagged"'], ["'coupling.schedule'", "sequential", "concurrent"]),
 ]
@@ -37,7 +38,7 @@ failures = []
 for ranks, settings, words in cases:
     cmd = [mpiexec, "-q", "--oversubscribe", "-np", str(ranks), binary, "--config", config, "--output", work]
     for s in settings:
-        cmd += ["--set", s]
+        cmd += [s] if s.startswith("--") or s == "latest" else ["--set", s]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     lines = r.stderr.strip().splitlines()
     what = f"{ranks} ranks {' '.join(settings) or '(the config as is)'}"
