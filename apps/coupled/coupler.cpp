@@ -74,15 +74,10 @@ Layer::Layer(const LayerSettings& s, const parlayer::coupling::Component& c)
       }()) {}
 
 CoupledModel::CoupledModel(const Settings& s, const parlayer::coupling::Components& components, ComponentTiming& timing)
-    : m_s(s), m_components(components), m_timing(timing),
-      // The land: the ocean's grid in one block per land rank.
-      m_land_decomposition(parlayer::runtime::decompose({{s.ocean.p.nx, s.ocean.p.ny}, {true, false}, {}},
-                                                        components["land"].size(),
-                                                        parlayer::runtime::Config::from_settings(s.ocean.config->schema(), {}))) {
+    : m_s(s), m_components(components), m_timing(timing) {
   const MPI_Comm parent = components.parent();
   m_atmosphere = std::make_unique<Layer>(s.atmosphere, components["atmosphere"]);
   m_ocean = std::make_unique<Layer>(s.ocean, components["ocean"]);
-  const parlayer::coupling::Component& land_component = components["land"];
   m_ratio = {s.ocean.p.nx / s.atmosphere.p.nx, s.ocean.p.ny / s.atmosphere.p.ny, 1};
   m_fine_per_coarse = std::int64_t{m_ratio[0]} * m_ratio[1];
 
@@ -131,12 +126,11 @@ CoupledModel::CoupledModel(const Settings& s, const parlayer::coupling::Componen
     L.dt = max_over(parent, L.dt);  // every rank knows every time step (for the log)
     L.steps = static_cast<std::int64_t>(max_over(parent, static_cast<double>(L.steps)));
   }
-  m_land_dt = s.land.dt == 0.0 ? s.interval : s.land.dt;
-  m_land_steps = steps_per_interval(s.interval, m_land_dt, "land.dt", "given");
+  m_land = std::make_unique<LandSlab>(s, components["land"], m_ocean->wet);
 
   // The fields.
-  const int a = m_atmosphere->rank(), o = m_ocean->rank(), g = land_component.rank();
-  const Decomposition &da = m_atmosphere->decomposition, &dob = m_ocean->decomposition, &dl = m_land_decomposition;
+  const int a = m_atmosphere->rank(), o = m_ocean->rank(), g = components["land"].rank();
+  const Decomposition &da = m_atmosphere->decomposition, &dob = m_ocean->decomposition, &dl = m_land->decomposition();
   m_air_t = field_on("air_temperature", da, a);
   m_air_u = field_on("air_u", da, a);
   m_air_v = field_on("air_v", da, a);
@@ -172,31 +166,19 @@ CoupledModel::CoupledModel(const Settings& s, const parlayer::coupling::Componen
   for (Field* f : {m_ocean_air_t.get(), m_ocean_air_u.get(), m_ocean_air_v.get(), m_ocean_flux.get(), m_sst.get(),
                    m_stress_x.get(), m_stress_y.get()})
     if (f) f->set_land_condition(parlayer::domain::BoundaryCondition::constant(0.0));
-  if (g >= 0) {
-    m_land_mask = std::make_unique<Mask>("land", dl, g, 0);
-    for (auto& box : *m_land_mask) box.for_each(box.interior(), [&](int i, int j, int) { box(i, j) = is_wet(i, j) ? 0 : 1; });
-  }
   m_land_air_t = field_on("air_temperature", dl, g);
   m_land_air_u = field_on("air_u", dl, g);
   m_land_air_v = field_on("air_v", dl, g);
-  m_land_temperature = field_on("land_temperature", dl, g);
   m_land_flux = field_on("heat_flux", dl, g);
   m_land_surface_t = field_on("land_surface_temperature", dl, g);
   for (Field* f : {m_land_air_t.get(), m_land_air_u.get(), m_land_air_v.get(), m_land_flux.get(), m_land_surface_t.get()})
     if (f) f->fill(0.0);
-  if (m_land_temperature) {
-    m_land_temperature->set_units("degC");
-    for_cells(*m_land_temperature, [&](int l, int i, int j) {
-      (*m_land_temperature)[l](i, j) = is_wet(i, j) ? 0.0 : s.land.temperature;
-    });
-  }
 
   for (Field* f : {m_air_heating.get(), m_ocean_flux.get(), m_land_flux.get()})
     if (f) f->set_units("W m-2");
   for (Field* f : {m_stress_x.get(), m_stress_y.get()})
     if (f) f->set_units("N m-2");
-  for (Field* f : {m_air_surface_temperature.get(), m_land_temperature.get()})
-    if (f) f->set_units("degC");
+  if (m_air_surface_temperature) m_air_surface_temperature->set_units("degC");
 
   // The exchanges, declared once. A: expanded onto the fine grid, over water (ocean) or land
   // (land) only. D: averaged onto the coarse grid over all fine cells; each side holds 0 on the
@@ -204,7 +186,7 @@ CoupledModel::CoupledModel(const Settings& s, const parlayer::coupling::Componen
   const parlayer::coupling::ExchangeOptions masked{.masked = true, .fill = 0.0};
   for (int k = 0; k < 3; ++k) {
     m_air_to_ocean.emplace_back(components, "atmosphere", da, "ocean", dob, masked, m_water.get());
-    m_air_to_land.emplace_back(components, "atmosphere", da, "land", dl, masked, m_land_mask.get());
+    m_air_to_land.emplace_back(components, "atmosphere", da, "land", dl, masked, m_land->mask());
   }
   m_surface_to_air.emplace_back(components, "ocean", dob, "atmosphere", da);
   m_surface_to_air.emplace_back(components, "ocean", dob, "atmosphere", da);
@@ -284,17 +266,18 @@ void CoupledModel::surface_fluxes() {
         magnitude += std::fabs(q);
       });
     });
-  if (m_land_temperature)
+  if (m_land->here())
     m_timing.measure(land, ComponentTiming::couple, [&] {
+      const Field& t = m_land->temperature();
       for_cells(*m_land_flux, [&](int l, int i, int j) {
         double q = 0.0;
-        const bool here = (*m_land_mask)[l](i, j) != 0;
+        const bool here = m_land->is_land(l, i, j);
         if (here) {
           const AirAtCell air{(*m_land_air_t)[l](i, j), (*m_land_air_u)[l](i, j), (*m_land_air_v)[l](i, j)};
-          q = heat_flux(m_s.bulk, rho, c, air, (*m_land_temperature)[l](i, j));
+          q = heat_flux(m_s.bulk, rho, c, air, t[l](i, j));
         }
         (*m_land_flux)[l](i, j) = q;
-        (*m_land_surface_t)[l](i, j) = here ? (*m_land_temperature)[l](i, j) : 0.0;
+        (*m_land_surface_t)[l](i, j) = here ? t[l](i, j) : 0.0;
         surface.add(q);
         magnitude += std::fabs(q);
       });
@@ -345,14 +328,7 @@ void CoupledModel::step_ocean() {
 }
 
 void CoupledModel::step_land() {
-  if (!m_land_temperature) return;
-  m_timing.measure(land, ComponentTiming::busy, [&] {
-    const double rate = m_land_dt / m_s.land.heat_capacity;
-    for (std::int64_t k = 0; k < m_land_steps; ++k)
-      for_cells(*m_land_temperature, [&](int l, int i, int j) {
-        if ((*m_land_mask)[l](i, j)) (*m_land_temperature)[l](i, j) += rate * (*m_land_flux)[l](i, j);
-      });
-  });
+  if (m_land->here()) m_timing.measure(land, ComponentTiming::busy, [&] { m_land->step(*m_land_flux); });
 }
 
 void CoupledModel::start() {
@@ -408,10 +384,7 @@ HeatBudget CoupledModel::heat_budget() {
     }
     ++k;
   }
-  if (m_land_temperature)
-    for_cells(*m_land_temperature, [&](int l, int i, int j) {
-      if ((*m_land_mask)[l](i, j)) sums[2].add((*m_land_temperature)[l](i, j));
-    });
+  sums[2] = m_land->temperature_sum();
   sums[3] = m_in_transit;
   parlayer::runtime::global_sum(sums, parent);
   double minima[2] = {-h_min[0], -h_min[1]};

@@ -25,6 +25,7 @@
 #include "parlayer/domain/field.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/parallel/thread_pool.hpp"
+#include "land.hpp"
 #include "parlayer/runtime/reproducible_sum.hpp"
 #include "settings.hpp"
 #include "shallow_water.hpp"
@@ -94,10 +95,8 @@ public:
 
   const Layer& layer(ComponentIndex c) const { return c == atmosphere ? *m_atmosphere : *m_ocean; }
   Layer& layer(ComponentIndex c) { return c == atmosphere ? *m_atmosphere : *m_ocean; }
-  const parlayer::domain::Decomposition& land_decomposition() const { return m_land_decomposition; }
+  const LandSlab& land_slab() const { return *m_land; }
   parlayer::coupling::Ratio ratio() const { return m_ratio; }
-  double land_dt() const { return m_land_dt; }
-  std::int64_t land_steps() const { return m_land_steps; }
 
   // The fields a snapshot shows beside each model's state (only on the component's ranks).
   const Field& air_surface_temperature() const { return *m_air_surface_temperature; }  // atmosphere grid
@@ -105,7 +104,7 @@ public:
   const Field& ocean_heat_flux() const { return *m_ocean_flux; }                       // ocean grid, W m-2
   const Field& ocean_stress_x() const { return *m_stress_x; }
   const Field& ocean_stress_y() const { return *m_stress_y; }
-  const Field& land_temperature() const { return *m_land_temperature; }  // land (ocean) grid; 0 over water
+  const Field& land_temperature() const { return m_land->temperature(); }  // land (ocean) grid; 0 over water
   const Field& land_heat_flux() const { return *m_land_flux; }
 
 private:
@@ -126,9 +125,7 @@ private:
   std::unique_ptr<Layer> m_atmosphere, m_ocean;
   parlayer::coupling::Ratio m_ratio{1, 1, 1};
   std::int64_t m_fine_per_coarse = 1;
-  parlayer::domain::Decomposition m_land_decomposition;
-  double m_land_dt = 0.0;
-  std::int64_t m_land_steps = 0;
+  std::unique_ptr<LandSlab> m_land;
 
   // Atmosphere grid (on the atmosphere's ranks).
   std::unique_ptr<Field> m_air_t, m_air_u, m_air_v;             // A: sent
@@ -138,10 +135,9 @@ private:
   std::unique_ptr<Mask> m_water;
   std::unique_ptr<Field> m_ocean_air_t, m_ocean_air_u, m_ocean_air_v;  // A: received
   std::unique_ptr<Field> m_ocean_flux, m_sst, m_stress_x, m_stress_y;  // D: sent (flux, SST); stresses
-  // Land decomposition of the ocean's grid (on the land's ranks).
-  std::unique_ptr<Mask> m_land_mask;
-  std::unique_ptr<Field> m_land_air_t, m_land_air_u, m_land_air_v;
-  std::unique_ptr<Field> m_land_temperature, m_land_flux, m_land_surface_t;
+  // The land's decomposition of the ocean's grid (on the land's ranks).
+  std::unique_ptr<Field> m_land_air_t, m_land_air_u, m_land_air_v;  // A: received
+  std::unique_ptr<Field> m_land_flux, m_land_surface_t;               // D: sent
 
   // The exchanges: A to the ocean (t, u, v) and the land (t, u, v); D from the ocean (flux, SST)
   // and the land (flux, temperature).

@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
                       }()).c_str()));
     }
     log.info(format("  %-10s %s: slab on the land cells of the ocean's grid, dt %.6g s (%lld per interval)", "land",
-                    ranks_text(components["land"]).c_str(), model.land_dt(), static_cast<long long>(model.land_steps())));
+                    ranks_text(components["land"]).c_str(), model.land_slab().dt(), static_cast<long long>(model.land_slab().steps())));
     log.info(format("  exchanges: atmosphere -> ocean, land (air temperature, wind; expanded x%d x%d, masked); "
                     "ocean, land -> atmosphere (heat flux, surface temperature; averaged)",
                     model.ratio()[0], model.ratio()[1]));
@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
         out[c]->write(L.decomposition, fields, header(L.settings.p, L.settings.name, step, time));
       }
       if (out[coupled::land])
-        out[coupled::land]->write(model.land_decomposition(),
+        out[coupled::land]->write(model.land_slab().decomposition(),
                                   {{"temperature", &model.land_temperature(), {"land surface temperature [degC] (0 over the sea)", ""}},
                                    {"heat_flux", &model.land_heat_flux(), {"heat flux into the land [W m-2]", ""}}},
                                   header(s.ocean.p, "land", step, time));

@@ -26,7 +26,6 @@ cases = [
     (2, ["ocean.grid.nx=48"], ["'ocean.grid.nx' = 48", "whole multiple of atmosphere.grid.nx = 32"]),
     (2, ["ocean.grid.lx=3e6"], ["'ocean.grid.lx'", "must equal atmosphere.grid.lx"]),
     (2, ["ocean.time.dt=1000"], ["ocean.time.dt = 1000", "coupling.interval = 3600", "not a whole number"]),
-    (2, ["atmosphere.time.dt=250"], ["atmosphere.time.dt = 250", "not a whole number"]),
     (2, ["land.dt=7"], ["land.dt = 7", "not a whole number"]),
     (2, ["atmosphere.time.dt=700"], ["atmosphere: config key 'atmosphere.time.dt'", "unstable"]),
     (2, ["--restart", "latest"], ["--restart latest", "no checkpoints yet"]),

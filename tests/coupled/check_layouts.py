@@ -2,7 +2,7 @@
 """parlayer-coupled writes byte-identical snapshots of every component (atmosphere, ocean, land)
 whatever the layout, for each schedule: one rank for everything; atmosphere 1 + ocean 1 with the
 land on the atmosphere; atmosphere 2 + ocean 1; atmosphere 1 + ocean 2 + land 1 (disjoint); the
-ocean in many boxes with all-land boxes eliminated; the land on the ocean's ranks. The two
+ocean in many boxes with all-land boxes eliminated; the land on the ocean's ranks; the ocean on the atmosphere's ranks; threads inside ranks. The two
 schedules give different answers (they are different physics), and each run reports the heat flux
 the atmosphere lost equal to what the surface gained at every coupling, to the bit.
 
@@ -61,6 +61,8 @@ layouts = {
     "np3-atm1-ocean2-boxes": (3, "layout.ocean=2", "ocean.parallel.box_size=[8,8]", 'ocean.parallel.distribution="sfc"'),
     "np3-atm1-ocean2-land-on-ocean": (3, "layout.ocean=2", 'layout.land_on="ocean"'),
     "np2-atm2-ocean-on-atm": (2, "layout.atmosphere=2", "layout.ocean=0", 'layout.ocean_on="atmosphere"'),
+    # Threads inside the components' ranks, tiles of odd sizes.
+    "np2-threads": (2, "atmosphere.parallel.threads=2", "ocean.parallel.threads=3", "ocean.parallel.tile_size=[13,5]"),
 }
 logs = {"np1-all-on-one": reference_log}
 for name, (ranks, *settings) in layouts.items():
