@@ -20,6 +20,7 @@
 #include <mpi.h>
 
 #include <cmath>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -219,6 +220,11 @@ int main(int argc, char** argv) {
                     runtime::format_duration(runtime::wall_seconds() - start).c_str(), static_cast<long long>(couplings),
                     max_difference, max_bound));
     log.block(timing.report(intervals));
+    if (s.output_interval > 0) {
+      const std::filesystem::path timing_file = std::filesystem::path(s.output_dir) / "timing.json";
+      timing.write_json(timing_file, intervals, s.interval, result.wall_seconds);
+      log.info("  per-component timing and timeline: " + timing_file.string());
+    }
     log.block(timers.report(world, runtime::wall_seconds() - start));
     return 0;
   });

@@ -5,6 +5,8 @@
 // rest so CPMIP figures and a layout advisor can be built on it.
 #include <mpi.h>
 
+#include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -22,12 +24,17 @@ public:
   explicit ComponentTiming(const parlayer::coupling::Components& components);
 
   // Adds the seconds of `body()` to (component, phase) on this rank. Local.
+  // Also keeps the interval as an event of the timeline (the first max_events per rank).
   template <class F>
   void measure(int component, Phase phase, F&& body) {
     const double t0 = parlayer::runtime::wall_seconds();
     body();
-    add(component, phase, parlayer::runtime::wall_seconds() - t0);
+    const double t1 = parlayer::runtime::wall_seconds();
+    add(component, phase, t1 - t0);
+    if (m_events.size() < 4 * max_events)
+      m_events.insert(m_events.end(), {double(component), double(phase), t0 - m_origin, t1 - m_origin});
   }
+  static constexpr std::size_t max_events = 100000;
   void add(int component, Phase phase, double seconds) { m_seconds[index(component, phase)] += seconds; }
   // This rank's seconds. Local.
   double seconds(int component, Phase phase) const { return m_seconds[index(component, phase)]; }
@@ -40,12 +47,22 @@ public:
   // per coupling interval. Collective over the parent communicator.
   std::string report(std::int64_t intervals) const;
 
+  // Writes `path` (JSON, by rank 0): the layout (each component's ranks), the run (intervals,
+  // model seconds per interval, wall seconds), every rank's busy / wait / couple seconds per
+  // component, and every rank's timeline events [component, phase, start, end] in seconds since
+  // the ComponentTiming was made (what CPMIP figures, a layout advisor and a timeline plot need).
+  // Collective over the parent communicator; a failure to write is a CollectiveError.
+  void write_json(const std::filesystem::path& path, std::int64_t intervals, double interval_seconds,
+                  double wall_seconds) const;
+
 private:
   std::size_t index(int component, Phase phase) const {
     return static_cast<std::size_t>(component) * phase_count + static_cast<std::size_t>(phase);
   }
   const parlayer::coupling::Components& m_components;
   std::vector<double> m_seconds;
+  double m_origin = parlayer::runtime::wall_seconds();
+  std::vector<double> m_events;  // 4 per event: component, phase, start, end
 };
 
 }  // namespace coupled

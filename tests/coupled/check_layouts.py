@@ -6,10 +6,14 @@ ocean in many boxes with all-land boxes eliminated; the land on the ocean's rank
 schedules give different answers (they are different physics), and each run reports the heat flux
 the atmosphere lost equal to what the surface gained at every coupling, to the bit.
 
+Also: timing.json holds every rank's busy / wait / couple seconds of every component it runs and a
+timeline, and apps/coupled/plot_timeline.py renders it.
+
 Usage: check_layouts.py MPIEXEC BINARY CONFIG WORK_DIR SCHEDULE
 Compares datasets by their bytes (never with a tolerance). Needs Debian's python3-h5py.
 """
 import glob
+import json
 import os
 import re
 import shutil
@@ -19,6 +23,7 @@ import sys
 import h5py
 
 mpiexec, binary, config, work, schedule = sys.argv[1:6]
+apps_coupled = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "apps", "coupled")
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 components = ("atmosphere", "ocean", "land")
@@ -92,6 +97,26 @@ for c in components:
             shape = tuple(int(d) for d in dims.split())
             if name not in f or f[name].shape[-len(shape):] != shape:
                 failures.append(f"{xmf}: {file}:/{name} {shape} is not in the file with that shape")
+
+# The timing file of the disjoint layout: per component, one value per rank of it and phase; events
+# on every rank; each component computed (busy time is positive; no threshold on how much).
+timing_dir = os.path.join(work, "np4-atm1-ocean2-land1")
+timing = json.load(open(os.path.join(timing_dir, "timing.json")))
+expect = {"atmosphere": [0], "ocean": [1, 2], "land": [3]}
+if timing["ranks"] != 4 or timing["intervals"] != 12 or [c["name"] for c in timing["components"]] != list(expect):
+    failures.append(f"timing.json: ranks {timing['ranks']}, intervals {timing['intervals']}, components {timing['components']}")
+for comp in timing["components"]:
+    if comp["ranks"] != expect[comp["name"]] or any(len(comp["seconds"][p]) != len(comp["ranks"]) for p in timing["phases"]):
+        failures.append(f"timing.json: {comp['name']} has ranks {comp['ranks']} and seconds {comp['seconds']}")
+    elif not all(b > 0 for b in comp["seconds"]["busy"]):
+        failures.append(f"timing.json: {comp['name']} has no busy time on some rank: {comp['seconds']['busy']}")
+if len(timing["events"]) != 4 or not all(timing["events"]):
+    failures.append("timing.json: want timeline events on each of the 4 ranks")
+png = os.path.join(work, "timeline.png")
+plot = subprocess.run([sys.executable, os.path.join(apps_coupled, "plot_timeline.py"),
+                       os.path.join(timing_dir, "timing.json"), png], capture_output=True, text=True, timeout=60)
+if plot.returncode != 0 or not os.path.exists(png) or os.path.getsize(png) < 5000:
+    failures.append(f"plot_timeline.py failed: {plot.stdout} {plot.stderr}")
 
 # Conservation: every run checked the heat flux of every coupling with exact sums.
 for name, log in logs.items():
