@@ -213,6 +213,34 @@ void ShallowWater::column_physics(double time) {
   });
 }
 
+void ShallowWater::apply_forcing(const SurfaceForcing& f) {
+  State& s = state();
+  const bool stress = f.stress_x || f.stress_y;
+  if (stress) {
+    // Faces average the stresses of their two cells and the layer thickness of both.
+    if (f.stress_x && f.stress_y) m_exchange.exchange(s.h, *f.stress_x, *f.stress_y);
+    else m_exchange.exchange(s.h, f.stress_x ? *f.stress_x : *f.stress_y);
+  }
+  const double rdt = m_dt / f.density;
+  for (int l = 0; l < s.h.box_count(); ++l) {
+    const StateBoxes<Field::Box> box = s.box(l);
+    const IndexBox& cells = box.h.interior();
+    for_each_cell(cells, [&](int i, int j, int) {
+      if (m_land && !wet(i, j)) return;
+      if (f.stress_x) {
+        const Field::Box& tx = (*f.stress_x)[l];
+        box.u(i, j) += rdt * (tx(i - 1, j) + tx(i, j)) / (box.h(i - 1, j) + box.h(i, j));
+      }
+      if (f.stress_y && j > 0) {  // v(i, 0) is the south wall
+        const Field::Box& ty = (*f.stress_y)[l];
+        box.v(i, j) += rdt * (ty(i, j - 1) + ty(i, j)) / (box.h(i, j - 1) + box.h(i, j));
+      }
+      if (f.heating) box.tracer(i, j) += rdt * (*f.heating)[l](i, j) / (f.heat_capacity * box.h(i, j));
+    });
+    if (m_land) apply_land(box, cells);
+  }
+}
+
 void ShallowWater::initialise() {
   const Parameters& p = m_p;
   const double dx = p.dx(), dy = p.dy();

@@ -66,6 +66,16 @@ struct LocalDiagnostics {
 // Row buffers the stage kernel reuses (defined in dynamics.cpp).
 struct RowBuffers;
 
+// Surface forcing from a coupler (apps/coupled): fields at cell centres on the model's own boxes
+// with halo_width ghosts (apply_forcing fills them), each optional. parlayer-climate gives none.
+struct SurfaceForcing {
+  Field* stress_x = nullptr;  // wind stress on the layer, x component [N m-2]
+  Field* stress_y = nullptr;  // y component [N m-2]
+  Field* heating = nullptr;   // heat flux into the layer [W m-2]; the tracer is a temperature [K or degC]
+  double density = 1.0;        // of the layer [kg m-3]
+  double heat_capacity = 1.0;  // specific, of the layer [J kg-1 K-1]
+};
+
 class ShallowWater {
 public:
   // The stencil reaches 2 cells (the limited tracer fluxes) and diagonal neighbours (Coriolis).
@@ -113,6 +123,13 @@ public:
   // One SSP-RK3 step (three forward-Euler stages, each one halo exchange + one kernel sweep).
   // Neighbour-wise collective.
   void step();
+
+  // Adds the surface forcing over one time step dt() to the current state, after step() (operator
+  // splitting, as column_physics): u += dt tau_x / (rho h) on x faces, v likewise on y faces (the
+  // walls and coasts keep no velocity), tracer += dt Q / (rho c h) on wet cells. Each value
+  // depends on its cell and neighbours only: the same bytes on every layout. Neighbour-wise
+  // collective (fills the ghosts of h and of the stresses) when a stress is given, else Local.
+  void apply_forcing(const SurfaceForcing& forcing);
 
   State& state() { return *m_state[m_current]; }
   const State& state() const { return *m_state[m_current]; }

@@ -1,0 +1,106 @@
+#include "timing.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+#include "parlayer/error.hpp"
+#include "parlayer/parallel/collective.hpp"
+#include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/runtime/log.hpp"
+
+namespace coupled {
+
+ComponentTiming::ComponentTiming(const parlayer::coupling::Components& components)
+    : m_components(components), m_seconds(components.all().size() * phase_count, 0.0) {}
+
+std::vector<std::vector<double>> ComponentTiming::gather() const {
+  int size = 0;
+  PARLAYER_MPI_CHECK(MPI_Comm_size(m_components.parent(), &size));
+  const int n = static_cast<int>(m_seconds.size());
+  std::vector<double> all(static_cast<std::size_t>(n) * static_cast<std::size_t>(size));
+  PARLAYER_MPI_CHECK(MPI_Allgather(m_seconds.data(), n, MPI_DOUBLE, all.data(), n, MPI_DOUBLE, m_components.parent()));
+  std::vector<std::vector<double>> out;
+  for (int r = 0; r < size; ++r) out.emplace_back(all.begin() + r * n, all.begin() + (r + 1) * n);
+  return out;
+}
+
+std::string ComponentTiming::report(std::int64_t intervals) const {
+  const std::vector<std::vector<double>> all = gather();
+  const double per = intervals > 0 ? 1e3 / static_cast<double>(intervals) : 0.0;
+  std::string text = "time per component (mean / max over its ranks; s, and ms per coupling interval):";
+  const char* names[phase_count] = {"busy", "wait", "couple"};
+  for (std::size_t c = 0; c < m_components.all().size(); ++c) {
+    const parlayer::coupling::Component& component = m_components.all()[c];
+    text += parlayer::runtime::format("\n  %-10s", component.name().c_str());
+    for (int ph = 0; ph < phase_count; ++ph) {
+      double sum = 0.0, max = 0.0;
+      for (const int r : component.ranks()) {
+        const double s = all[static_cast<std::size_t>(r)][c * phase_count + static_cast<std::size_t>(ph)];
+        sum += s;
+        max = std::max(max, s);
+      }
+      const double mean = sum / std::max(1, component.size());
+      text += parlayer::runtime::format("  %s %.3f / %.3f (%.2f ms)", names[ph], mean, max, mean * per);
+    }
+  }
+  return text;
+}
+
+void ComponentTiming::write_json(const std::filesystem::path& path, std::int64_t intervals, double interval_seconds,
+                                 double wall_seconds) const {
+  const MPI_Comm comm = m_components.parent();
+  int size = 0, rank = 0;
+  PARLAYER_MPI_CHECK(MPI_Comm_size(comm, &size));
+  PARLAYER_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+  const std::vector<std::vector<double>> seconds = gather();
+  // Every rank's events on rank 0.
+  const int mine = static_cast<int>(m_events.size());
+  std::vector<int> counts(static_cast<std::size_t>(size)), offsets(static_cast<std::size_t>(size));
+  PARLAYER_MPI_CHECK(MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm));
+  int total = 0;
+  for (int r = 0; r < size; ++r) offsets[static_cast<std::size_t>(r)] = total, total += counts[static_cast<std::size_t>(r)];
+  std::vector<double> events(rank == 0 ? static_cast<std::size_t>(total) : 0);
+  PARLAYER_MPI_CHECK(MPI_Gatherv(m_events.data(), mine, MPI_DOUBLE, events.data(), counts.data(), offsets.data(),
+                                 MPI_DOUBLE, 0, comm));
+  const parlayer::parallel::RootResult written = parlayer::parallel::on_root(comm, [&] {
+    using parlayer::runtime::format;
+    const char* phases[phase_count] = {"busy", "wait", "couple"};
+    std::string j = "{\n  \"intervals\": " + std::to_string(intervals) + format(",\n  \"interval_seconds\": %.17g", interval_seconds) +
+                    format(",\n  \"wall_seconds\": %.9g", wall_seconds) + ",\n  \"ranks\": " + std::to_string(size) +
+                    ",\n  \"phases\": [\"busy\", \"wait\", \"couple\"],\n  \"components\": [";
+    for (std::size_t c = 0; c < m_components.all().size(); ++c) {
+      const parlayer::coupling::Component& component = m_components.all()[c];
+      j += std::string(c ? "," : "") + "\n    {\"name\": \"" + component.name() + "\", \"runs_on\": \"" + component.runs_on() +
+           "\", \"ranks\": [";
+      for (std::size_t k = 0; k < component.ranks().size(); ++k) j += (k ? ", " : "") + std::to_string(component.ranks()[k]);
+      j += "], \"seconds\": {";
+      for (int ph = 0; ph < phase_count; ++ph) {
+        j += std::string(ph ? ", " : "") + "\"" + phases[ph] + "\": [";
+        for (std::size_t k = 0; k < component.ranks().size(); ++k)
+          j += (k ? ", " : "") +
+               format("%.9g", seconds[static_cast<std::size_t>(component.ranks()[k])][c * phase_count + static_cast<std::size_t>(ph)]);
+        j += "]";
+      }
+      j += "}}";
+    }
+    j += "\n  ],\n  \"events\": [";
+    for (int r = 0; r < size; ++r) {
+      j += std::string(r ? "," : "") + "\n    [";
+      const std::size_t first = static_cast<std::size_t>(offsets[static_cast<std::size_t>(r)]);
+      for (std::size_t e = 0; e < static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]) / 4; ++e) {
+        const double* v = &events[first + 4 * e];
+        j += (e ? ", " : "") + format("[%d, %d, %.6f, %.6f]", static_cast<int>(v[0]), static_cast<int>(v[1]), v[2], v[3]);
+      }
+      j += "]";
+    }
+    j += "\n  ]\n}\n";
+    std::ofstream out(path);
+    out << j;
+    out.close();
+    if (!out) throw std::runtime_error("cannot write the timing file '" + path.string() + "'");
+    return std::string();
+  });
+  if (written.failure) throw parlayer::CollectiveError(*written.failure);
+}
+
+}  // namespace coupled

@@ -1,0 +1,68 @@
+#pragma once
+// Where each component's time goes on each rank: computing (busy), waiting at coupling points
+// (finishing an exchange: the messages and the receiving side's remap), and the coupler's own
+// work (starting exchanges, which packs and expands, and the bulk formulas). Kept apart from the
+// rest so CPMIP figures and a layout advisor can be built on it.
+#include <mpi.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "parlayer/coupling/components.hpp"
+#include "parlayer/runtime/timers.hpp"
+
+namespace coupled {
+
+class ComponentTiming {
+public:
+  enum Phase { busy = 0, wait = 1, couple = 2 };
+  static constexpr int phase_count = 3;
+
+  // One row per component, in the order of `components.all()`. Local.
+  explicit ComponentTiming(const parlayer::coupling::Components& components);
+
+  // Adds the seconds of `body()` to (component, phase) on this rank. Local.
+  // Also keeps the interval as an event of the timeline (the first max_events per rank).
+  template <class F>
+  void measure(int component, Phase phase, F&& body) {
+    const double t0 = parlayer::runtime::wall_seconds();
+    body();
+    const double t1 = parlayer::runtime::wall_seconds();
+    add(component, phase, t1 - t0);
+    if (m_events.size() < 4 * max_events)
+      m_events.insert(m_events.end(), {double(component), double(phase), t0 - m_origin, t1 - m_origin});
+  }
+  static constexpr std::size_t max_events = 100000;
+  void add(int component, Phase phase, double seconds) { m_seconds[index(component, phase)] += seconds; }
+  // This rank's seconds. Local.
+  double seconds(int component, Phase phase) const { return m_seconds[index(component, phase)]; }
+
+  // Every rank's seconds, gathered: seconds_of(rank)[component * phase_count + phase].
+  // Collective over the parent communicator.
+  std::vector<std::vector<double>> gather() const;
+
+  // One line per component: mean and max over its ranks of busy, wait and couple, in seconds and
+  // per coupling interval. Collective over the parent communicator.
+  std::string report(std::int64_t intervals) const;
+
+  // Writes `path` (JSON, by rank 0): the layout (each component's ranks), the run (intervals,
+  // model seconds per interval, wall seconds), every rank's busy / wait / couple seconds per
+  // component, and every rank's timeline events [component, phase, start, end] in seconds since
+  // the ComponentTiming was made (what CPMIP figures, a layout advisor and a timeline plot need).
+  // Collective over the parent communicator; a failure to write is a CollectiveError.
+  void write_json(const std::filesystem::path& path, std::int64_t intervals, double interval_seconds,
+                  double wall_seconds) const;
+
+private:
+  std::size_t index(int component, Phase phase) const {
+    return static_cast<std::size_t>(component) * phase_count + static_cast<std::size_t>(phase);
+  }
+  const parlayer::coupling::Components& m_components;
+  std::vector<double> m_seconds;
+  double m_origin = parlayer::runtime::wall_seconds();
+  std::vector<double> m_events;  // 4 per event: component, phase, start, end
+};
+
+}  // namespace coupled

@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+"""parlayer-coupled refuses bad input with exit code 2 and one line on stderr (from rank 0 only)
+that names the key: layouts that do not add up to the job's ranks, a component with no ranks, a
+component running on an unknown one, both a rank count and a host, grids not in an integer ratio
+or of different sizes, and a coupling interval that is not a whole number of a component's time step.
+
+Usage: check_errors.py MPIEXEC BINARY CONFIG WORK_DIR layout|keys
+(two halves, so each ctest entry stays short: a failing mpirun takes 1-2 s here)
+"""
+import shutil
+import subprocess
+import sys
+
+mpiexec, binary, config, work, half = sys.argv[1:6]
+shutil.rmtree(work, ignore_errors=True)
+
+cases = [
+    # (ranks, settings, words the line must contain)
+    (3, [], ["[layout]", "add up to 2", "job has 3 ranks", "layout.atmosphere = 1"]),
+    (1, [], ["[layout]", "add up to 2", "job has 1 rank"]),
+    (2, ["layout.ocean=0", 'layout.ocean_on=""'], ["[layout]", "'ocean' has no ranks", "layout.ocean = 0"]),
+    (2, ['layout.land_on="sea"'], ["[layout]", "'sea', which is not a component", 'layout.land_on = "sea"']),
+    (2, ["layout.land=1"], ["'layout.land_on'", "layout.land = 1 both given"]),
+    (2, ["layout.atmosphere=0", 'layout.atmosphere_on="ocean"', "layout.ocean=0", 'layout.ocean_on="atmosphere"'],
+     ["[layout]", "cycle"]),
+    (2, ["ocean.grid.nx=48"], ["'ocean.grid.nx' = 48", "whole multiple of atmosphere.grid.nx = 32"]),
+    (2, ["ocean.grid.lx=3e6"], ["'ocean.grid.lx'", "must equal atmosphere.grid.lx"]),
+    (2, ["ocean.time.dt=1000"], ["ocean.time.dt = 1000", "coupling.interval = 3600", "not a whole number"]),
+    (2, ["land.dt=7"], ["land.dt = 7", "not a whole number"]),
+    (2, ["atmosphere.time.dt=700"], ["atmosphere: config key 'atmosphere.time.dt'", "unstable"]),
+    (2, ["--restart", "latest"], ["--restart latest", "no checkpoints yet"]),
+    (2, ["ocean.physics.gravity=-1"], ["'ocean.physics.gravity'", "> 0"]),
+    (2, ['coupling.schedule="lagged"'], ["'coupling.schedule'", "sequential", "concurrent"]),
+]
+cases = [c for c in cases if (c[2][0] == "[layout]" or "layout" in c[2][0]) == (half == "layout")]
+failures = []
+for ranks, settings, words in cases:
+    cmd = [mpiexec, "-q", "--oversubscribe", "-np", str(ranks), binary, "--config", config, "--output", work]
+    for s in settings:
+        cmd += [s] if s.startswith("--") or s == "latest" else ["--set", s]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    lines = r.stderr.strip().splitlines()
+    what = f"{ranks} ranks {' '.join(settings) or '(the config as is)'}"
+    if r.returncode != 2:
+        failures.append(f"{what}: exit {r.returncode}, want 2; stderr: {r.stderr.strip()}")
+    elif len(lines) != 1 or not lines[0].startswith("error: "):
+        failures.append(f"{what}: want one 'error:' line, got {lines}")
+    elif missing := [w for w in words if w not in lines[0]]:
+        failures.append(f"{what}: the line lacks {missing}: {lines[0]}")
+    else:
+        print(f"ok   {what}: {lines[0]}")
+if failures:
+    print("\n".join("FAIL " + f for f in failures))
+    sys.exit(1)
+print(f"OK: {len(cases)} bad inputs, each one line and exit 2")
