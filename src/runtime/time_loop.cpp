@@ -58,7 +58,7 @@ LoopResult run_time_loop(const LoopSettings& s, const LoopHooks& hooks, const Lo
   // Rank 0's clock alone decides the wall-time cadence; the others never read theirs.
   const bool clock_here = wall_cadence && rank == 0;
   double clock_mark = clock_here ? s.clock() : 0.0;  // the loop's start or the end of the last checkpoint
-  double last_reading = clock_mark;                   // rank 0's clock at the last check
+  std::optional<double> last_reading;                 // rank 0's clock at the last check
   std::int64_t last_checkpoint_step = s.first_step - 1;
 
   auto output = [&](std::int64_t step) {
@@ -100,17 +100,19 @@ LoopResult run_time_loop(const LoopSettings& s, const LoopHooks& hooks, const Lo
     if (clock_here) {
       clock_mark = s.clock();  // the wall-time interval counts from here
       // The next prediction is of the steps' pace: leave this checkpoint's time out of it.
-      last_reading += clock_mark - before;
+      if (last_reading) *last_reading += clock_mark - before;
     }
   };
   // Starts the agreement acted on at the next check. Rank 0 flags a wall-time checkpoint when the
-  // interval will have passed by then, assuming the next check interval lasts as long as the last.
+  // interval will have passed by then, assuming the next check interval lasts as long as the last
+  // (at the first check there is none: the start-up's output says nothing of the steps' pace).
   auto start_agreement = [&](std::int64_t step) {
     FlagAgreement::Flags mine = 0;
     if (s.stop_on_request && StopRequest::requested_here()) mine |= stop_flag;
     if (clock_here) {
       const double now = s.clock();
-      if ((now - clock_mark) + (now - last_reading) >= s.checkpoint_wall_interval) mine |= wall_time_flag;
+      const double to_next_check = last_reading ? now - *last_reading : 0.0;
+      if ((now - clock_mark) + to_next_check >= s.checkpoint_wall_interval) mine |= wall_time_flag;
       last_reading = now;
     }
     agreement->start(step, mine);

@@ -55,9 +55,10 @@ struct Record {
 };
 
 // Runs the loop with recording hooks; `during_advance(step)` runs inside advance(),
-// `during_checkpoint()` inside checkpoint().
+// `during_checkpoint()` inside checkpoint(), `during_output(step)` inside output().
 Record run(const runtime::LoopSettings& settings, const std::function<void(std::int64_t)>& during_advance = {},
-           const std::function<void()>& during_checkpoint = {}) {
+           const std::function<void()>& during_checkpoint = {},
+           const std::function<void(std::int64_t)>& during_output = {}) {
   const runtime::Log log(MPI_COMM_WORLD);
   runtime::Timers timers;
   Record r;
@@ -67,7 +68,10 @@ Record run(const runtime::LoopSettings& settings, const std::function<void(std::
     r.advanced.push_back(step);
     if (during_advance) during_advance(step);
   };
-  hooks.output = [&](std::int64_t step, double) { r.outputs.push_back(step); };
+  hooks.output = [&](std::int64_t step, double) {
+    r.outputs.push_back(step);
+    if (during_output) during_output(step);
+  };
   hooks.checkpoint = [&](std::int64_t step, double time, CheckpointReasons why) {
     CHECK(time == settings.dt * static_cast<double>(step));
     CHECK_FALSE(why.empty());
@@ -216,6 +220,19 @@ TEST_CASE("wall-time checkpoints: rank 0's clock decides, every rank at the same
     settings.last_step = 14;
     const Record r = run(settings, one_second_a_step, [&] { clocks.now += 2.0; });
     CHECK(r.checkpoints == std::vector<Checkpoint>{{3, wall_time}, {6, wall_time}, {9, wall_time}, {12, wall_time}});
+    CHECK(same_on_every_rank(r.checkpoints));
+  }
+  SECTION("a slow start (the first output) counts towards the interval, but not as the steps' pace") {
+    // Writing the state at step 0 takes 2 s. Had the first check judged the next step by it, it
+    // would flag a checkpoint for step 1 (2 s + 2 s to come); the clock reaches 3 s at step 1, so
+    // the first checkpoint is at step 2 (acted on one check after the clock passed), then every 3.
+    settings.last_step = 9;
+    settings.output_interval = 100;
+    const Record r = run(settings, one_second_a_step, {}, [&](std::int64_t step) {
+      if (step == 0) clocks.now += 2.0;
+    });
+    CHECK(r.outputs == std::vector<std::int64_t>{0, 9});
+    CHECK(r.checkpoints == std::vector<Checkpoint>{{2, wall_time}, {5, wall_time}, {8, wall_time}});
     CHECK(same_on_every_rank(r.checkpoints));
   }
   SECTION("an irregular clock on rank 0 still gives the same steps on every rank") {

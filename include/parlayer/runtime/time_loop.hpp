@@ -41,8 +41,8 @@
 ///    request before the loop: at its first check, first_step + agree_every);
 ///  - wall time: only rank 0 reads `clock` (the other ranks' clocks are never called, so the ranks
 ///    cannot disagree). At a check rank 0 flags "due" when the interval will have passed by the
-///    next check, judging by the last check interval's length; the checkpoint is then written at
-///    that next check. With steady steps that is the first check past the interval; the clock's
+///    next check, judging by the last check interval's length (checkpoints left out; at the first
+///    check, by the clock alone); the checkpoint is then written at that next check. With steady steps that is the first check past the interval; the clock's
 ///    latency is one check interval either way (earlier if the steps speed up, later if they slow
 ///    down). A flag started before a checkpoint of any reason is dropped (the clock restarted).
 ///    An interval shorter than a check writes a checkpoint at every check.
