@@ -40,12 +40,13 @@
 ///  - a stop requested during step n is acted on at most 2 * agree_every boundaries later (a
 ///    request before the loop: at its first check, first_step + agree_every);
 ///  - wall time: only rank 0 reads `clock` (the other ranks' clocks are never called, so the ranks
-///    cannot disagree). At a check rank 0 flags "due" when the interval will have passed by the
-///    next check, judging by the last check interval's length (checkpoints left out; at the first
-///    check, by the clock alone); the checkpoint is then written at that next check. With steady steps that is the first check past the interval; the clock's
-///    latency is one check interval either way (earlier if the steps speed up, later if they slow
-///    down). A flag started before a checkpoint of any reason is dropped (the clock restarted).
-///    An interval shorter than a check writes a checkpoint at every check.
+///    cannot disagree). At a check, rank 0 flags "due" when the interval will have passed by the
+///    next check, judging by the length of the last check interval (its checkpoints left out; at
+///    the first check, by the clock alone), and the checkpoint is written at that next check. With
+///    steady steps that is the first check past the interval; otherwise it may come up to one check
+///    interval early (the steps sped up) or late (they slowed down). A flag started before a
+///    checkpoint of any reason is dropped (that checkpoint restarted the clock). An interval
+///    shorter than a check interval gives a checkpoint at every check.
 /// Every decision depends only on agreed flags and step numbers: the same on every rank.
 #include <mpi.h>
 
