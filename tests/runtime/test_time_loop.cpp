@@ -7,8 +7,8 @@
 
 #include <cstdint>
 #include <functional>
-#include <ostream>
 #include <limits>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
