@@ -20,6 +20,31 @@
 #include "parlayer/runtime/timers.hpp"
 #include "support.hpp"
 
+// The MPI profiling interface: this binary's own MPI_Allreduce, MPI_Barrier, MPI_Bcast and
+// MPI_Iallreduce count their calls, then call MPI's (PMPI_*). Every call in this binary, parlayer's
+// included, goes through them; the counts say which collectives the loop itself makes.
+namespace {
+long g_blocking = 0;    // MPI_Allreduce + MPI_Barrier + MPI_Bcast
+long g_iallreduce = 0;  // MPI_Iallreduce
+}  // namespace
+extern "C" int MPI_Allreduce(const void* send, void* receive, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm) {
+  ++g_blocking;
+  return PMPI_Allreduce(send, receive, count, type, op, comm);
+}
+extern "C" int MPI_Barrier(MPI_Comm comm) {
+  ++g_blocking;
+  return PMPI_Barrier(comm);
+}
+extern "C" int MPI_Bcast(void* buffer, int count, MPI_Datatype type, int root, MPI_Comm comm) {
+  ++g_blocking;
+  return PMPI_Bcast(buffer, count, type, root, comm);
+}
+extern "C" int MPI_Iallreduce(const void* send, void* receive, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm,
+                              MPI_Request* request) {
+  ++g_iallreduce;
+  return PMPI_Iallreduce(send, receive, count, type, op, comm, request);
+}
+
 using namespace parlayer;
 using runtime::CheckpointReason;
 using runtime::CheckpointReasons;
@@ -239,6 +264,32 @@ TEST_CASE("wall-time checkpoints: rank 0's clock decides, every rank at the same
     // Rank 0's steps take 0.1 s to 1.9 s (deterministic pattern); other ranks' clocks are ignored.
     const Record r = run(settings, [&](std::int64_t step) { clocks.now += 0.1 + 0.3 * static_cast<double>(step % 7); });
     CHECK_FALSE(r.checkpoints.empty());
+    CHECK(same_on_every_rank(r.checkpoints));
+  }
+  CHECK(clocks.foreign_calls == 0);
+}
+
+TEST_CASE("no blocking collective per step: one MPI_Iallreduce per check carries stops and wall time",
+          "[runtime][time_loop]") {
+  // The issue this loop fixes: the climate ran a blocking reduction at every step for its
+  // wall-time cadence. Hooks without collectives here, so every collective counted is the loop's.
+  FakeClocks clocks;
+  runtime::LoopSettings settings;
+  settings.first_step = 10;
+  settings.last_step = 50;
+  settings.comm = MPI_COMM_WORLD;
+  settings.clock = clocks.clock();
+  settings.checkpoint_wall_interval = 3.0;
+  settings.stop_on_request = true;
+  for (const int every : {1, 4}) {
+    INFO("agree_every " << every);
+    settings.agree_every = every;
+    const long blocking_before = g_blocking, iallreduce_before = g_iallreduce;
+    const Record r = run(settings, [&](std::int64_t) { clocks.now += 1.0; });
+    CHECK(g_blocking - blocking_before == 0);
+    CHECK(g_iallreduce - iallreduce_before == 40 / every);  // started at 10, 10 + every, ... < 50
+    CHECK(r.result.step == 50);
+    CHECK_FALSE(r.checkpoints.empty());  // wall time was agreed all the same
     CHECK(same_on_every_rank(r.checkpoints));
   }
   CHECK(clocks.foreign_calls == 0);
