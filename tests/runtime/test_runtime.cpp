@@ -309,6 +309,37 @@ TEST_CASE("config: integers beyond 64 bits, or beyond the type they are used as,
   CHECK(Config::from_settings(schema, {"parallel.grid=[3, 1]"}).integer_list_as<int>("parallel.grid") == std::vector<int>{3, 1});
 }
 
+TEST_CASE("config: a key that is a count or a name ([layout] land = 2 or land = \"atmosphere\")", "[runtime][config]") {
+  ConfigSchema schema;
+  schema.add_int_or_string("layout.land", parlayer::runtime::Value(std::string("atmosphere")), "ranks, or a host")
+      .at_least(1);
+  schema.add_int_or_string("layout.ocean", parlayer::runtime::Value(std::int64_t{1}), "ranks, or a host");
+  const Config defaults = Config::from_settings(schema, {});
+  CHECK(defaults.string("layout.land") == "atmosphere");
+  CHECK(defaults.integer("layout.ocean") == 1);
+  // From a file: a TOML integer is a count, a TOML string a name.
+  const Config file = load(schema, "[layout]\nland = 2\nocean = \"atmosphere\"\n");
+  CHECK(file.integer("layout.land") == 2);
+  CHECK(file.string("layout.ocean") == "atmosphere");
+  // On the command line: text that reads as an integer is one; anything else a name, quoted or not.
+  const Config set = Config::from_settings(schema, {"layout.land=3", "layout.ocean=\"land\""});
+  CHECK(set.integer("layout.land") == 3);
+  CHECK(set.string("layout.ocean") == "land");
+  CHECK(Config::from_settings(schema, {"layout.ocean=land"}).string("layout.ocean") == "land");
+  // The echoed config parses back to the same values (and kinds).
+  const Config again = load(schema, set.to_toml());
+  for (const auto& spec : schema.keys()) CHECK(again.value(spec.key()) == set.value(spec.key()));
+  // Bounds apply to the integer; other types, and integers beyond 64 bits, are one-line errors.
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"layout.land=0"}); }),
+             Catch::Contains("'layout.land' = 0") && Catch::Contains("must be an integer >= 1 or a string"));
+  CHECK_THAT(error_of([&] { load(schema, "[layout]\nland = 1.5\n"); }),
+             Catch::Contains("'layout.land'") && Catch::Contains("expected an integer or a string"));
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"layout.land=99999999999999999999"}); }),
+             Catch::Contains("integer 99999999999999999999 does not fit in 64 bits"));
+  CHECK_THROWS_WITH(defaults.integer("layout.land"), Catch::Contains("not of type integer"));  // a program's mistake
+  CHECK_THAT(Config::help_text(schema, {"prog", "test", "", "", ""}), Catch::Contains("land = \"atmosphere\""));
+}
+
 TEST_CASE("config: --restart '' and --config '' are mistakes, not \"not given\" (issue 15)", "[runtime][config]") {
   const ConfigSchema schema = test_schema();
   CHECK_THAT(error_of([&] { load(schema, "", {"--restart", ""}); }),
