@@ -12,7 +12,7 @@
 //   mpirun -np 2 build/apps/coupled/parlayer-coupled --config apps/coupled/configs/small.toml
 //          --set coupling.schedule=\"concurrent\"                                   (one command)
 //   mpirun -np 4 --oversubscribe build/apps/coupled/parlayer-coupled --config apps/coupled/configs/demo.toml
-//          --set layout.atmosphere=1 --set layout.ocean=2 --set layout.land=1 --set layout.land_on=\"\"
+//          --set layout.atmosphere=1 --set layout.ocean=2 --set layout.land=1
 //   build/apps/coupled/parlayer-coupled --help
 //
 // For each schedule, every layout (which ranks, how many per component, shared or disjoint) and
@@ -55,10 +55,10 @@ runtime::ProgramInfo program_info() {
           "  mpirun -np 2 parlayer-coupled --config apps/coupled/configs/small.toml --set "
           "coupling.schedule=\\\"concurrent\\\"\n"
           "  mpirun -np 4 parlayer-coupled --config apps/coupled/configs/demo.toml --set layout.atmosphere=1 "
-          "--set layout.ocean=2 --set layout.land=1 --set layout.land_on=\\\"\\\"\n"
+          "--set layout.ocean=2 --set layout.land=1\n"
           "\nLayout: [layout] atmosphere = A, ocean = O, land = L ranks of their own (they must add up to the\n"
-          "job's ranks), or 0 and <component>_on = \"other\" to run on another component's ranks, one after the\n"
-          "other (the default: land_on = \"atmosphere\").\n"
+          "job's ranks), or the name of another component to run on its ranks, one after the other with it\n"
+          "(the default: land = \"atmosphere\").\n"
           "Exit codes: 0 finished; 2 error (one 'error:' line, e.g. a bad layout or key); 1 crash.\n",
           "time.steps", "output.dir"};
 }

@@ -108,12 +108,13 @@ const char* to_string(Schedule schedule) noexcept {
 
 ConfigSchema make_schema() {
   ConfigSchema s;
-  s.add_int("layout.atmosphere", 1, "ranks of the atmosphere; 0 = on the ranks of layout.atmosphere_on").at_least(0);
-  s.add_int("layout.ocean", 1, "ranks of the ocean; 0 = on the ranks of layout.ocean_on").at_least(0);
-  s.add_int("layout.land", 0, "ranks of the land; 0 = on the ranks of layout.land_on").at_least(0);
-  s.add_string("layout.atmosphere_on", "", "the component whose ranks the atmosphere shares (with layout.atmosphere = 0)");
-  s.add_string("layout.ocean_on", "", "the component whose ranks the ocean shares (with layout.ocean = 0)");
-  s.add_string("layout.land_on", "atmosphere", "the component whose ranks the land shares (with layout.land = 0)");
+  // A count (ranks of its own) or a name (on that component's ranks, one after the other with it).
+  s.add_int_or_string("layout.atmosphere", parlayer::runtime::Value(std::int64_t{1}),
+                      "ranks of the atmosphere, or the component whose ranks it shares");
+  s.add_int_or_string("layout.ocean", parlayer::runtime::Value(std::int64_t{1}),
+                      "ranks of the ocean, or the component whose ranks it shares");
+  s.add_int_or_string("layout.land", parlayer::runtime::Value(std::string("atmosphere")),
+                      "ranks of the land, or the component whose ranks it shares");
 
   s.add_real("coupling.interval", 3600.0, "model time between two exchanges (a whole number of every component's dt)", "s")
       .greater_than(0);
@@ -159,19 +160,16 @@ Settings settings_from(const Config& config) {
   s.atmosphere = layer_from(config, "atmosphere");
   s.ocean = layer_from(config, "ocean");
   for (const char* c : components) {
-    const std::string count_key = std::string("layout.") + c, on_key = count_key + "_on";
-    const int count = config.integer_as<int>(count_key);
-    const std::string& on = config.string(on_key);
-    if (count > 0 && !on.empty() && config.origin(on_key) != "default")
-      throw config.error(on_key, "and " + count_key + " = " + std::to_string(count) +
-                                     " both given: a component has ranks of its own or runs on another's, not both");
+    const std::string key = std::string("layout.") + c;
     if (!s.layout_text.empty()) s.layout_text += ", ";
-    if (count > 0 || on.empty()) {
+    if (std::holds_alternative<std::int64_t>(config.value(key))) {
+      const int count = config.integer_as<int>(key);  // < 1 is refused by Components, naming the component
       s.layout.emplace_back(c, count);
-      s.layout_text += count_key + " = " + std::to_string(count);
+      s.layout_text += key + " = " + std::to_string(count);
     } else {
+      const std::string& on = config.string(key);
       s.layout.emplace_back(c, on);
-      s.layout_text += on_key + " = \"" + on + "\"";
+      s.layout_text += key + " = \"" + on + "\"";
     }
   }
   s.schedule = config.string("coupling.schedule") == "concurrent" ? Schedule::concurrent : Schedule::sequential;

@@ -50,7 +50,7 @@ struct BulkSettings {
 
 struct Settings {
   std::vector<parlayer::coupling::ComponentSpec> layout;  // atmosphere, ocean, land
-  std::string layout_text;  // "layout.atmosphere = 2, layout.ocean = 1, layout.land_on = \"atmosphere\"", for messages
+  std::string layout_text;  // "layout.atmosphere = 2, layout.ocean = 1, layout.land = \"atmosphere\"", for messages
   Schedule schedule = Schedule::sequential;
   double interval = 0.0;        // coupling interval [s]
   std::int64_t steps = 0;       // coupling intervals to run (the time loop's steps)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """parlayer-coupled refuses bad input with exit code 2 and one line on stderr (from rank 0 only)
 that names the key: layouts that do not add up to the job's ranks, a component with no ranks, a
-component running on an unknown one, both a rank count and a host, grids not in an integer ratio
+component running on an unknown one, a layout value that is not a whole count (read as a name), grids not in an integer ratio
 or of different sizes, and a coupling interval that is not a whole number of a component's time step.
 
 Usage: check_errors.py MPIEXEC BINARY CONFIG WORK_DIR layout|keys
@@ -18,11 +18,10 @@ cases = [
     # (ranks, settings, words the line must contain)
     (3, [], ["[layout]", "add up to 2", "job has 3 ranks", "layout.atmosphere = 1"]),
     (1, [], ["[layout]", "add up to 2", "job has 1 rank"]),
-    (2, ["layout.ocean=0", 'layout.ocean_on=""'], ["[layout]", "'ocean' has no ranks", "layout.ocean = 0"]),
-    (2, ['layout.land_on="sea"'], ["[layout]", "'sea', which is not a component", 'layout.land_on = "sea"']),
-    (2, ["layout.land=1"], ["'layout.land_on'", "layout.land = 1 both given"]),
-    (2, ["layout.atmosphere=0", 'layout.atmosphere_on="ocean"', "layout.ocean=0", 'layout.ocean_on="atmosphere"'],
-     ["[layout]", "cycle"]),
+    (2, ["layout.ocean=0"], ["[layout]", "'ocean' has no ranks", "layout.ocean = 0"]),
+    (2, ['layout.land="sea"'], ["[layout]", "'sea', which is not a component", 'layout.land = "sea"']),
+    (2, ["layout.land=1.5"], ["[layout]", "runs on '1.5', which is not a component"]),  # not a count: a name
+    (2, ['layout.atmosphere="ocean"', 'layout.ocean="atmosphere"'], ["[layout]", "cycle"]),
     (2, ["ocean.grid.nx=48"], ["'ocean.grid.nx' = 48", "whole multiple of atmosphere.grid.nx = 32"]),
     (2, ["ocean.grid.lx=3e6"], ["'ocean.grid.lx'", "must equal atmosphere.grid.lx"]),
     (2, ["ocean.time.dt=1000"], ["ocean.time.dt = 1000", "coupling.interval = 3600", "not a whole number"]),

@@ -53,7 +53,7 @@ def fields(path):
 
 
 failures = []
-reference, reference_log = run("np1-all-on-one", 1, "layout.ocean=0", 'layout.ocean_on="atmosphere"')
+reference, reference_log = run("np1-all-on-one", 1, 'layout.ocean="atmosphere"')
 for c in components:
     if len(snapshots(reference, c)) < 3:
         sys.exit(f"FAIL expected at least 3 {c} snapshots (first, interval, last), got {snapshots(reference, c)}")
@@ -61,11 +61,11 @@ for c in components:
 layouts = {
     "np2-atm1-ocean1-land-on-atm": (2,),
     "np3-atm2-ocean1": (3, "layout.atmosphere=2"),
-    "np4-atm1-ocean2-land1": (4, "layout.ocean=2", "layout.land=1", 'layout.land_on=""'),
+    "np4-atm1-ocean2-land1": (4, "layout.ocean=2", "layout.land=1"),
     # 64 x 32 ocean cells in boxes of 8 x 8: the all-land boxes have no owner.
     "np3-atm1-ocean2-boxes": (3, "layout.ocean=2", "ocean.parallel.box_size=[8,8]", 'ocean.parallel.distribution="sfc"'),
-    "np3-atm1-ocean2-land-on-ocean": (3, "layout.ocean=2", 'layout.land_on="ocean"'),
-    "np2-atm2-ocean-on-atm": (2, "layout.atmosphere=2", "layout.ocean=0", 'layout.ocean_on="atmosphere"'),
+    "np3-atm1-ocean2-land-on-ocean": (3, "layout.ocean=2", 'layout.land="ocean"'),
+    "np2-atm2-ocean-on-atm": (2, "layout.atmosphere=2", 'layout.ocean="atmosphere"'),
     # Threads inside the components' ranks, tiles of odd sizes.
     "np2-threads": (2, "atmosphere.parallel.threads=2", "ocean.parallel.threads=3", "ocean.parallel.tile_size=[13,5]"),
 }
@@ -145,7 +145,7 @@ else:
 # The other schedule is different physics: its answer must differ (else the schedules are the same code).
 other = "concurrent" if schedule == "sequential" else "sequential"
 cmd = [mpiexec, "-q", "-np", "1", binary, "--config", config, "--output", os.path.join(work, "other"),
-       "--set", f'coupling.schedule="{other}"', "--set", "layout.ocean=0", "--set", 'layout.ocean_on="atmosphere"']
+       "--set", f'coupling.schedule="{other}"', "--set", 'layout.ocean="atmosphere"']
 subprocess.run(cmd, check=True, capture_output=True, timeout=120)
 last = snapshots(reference, "ocean")[-1]
 if fields(os.path.join(reference, "ocean", last)) == fields(os.path.join(work, "other", "ocean", last)):
