@@ -1,4 +1,5 @@
-// parlayer::runtime: reproducible sums, the config parser, the layout keys and the time loop.
+// parlayer::runtime: reproducible sums, the config parser and the layout keys (the time loop:
+// test_time_loop.cpp).
 #include <catch2/catch.hpp>
 #include <mpi.h>
 
@@ -18,7 +19,6 @@
 #include "parlayer/runtime/log.hpp"
 #include "parlayer/runtime/parallel_options.hpp"
 #include "parlayer/runtime/reproducible_sum.hpp"
-#include "parlayer/runtime/time_loop.hpp"
 #include "parlayer/runtime/timers.hpp"
 #include "support.hpp"
 
@@ -243,48 +243,6 @@ TEST_CASE("layout keys: one block per rank, or boxes dealt by a distribution; ev
         }) == "");
 }
 
-TEST_CASE("the time loop's cadence: output, checkpoints, progress, and a requested stop", "[runtime][time_loop]") {
-  parlayer::runtime::Log log(MPI_COMM_WORLD);
-  parlayer::runtime::Timers timers;
-  parlayer::runtime::LoopSettings settings;
-  settings.first_step = 3;
-  settings.last_step = 25;
-  settings.dt = 0.5;
-  settings.output_interval = 10;
-  settings.checkpoint_interval = 7;
-  settings.progress_interval = 100;
-  std::vector<std::int64_t> advanced, outputs, checkpoints, progress;
-  parlayer::runtime::LoopHooks hooks;
-  hooks.advance = [&](std::int64_t step, double time) {
-    CHECK(time == 0.5 * static_cast<double>(step));
-    advanced.push_back(step);
-  };
-  hooks.output = [&](std::int64_t step, double) { outputs.push_back(step); };
-  hooks.checkpoint = [&](std::int64_t step, double) { checkpoints.push_back(step); };
-  hooks.diagnostics = [&](std::int64_t step, double) {
-    progress.push_back(step);
-    return std::string("model text");
-  };
-  parlayer::runtime::LoopResult r = parlayer::runtime::run_time_loop(settings, hooks, log, timers);
-  CHECK(r.step == 25);
-  CHECK(r.time == 12.5);
-  CHECK_FALSE(r.stopped);
-  CHECK(advanced.size() == 22);
-  CHECK(outputs == std::vector<std::int64_t>{3, 10, 20, 25});
-  CHECK(checkpoints == std::vector<std::int64_t>{7, 14, 21, 25});
-  CHECK(progress == std::vector<std::int64_t>{3, 25});
-  CHECK(timers.count("advance") == 22);
-
-  outputs.clear(), checkpoints.clear(), advanced.clear();
-  settings.output_at_start = false;
-  hooks.should_stop = [](std::int64_t step) { return step >= 12; };
-  r = parlayer::runtime::run_time_loop(settings, hooks, log, timers);
-  CHECK(r.stopped);
-  CHECK(r.step == 12);
-  CHECK(outputs == std::vector<std::int64_t>{10, 12});
-  CHECK(checkpoints == std::vector<std::int64_t>{7, 12});
-}
-
 TEST_CASE("config: tables and arrays nested thousands deep are refused, not a stack overflow (issue 15)",
           "[runtime][config]") {
   const ConfigSchema schema = test_schema();
@@ -383,14 +341,4 @@ TEST_CASE("config: newlines in a value never split a message; the echoed config 
   CHECK(controls.string("out.dir") == std::string("a\nb\tc\x1b[0m\"q\\") + '\x7f');
   const Config again = load(schema, controls.to_toml());
   CHECK(again.string("out.dir") == controls.string("out.dir"));
-}
-
-TEST_CASE("the automatic progress interval does not overflow for the largest step count", "[runtime][time_loop]") {
-  using parlayer::runtime::automatic_progress_interval;
-  CHECK(automatic_progress_interval(0) == 1);
-  CHECK(automatic_progress_interval(20) == 1);
-  CHECK(automatic_progress_interval(21) == 2);
-  CHECK(automatic_progress_interval(1000) == 50);
-  const std::int64_t most = std::numeric_limits<std::int64_t>::max();
-  CHECK(automatic_progress_interval(most) == most / 20 + 1);
 }
