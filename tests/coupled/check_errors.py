@@ -30,7 +30,6 @@ cases = [
     (2, ["atmosphere.time.dt=700"], ["atmosphere: config key 'atmosphere.time.dt'", "unstable"]),
     # Nothing to restart from (the work folder has no checkpoints).
     (2, ["--restart", "latest"], ["--restart latest", "no checkpoint in", "(checkpoint.dir)", "run without --restart"]),
-    (2, ["checkpoint.keep=0"], ["'checkpoint.keep'", ">= 1"]),
     (2, ["ocean.physics.gravity=-1"], ["'ocean.physics.gravity'", "> 0"]),
     (2, ['coupling.schedule="lagged"'], ["'coupling.schedule'", "sequential", "concurrent"]),
 ]

@@ -15,7 +15,8 @@ Modes:
   damaged           a damaged part (the ocean's file of the newest generation) makes --restart latest
                     skip that generation with a log line and use the previous one (also passing over
                     an incomplete newer generation), still byte-identical at the end; a changed
-                    must-match key, another schedule, and a path that is no part are one line, exit 2.
+                    must-match key, another schedule, a path that is no part, a generation with a part
+                    missing and checkpoint.keep = 0 are one line, exit 2.
 
 Usage: check_restart.py MPIEXEC BINARY CONFIG WORK_DIR MODE [SCHEDULE]
 Compares datasets by their bytes (never with a tolerance). Needs Debian's python3-h5py.
@@ -200,6 +201,8 @@ elif mode == "damaged":
                     ["restart from", "'coupling.schedule'", "must match"], "another schedule")
     one_line_exit_2(2, out, [], ["--restart", os.path.join(folder, "sea_0000000008.h5")],
                     ["sea_0000000008.h5", "not a part of a checkpoint generation"], "a path that is no part")
+    one_line_exit_2(2, out, ["checkpoint.keep=0"], [], ["'checkpoint.keep'", ">= 1"],
+                    "checkpoint.keep = 0 (parlayer-climate's bounds)")
     os.remove(os.path.join(folder, "land_0000000008.h5"))
     one_line_exit_2(2, out, [], ["--restart", os.path.join(folder, "ocean_0000000008.h5")],
                     ["--restart", "land_0000000008.h5"], "a generation given by path with a part missing")
