@@ -23,6 +23,9 @@ public:
   void write(const parlayer::domain::Decomposition& decomposition,
              const std::vector<parlayer::checkpoint::FieldToWrite>& fields,
              const parlayer::checkpoint::SnapshotHeader& header);
+  // After a restart at `step`: lists the snapshots of steps <= `step` already in the folder (the
+  // run it continues wrote them) in the XDMF series, their time step x `interval`. Collective.
+  void resume(std::int64_t step, double interval);
   std::filesystem::path path_of(std::int64_t step) const;
   const std::filesystem::path& folder() const { return m_folder; }
 

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "bulk.hpp"
+#include "output.hpp"  // parlayer-climate's snapshot fields
 #include "parlayer/balance/weights.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/collective.hpp"
@@ -367,6 +368,49 @@ void CoupledModel::advance() {
   finish(air, std::vector<int>(air.size(), air_owner));
   finish(surface, std::vector<int>(surface.size(), surface_owner));
   absorb_surface();
+}
+
+std::vector<parlayer::checkpoint::FieldToRead> CoupledModel::state_fields(ComponentIndex c) {
+  std::vector<parlayer::checkpoint::FieldToRead> fields;
+  if (c == land) {
+    if (!m_land->here()) return fields;
+    return {{"temperature", &m_land->temperature()}, {"air_temperature", m_land_air_t.get()},
+            {"air_u", m_land_air_u.get()}, {"air_v", m_land_air_v.get()}, {"heat_flux", m_land_flux.get()}};
+  }
+  Layer& L = layer(c);
+  if (!L.here()) return fields;
+  climate::State& s = L.model->state();
+  fields = {{"h", &s.h}, {"u", &s.u}, {"v", &s.v}, {"tracer", &s.tracer}};
+  if (c == atmosphere) {
+    fields.push_back({"heating", m_air_heating.get()});
+    fields.push_back({"surface_temperature", m_air_surface_temperature.get()});
+  } else {
+    fields.push_back({"air_temperature", m_ocean_air_t.get()});
+    fields.push_back({"air_u", m_ocean_air_u.get()});
+    fields.push_back({"air_v", m_ocean_air_v.get()});
+    fields.push_back({"heat_flux", m_ocean_flux.get()});
+  }
+  return fields;
+}
+
+std::vector<parlayer::checkpoint::FieldToWrite> CoupledModel::checkpoint_fields(ComponentIndex c) {
+  std::vector<parlayer::checkpoint::FieldToWrite> fields;
+  const std::vector<parlayer::checkpoint::FieldToRead> state = state_fields(c);
+  std::size_t k = 0;
+  if (c != land && layer(c).here()) {
+    fields = climate::snapshot_fields(layer(c).model->state(), layer(c).model->bottom());  // h, u, v, tracer, bottom
+    k = 4;
+  }
+  for (; k < state.size(); ++k) fields.push_back({state[k].name, state[k].field});
+  return fields;
+}
+
+void CoupledModel::state_restored() {
+  // What surface_fluxes() summed when it computed the D now in transit (exact: any order gives the same).
+  ExactSum surface;
+  for (const Field* f : {m_ocean_flux.get(), m_land_flux.get()})
+    if (f) for_cells(*f, [&](int l, int i, int j) { surface.add((*f)[l](i, j)); });
+  m_in_transit = surface;
 }
 
 HeatBudget CoupledModel::heat_budget() {

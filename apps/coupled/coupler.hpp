@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/coupling/components.hpp"
 #include "parlayer/coupling/exchange.hpp"
 #include "parlayer/domain/decomposition.hpp"
@@ -86,6 +87,23 @@ public:
   void start();
   // One coupling interval with the configured schedule. Collective.
   void advance();
+
+  // The whole coupled state component `c` holds on this rank, named as a checkpoint names it:
+  // the model's prognostic fields and the fields in transit that the next interval reads
+  //   atmosphere: h, u, v, tracer; heating (D of the last interval, applied in the next one) and
+  //               surface_temperature
+  //   ocean:      h, u, v, tracer; air_temperature, air_u, air_v (the A the concurrent schedule's
+  //               surface uses next); heat_flux (D, for the heat in transit)
+  //   land:       temperature; air_temperature, air_u, air_v; heat_flux
+  // Everything else is recomputed from these at the start of an interval. Empty where `c` does
+  // not run. Local.
+  std::vector<parlayer::checkpoint::FieldToRead> state_fields(ComponentIndex c);
+  // The same fields to write, the shallow-water ones as parlayer-climate's snapshots describe them
+  // (with its bottom, for people; not read back). Local.
+  std::vector<parlayer::checkpoint::FieldToWrite> checkpoint_fields(ComponentIndex c);
+  // After state_fields() were read back on every component: recomputes what derives from them
+  // (this rank's share of the heat in transit). Local.
+  void state_restored();
 
   // Collective over the parent communicator.
   HeatBudget heat_budget();

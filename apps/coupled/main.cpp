@@ -13,30 +13,42 @@
 //          --set coupling.schedule=\"concurrent\"                                   (one command)
 //   mpirun -np 4 --oversubscribe build/apps/coupled/parlayer-coupled --config apps/coupled/configs/demo.toml
 //          --set layout.atmosphere=1 --set layout.ocean=2 --set layout.land=1
+//   mpirun -np 2 build/apps/coupled/parlayer-coupled --config apps/coupled/configs/small.toml
+//          --set checkpoint.interval=4 --steps 8                                   (one command)
+//   mpirun -np 3 build/apps/coupled/parlayer-coupled --config apps/coupled/configs/small.toml
+//          --set layout.atmosphere=2 --restart latest     (continues on another layout, bit for bit)
 //   build/apps/coupled/parlayer-coupled --help
 //
 // For each schedule, every layout (which ranks, how many per component, shared or disjoint) and
-// rank count writes byte-identical snapshots. Exit codes: 0 finished, 2 error (one "error:" line), 1 crash.
+// rank count writes byte-identical snapshots, and a restart on any layout continues bit for bit.
+// Exit codes: 0 finished, 2 error (one "error:" line), 3 stopped on SIGUSR1 or SIGTERM after
+// writing a checkpoint (requeue, then --restart latest), 1 crash.
 #include <mpi.h>
 
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "checkpoints.hpp"
 #include "component_output.hpp"
 #include "coupler.hpp"
 #include "parlayer/coupling/components.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/runtime/config.hpp"
+#include "parlayer/parallel/collective.hpp"
+#include "parlayer/runtime/files.hpp"
 #include "parlayer/runtime/log.hpp"
 #include "parlayer/runtime/parallel_options.hpp"
+#include "parlayer/runtime/stop_request.hpp"
 #include "parlayer/runtime/time_loop.hpp"
 #include "parlayer/runtime/timers.hpp"
 #include "output.hpp"  // parlayer-climate's snapshot fields and XDMF grids
+#include "restart.hpp"
 #include "settings.hpp"
 #include "timing.hpp"
 
@@ -56,10 +68,19 @@ runtime::ProgramInfo program_info() {
           "coupling.schedule=\\\"concurrent\\\"\n"
           "  mpirun -np 4 parlayer-coupled --config apps/coupled/configs/demo.toml --set layout.atmosphere=1 "
           "--set layout.ocean=2 --set layout.land=1\n"
+          "  mpirun -np 3 parlayer-coupled --config apps/coupled/configs/demo.toml --set checkpoint.interval=12\n"
+          "  mpirun -np 4 parlayer-coupled --config apps/coupled/configs/demo.toml --set layout.ocean=2 --set "
+          "layout.land=1 --restart latest\n"
           "\nLayout: [layout] atmosphere = A, ocean = O, land = L ranks of their own (they must add up to the\n"
           "job's ranks), or the name of another component to run on its ranks, one after the other with it\n"
           "(the default: land = \"atmosphere\").\n"
-          "Exit codes: 0 finished; 2 error (one 'error:' line, e.g. a bad layout or key); 1 crash.\n",
+          "Restart: --restart latest continues from the newest complete, valid checkpoint generation in\n"
+          "checkpoint.dir (one file per component; damaged or incomplete generations are reported and skipped),\n"
+          "--restart DIR/<component>_<step>.h5 from that generation; on any layout and rank count.\n"
+          "Stop: SIGUSR1 (to mpirun or the ranks) or SIGTERM (to the ranks) stop the run at a coupling interval\n"
+          "all ranks agree on, after writing a checkpoint.\n"
+          "Exit codes: 0 finished; 2 error (one 'error:' line, e.g. a bad layout or key); 3 stopped on a\n"
+          "signal with a checkpoint written (requeue and use --restart latest); 1 crash.\n",
           "time.steps", "output.dir"};
 }
 
@@ -71,9 +92,16 @@ std::string ranks_text(const coupling::Component& c) {
   return text;
 }
 
+const char* signal_name(int signal) {
+  return signal == SIGUSR1 ? "SIGUSR1" : signal == SIGTERM ? "SIGTERM" : "a request";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First of all: from now until exit, SIGUSR1/SIGTERM only ask for a stop (a checkpoint at an
+  // agreed coupling interval, exit code 3), as in parlayer-climate.
+  runtime::StopRequest::install_handlers();
   return parallel::guarded_main(argc, argv, parallel::ThreadLevel::funneled, parallel::ThreadLevel::funneled,
                                 [&](parallel::Environment& env) {
     const MPI_Comm world = env.world();
@@ -85,9 +113,6 @@ int main(int argc, char** argv) {
     const runtime::ConfigSchema schema = coupled::make_schema();
     const runtime::Config config = runtime::Config::load(schema, program_info(), argc, argv, world);
     if (config.help_requested()) return 0;
-    if (!config.restart_request().empty())  // the loader offers --restart to every program; this one has no checkpoints yet
-      throw CollectiveError("--restart " + config.restart_request() +
-                            ": parlayer-coupled writes no checkpoints yet (docs/coupled.md, 'Not yet'); run without --restart");
     const coupled::Settings s = coupled::settings_from(config);
 
     // 2. The components on the job's ranks ([layout]); a bad layout is one line naming its keys.
@@ -123,7 +148,14 @@ int main(int argc, char** argv) {
                     model.ratio()[0], model.ratio()[1]));
     if (config.boolean("log.echo_config")) log.block("effective configuration:\n" + config.to_toml());
 
-    // 5. Output: each component's snapshots, written by its own ranks.
+    // 5. One run per folder: rank 0 locks the output and checkpoint folders (until exit) before
+    //    anything in them is written or cleaned up; a second run stops here with one line.
+    std::vector<runtime::FolderLock::Folder> folders{{s.checkpoint.dir, "checkpoint folder", "checkpoint.dir"}};
+    if (s.output_interval > 0) folders.insert(folders.begin(), {s.output_dir, "output folder", "output.dir"});
+    const runtime::FolderLock lock(folders, world, "parlayer-coupled");
+    if (!lock.warning().empty()) log.warning(lock.warning());
+
+    //    Output: each component's snapshots, written by its own ranks.
     const std::string config_text = config.to_toml();
     std::unique_ptr<coupled::ComponentOutput> out[3];
     if (s.output_interval > 0) {
@@ -177,16 +209,88 @@ int main(int argc, char** argv) {
                                   header(s.ocean.p, "land", step, time));
     };
 
-    // 6. The time loop: one loop step = one coupling interval.
+    // 6. Checkpoints of the whole coupled state: one generation per coupling interval, one file
+    //    per component (<component>_<step>.h5 in checkpoint.dir), written by the component's ranks;
+    //    complete when every part is (docs/coupled.md, "Checkpoints").
+    coupled::CoupledCheckpoints checkpoints(s.checkpoint.dir, s.checkpoint.keep, components,
+                                            [&log](const std::string& line) { log.info(line); });
+    {
+      std::string cadence;
+      if (s.checkpoint.interval > 0) cadence += "every " + std::to_string(s.checkpoint.interval) + " intervals, ";
+      if (s.checkpoint.wall_interval > 0)
+        cadence += "every " + runtime::format_duration(s.checkpoint.wall_interval) + " of wall time, ";
+      if (s.checkpoint.at_end) cadence += "at the end, ";
+      log.info("  checkpoints " + cadence + "on SIGUSR1/SIGTERM (then exit code 3) in " +
+               checkpoints.folder().string() + "/, keeping " + std::to_string(s.checkpoint.keep) + " generations");
+    }
+    const std::vector<checkpoint::Parameter> parameters =
+        coupled::run_parameters(config, model.layer(coupled::atmosphere).dt, model.layer(coupled::ocean).dt);
+    const char* const names[] = {"atmosphere", "ocean", "land"};
+    auto checkpoint_header = [&](coupled::ComponentIndex c, std::int64_t step, double time) {
+      checkpoint::SnapshotHeader h = header(c == coupled::atmosphere ? s.atmosphere.p : s.ocean.p, names[c], step, time);
+      h.parameters = parameters;
+      return h;
+    };
+    auto decomposition_of = [&](coupled::ComponentIndex c) {
+      return c == coupled::land ? &model.land_slab().decomposition() : &model.layer(c).decomposition;
+    };
+
+    // 7. The state at time 0 (its heat is the budget's reference, also after a restart), or the
+    //    generation to restart from: --restart latest (the newest complete, valid one) or
+    //    --restart DIR/<component>_<step>.h5, read into this layout (any ranks per component).
     model.start();
     const coupled::HeatBudget initial = model.heat_budget();
+    std::int64_t first_step = 0;
+    if (const std::string& request = config.restart_request(); !request.empty()) {
+      std::vector<coupled::PartToRead> parts;
+      for (const coupled::ComponentIndex c : {coupled::atmosphere, coupled::ocean, coupled::land})
+        parts.push_back({decomposition_of(c), model.state_fields(c)});
+      coupled::RestoredGeneration g;
+      if (request == "latest") {
+        std::optional<coupled::RestoredGeneration> latest = checkpoints.restore_latest(parts);
+        if (!latest)
+          throw CollectiveError("--restart latest: no checkpoint in '" + checkpoints.folder().string() +
+                                "' (checkpoint.dir) to restart from; run without --restart to start from interval 0, "
+                                "or give --restart DIR/<component>_<step>.h5");
+        g = std::move(*latest);
+      } else {
+        g = checkpoints.restore(request, parts);
+      }
+      // Every part records the run's parameters: each component's ranks check theirs, and the
+      // verdict is agreed (a changed key fails on every rank alike: one line).
+      std::vector<std::string> changed;
+      const parallel::Failure incompatible = parallel::agree(world, parallel::attempt([&] {
+        for (const coupled::ComponentIndex c : {coupled::atmosphere, coupled::ocean, coupled::land})
+          if (g.headers[c])
+            changed = coupled::check_restart_compatible(g.paths[c], names[c], *g.headers[c], config, parameters,
+                                                        s.interval, s.steps);
+      }));
+      if (incompatible) throw CollectiveError(*incompatible);
+      model.state_restored();
+      first_step = g.step;
+      log.info(format("  restarted from generation %lld (t = %s): %s, %s, %s", static_cast<long long>(first_step),
+                      runtime::format_model_time(s.interval * double(first_step)).c_str(), g.paths[0].string().c_str(),
+                      g.paths[1].filename().string().c_str(), g.paths[2].filename().string().c_str()));
+      for (const std::string& change : changed) log.info("  changed since that checkpoint: " + change);
+      for (auto& o : out)
+        if (o) o->resume(first_step, s.interval);
+    }
+
+    // 8. The time loop: one loop step = one coupling interval. It owns every cadence: output,
+    //    progress, checkpoints by intervals, by wall time and at the end, and stops on request.
     std::int64_t couplings = 0;
     double max_difference = 0.0, max_bound = 0.0;
     runtime::LoopSettings settings;
-    settings.first_step = 0;
+    settings.first_step = first_step;
     settings.last_step = s.steps;
     settings.dt = s.interval;
     settings.output_interval = s.output_interval;
+    settings.output_at_start = first_step == 0;  // a restart's first state was written by the run it continues
+    settings.checkpoint_interval = s.checkpoint.interval;
+    settings.checkpoint_wall_interval = s.checkpoint.wall_interval;  // rank 0's clock, agreed without blocking
+    settings.checkpoint_at_end = s.checkpoint.at_end;
+    settings.stop_on_request = true;  // SIGUSR1/SIGTERM since main() began: a checkpoint, then exit code 3
+    settings.comm = world;
     settings.progress_interval = s.log_interval;
     settings.cells = double(s.atmosphere.p.nx) * s.atmosphere.p.ny * double(model.layer(coupled::atmosphere).steps) +
                      double(s.ocean.p.nx) * s.ocean.p.ny * double(model.layer(coupled::ocean).steps);
@@ -210,7 +314,28 @@ int main(int argc, char** argv) {
                     b.atmosphere, b.ocean, b.land, b.in_transit, b.total(), (b.total() - initial.total()) / initial.total(),
                     f.last_flux, f.max_difference, static_cast<long long>(couplings));
     };
+    std::filesystem::path last_checkpoint;
+    hooks.checkpoint = [&](std::int64_t step, double time, runtime::CheckpointReasons) {
+      std::vector<coupled::PartToWrite> parts;
+      for (const coupled::ComponentIndex c : {coupled::atmosphere, coupled::ocean, coupled::land})
+        parts.push_back({decomposition_of(c), model.checkpoint_fields(c), checkpoint_header(c, step, time)});
+      checkpoints.write(step, parts);
+      last_checkpoint = coupled::CoupledCheckpoints::path_of(checkpoints.folder(), "{atmosphere,ocean,land}", step);
+    };
     const runtime::LoopResult result = runtime::run_time_loop(settings, hooks, log, timers);
+    int exit_code = 0;
+    if (result.stopped) {
+      // What rank 0 itself received (a signal may have reached other ranks only).
+      const int signal = runtime::StopRequest::first_signal();
+      log.info(format("stopped on request%s at coupling interval %lld of %lld: checkpoint %s written; exit code %d "
+                      "(checkpointed): continue with --restart latest",
+                      signal ? (" by " + std::string(signal_name(signal))).c_str() : "",
+                      static_cast<long long>(result.step), static_cast<long long>(settings.last_step),
+                      last_checkpoint.string().c_str(), runtime::exit_code_checkpointed));
+      exit_code = runtime::exit_code_checkpointed;
+    } else if (runtime::StopRequest::requested_here()) {  // too late to matter: the run is complete
+      log.info("a stop request arrived at the end of the run: ignored, the run is complete (exit code 0)");
+    }
 
     // 7. Report.
     const std::int64_t intervals = result.step - settings.first_step;
@@ -226,6 +351,6 @@ int main(int argc, char** argv) {
       log.info("  per-component timing and timeline: " + timing_file.string());
     }
     log.block(timers.report(world, runtime::wall_seconds() - start));
-    return 0;
+    return exit_code;
   });
 }

@@ -48,6 +48,15 @@ struct BulkSettings {
   double gustiness = 0.0;      // w [m s-1]: the heat flux of still air
 };
 
+// Checkpoints of the whole coupled state (parlayer-climate's keys; docs/coupled.md, "Checkpoints").
+struct CheckpointSettings {
+  std::int64_t interval = 0;   // coupling intervals between checkpoints; 0 = none by count
+  double wall_interval = 0.0;  // seconds of rank 0's clock; 0 = none
+  bool at_end = true;          // one at the last interval of a run
+  int keep = 3;                // complete generations kept
+  std::string dir;             // resolved: "" in the config means <output.dir>/checkpoints
+};
+
 struct Settings {
   std::vector<parlayer::coupling::ComponentSpec> layout;  // atmosphere, ocean, land
   std::string layout_text;  // "layout.atmosphere = 2, layout.ocean = 1, layout.land = \"atmosphere\"", for messages
@@ -60,6 +69,7 @@ struct Settings {
   LayerSettings atmosphere, ocean;
   LandSettings land;
   BulkSettings bulk;
+  CheckpointSettings checkpoint;
 };
 
 // Every key of parlayer-coupled. Local.

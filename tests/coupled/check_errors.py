@@ -27,7 +27,8 @@ cases = [
     (2, ["ocean.time.dt=1000"], ["ocean.time.dt = 1000", "coupling.interval = 3600", "not a whole number"]),
     (2, ["land.dt=7"], ["land.dt = 7", "not a whole number"]),
     (2, ["atmosphere.time.dt=700"], ["atmosphere: config key 'atmosphere.time.dt'", "unstable"]),
-    (2, ["--restart", "latest"], ["--restart latest", "no checkpoints yet"]),
+    # Nothing to restart from (the work folder has no checkpoints).
+    (2, ["--restart", "latest"], ["--restart latest", "no checkpoint in", "(checkpoint.dir)", "run without --restart"]),
     (2, ["ocean.physics.gravity=-1"], ["'ocean.physics.gravity'", "> 0"]),
     (2, ['coupling.schedule="lagged"'], ["'coupling.schedule'", "sequential", "concurrent"]),
 ]
