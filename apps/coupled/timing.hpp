@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cpmip.hpp"
 #include "parlayer/coupling/components.hpp"
 #include "parlayer/runtime/timers.hpp"
 
@@ -47,13 +48,19 @@ public:
   // per coupling interval. Collective over the parent communicator.
   std::string report(std::int64_t intervals) const;
 
-  // Writes `path` (JSON, by rank 0): the layout (each component's ranks), the run (intervals,
-  // model seconds per interval, wall seconds), every rank's busy / wait / couple seconds per
-  // component, and every rank's timeline events [component, phase, start, end] in seconds since
-  // the ComponentTiming was made (what CPMIP figures, a layout advisor and a timeline plot need).
-  // Collective over the parent communicator; a failure to write is a CollectiveError.
-  void write_json(const std::filesystem::path& path, std::int64_t intervals, double interval_seconds,
-                  double wall_seconds) const;
+  // What the run measured, on every rank: the layout, `threads[c]` threads per rank of component c
+  // (in the order of `components.all()`; missing = 1) and every rank's busy / wait / couple seconds,
+  // for cpmip::figures. Collective over the parent communicator.
+  cpmip::Run run(std::int64_t intervals, double interval_seconds, double wall_seconds, const std::string& schedule,
+                 const std::vector<int>& threads) const;
+
+  // Writes `path` (JSON, by rank 0): the run (schedule, intervals, model seconds per interval, wall
+  // seconds), each component's ranks and threads, every rank's busy / wait / couple seconds per
+  // component, the CPMIP figures ("cpmip": cpmip::to_json), and every rank's timeline events
+  // [component, phase, start, end] in seconds since the ComponentTiming was made (what a layout
+  // advisor and a timeline plot need). Collective over the parent communicator; a failure to
+  // write is a CollectiveError.
+  void write_json(const std::filesystem::path& path, const cpmip::Run& run) const;
 
 private:
   std::size_t index(int component, Phase phase) const {
