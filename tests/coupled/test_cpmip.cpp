@@ -82,7 +82,7 @@ TEST_CASE("CPMIP: no intervals give zeros, not NaN; NaN input gives JSON null", 
   CHECK(f.step_over_slowest == 0.0);
   CHECK(f.load_imbalance == 0.0);
   run = three_ranks();
-  run.wall_seconds = std::numeric_limits<double>::quiet_NaN();
+  run.interval_seconds = std::numeric_limits<double>::quiet_NaN();
   CHECK(coupled::cpmip::to_json(figures(run)).find("\"sypd\": null") != std::string::npos);
 }
 
