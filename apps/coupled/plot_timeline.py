@@ -42,10 +42,11 @@ def panel(ax, d, span, title):
                 continue
             what = d["phases"][phase]
             colour = COMPUTE[comp % len(COMPUTE)] if what == "busy" else WAIT if what == "wait" else COUPLE
+            t0, t1 = max(t0, span[0]), min(t1, span[1])  # the part inside the panel
             left, width = 1e3 * (t0 - span[0]), 1e3 * (t1 - t0)
             ax.barh(r, width, left=left, color=colour, height=0.7, linewidth=0)
             if what == "busy" and width > 0.06 * 1e3 * (span[1] - span[0]):
-                ax.text(left + width / 2, r, names[comp], ha="center", va="center", fontsize=8, color="white")
+                ax.text(left + width / 2, r, names[comp], ha="center", va="center", fontsize=8, color="white", clip_on=True)
     ax.set_yticks(range(d["ranks"]), [f"rank {r}: " + ", ".join(names[c] for c in on_rank[r]) for r in range(d["ranks"])])
     ax.set_xlim(0, 1e3 * (span[1] - span[0]))
     ax.set_ylim(d["ranks"] - 0.5, -0.5)
