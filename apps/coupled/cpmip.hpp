@@ -19,6 +19,9 @@ struct Run {
     std::vector<double> busy;   // seconds, one per entry of ranks: its own time steps
     std::vector<double> wait;   // ... waiting in an exchange's finish
     std::vector<double> couple; // ... the coupler's own work
+    // CPU seconds of the process (all threads) in busy and couple, per rank: not used here; the
+    // layout advisor fits them on a shared machine (time descheduled left out).
+    std::vector<double> cpu_busy, cpu_couple;
   };
   std::string schedule;          // "sequential" or "concurrent" (only reported)
   std::int64_t intervals = 0;    // coupling intervals run

@@ -5,7 +5,9 @@ few runs of the same config on other layouts (docs/coupled.md, "Where the time g
 
 The fit. For each component, every run gives one point (n, t): n its rank count, t its work per
 coupling interval on its slowest rank (busy + couple seconds: its time steps and its share of the
-coupler; waiting is not work, it is what a layout removes). The model is t(n) = a + b/n, least
+coupler; waiting is not work, it is what a layout removes); --clock cpu takes the process CPU
+seconds per thread instead of wall seconds, which leaves out the time a rank was descheduled (a
+machine shared with other jobs, or more ranks than cores). The model is t(n) = a + b/n, least
 squares in (a, b): b/n is the work that divides among the ranks (the cells), a what does not (per
 step overheads, halo latency, the serial parts): Amdahl's law, the simplest model that can say
 "more ranks stop helping", with two parameters, so two rank counts per component determine it. With
@@ -26,14 +28,16 @@ import sys
 FIRST_PHASE = {"atmosphere"}  # the sequential schedule's first phase; the surface follows
 
 
-def points(runs):
-    """{component: [(n, seconds of work per interval on its slowest rank)]} over the runs."""
+def points(runs, clock="wall"):
+    """{component: [(n, seconds of work per interval on its slowest rank)]} over the runs. clock "cpu":
+    the process CPU seconds per thread (time descheduled left out: for a shared or oversubscribed machine)."""
     out = {}
     for d in runs:
         intervals = max(1, d["intervals"])
         for c in d["components"]:
-            s = c["seconds"]
-            work = max(b + k for b, k in zip(s["busy"], s["couple"])) / intervals
+            s = c["seconds"] if clock == "wall" else c["cpu_seconds"]
+            per_thread = 1.0 if clock == "wall" else max(1, c.get("threads", 1))
+            work = max(b + k for b, k in zip(s["busy"], s["couple"])) / intervals / per_thread
             out.setdefault(c["name"], []).append((len(c["ranks"]), work))
     return out
 
@@ -106,8 +110,8 @@ def describe(own, on):
     return ", ".join([f"{c} {n}" for c, n in own.items()] + [f"{c} on {h}" for c, h in on.items()])
 
 
-def suggest(runs, N, schedule, order=None):
-    pts = points(runs)
+def suggest(runs, N, schedule, order=None, clock="wall"):
+    pts = points(runs, clock)
     model = {c: fit(p) for c, p in pts.items()}
     names = order or list(pts)
     ranked = sorted(((step_time(model, own, on, schedule), own, on) for own, on in layouts(names, N)),
@@ -121,6 +125,8 @@ def main():
     p.add_argument("timing", nargs="+")
     p.add_argument("--schedule", choices=["concurrent", "sequential"], default=None,
                    help="default: the schedule of the first timing file")
+    p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                   help="fit wall seconds (a dedicated machine) or CPU seconds per thread (shared or oversubscribed)")
     p.add_argument("--show", type=int, default=5)
     p.add_argument("--json", help="write the fit and the ranking here")
     args = p.parse_args()
@@ -141,8 +147,8 @@ def main():
               file=sys.stderr)
         return 2
     schedule = args.schedule or runs[0].get("schedule", "concurrent")
-    pts, model, ranked = suggest(runs, args.ranks, schedule, names)
-    print(f"fit t(n) = a + b/n [ms of work per coupling interval], from {len(runs)} runs:")
+    pts, model, ranked = suggest(runs, args.ranks, schedule, names, args.clock)
+    print(f"fit t(n) = a + b/n [ms of work per coupling interval, {args.clock} clock], from {len(runs)} runs:")
     for c in names:
         a, b, how = model[c]
         seen = ", ".join(f"n={n}: {1e3 * t:.3f}" for n, t in sorted(pts[c]))
@@ -153,7 +159,7 @@ def main():
     t, own, on = ranked[0]
     print(f"suggested: {describe(own, on)}\n  mpirun -np {args.ranks} parlayer-coupled ... {set_arguments(own, on)}")
     if args.json:
-        json.dump({"ranks": args.ranks, "schedule": schedule,
+        json.dump({"ranks": args.ranks, "schedule": schedule, "clock": args.clock,
                    "fit": {c: {"a": model[c][0], "b": model[c][1], "how": model[c][2], "points": pts[c]} for c in names},
                    "ranking": [{"predicted_step": t, "own": own, "on": on, "set": set_arguments(own, on)}
                                for t, own, on in ranked]}, open(args.json, "w"), indent=1)

@@ -1,5 +1,7 @@
 #include "timing.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <fstream>
 
@@ -11,14 +13,22 @@
 namespace coupled {
 
 ComponentTiming::ComponentTiming(const parlayer::coupling::Components& components)
-    : m_components(components), m_seconds(components.all().size() * phase_count, 0.0) {}
+    : m_components(components),
+      m_seconds(components.all().size() * phase_count, 0.0),
+      m_cpu(components.all().size() * phase_count, 0.0) {}
 
-std::vector<std::vector<double>> ComponentTiming::gather() const {
+double ComponentTiming::cpu_seconds() noexcept {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);  // cannot fail for this clock on Linux
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+std::vector<std::vector<double>> ComponentTiming::gather(bool cpu) const {
   int size = 0;
   PARLAYER_MPI_CHECK(MPI_Comm_size(m_components.parent(), &size));
   const int n = static_cast<int>(m_seconds.size());
   std::vector<double> all(static_cast<std::size_t>(n) * static_cast<std::size_t>(size));
-  PARLAYER_MPI_CHECK(MPI_Allgather(m_seconds.data(), n, MPI_DOUBLE, all.data(), n, MPI_DOUBLE, m_components.parent()));
+  PARLAYER_MPI_CHECK(MPI_Allgather((cpu ? m_cpu : m_seconds).data(), n, MPI_DOUBLE, all.data(), n, MPI_DOUBLE, m_components.parent()));
   std::vector<std::vector<double>> out;
   for (int r = 0; r < size; ++r) out.emplace_back(all.begin() + r * n, all.begin() + (r + 1) * n);
   return out;
@@ -48,7 +58,7 @@ std::string ComponentTiming::report(std::int64_t intervals) const {
 
 cpmip::Run ComponentTiming::run(std::int64_t intervals, double interval_seconds, double wall_seconds,
                                 const std::string& schedule, const std::vector<int>& threads) const {
-  const std::vector<std::vector<double>> seconds = gather();
+  const std::vector<std::vector<double>> seconds = gather(), cpu = gather(true);
   cpmip::Run run;
   run.schedule = schedule;
   run.intervals = intervals;
@@ -67,6 +77,9 @@ cpmip::Run ComponentTiming::run(std::int64_t intervals, double interval_seconds,
       out.busy.push_back(mine[c * phase_count + busy]);
       out.wait.push_back(mine[c * phase_count + wait]);
       out.couple.push_back(mine[c * phase_count + couple]);
+      const std::vector<double>& used = cpu[static_cast<std::size_t>(r)];
+      out.cpu_busy.push_back(used[c * phase_count + busy]);
+      out.cpu_couple.push_back(used[c * phase_count + couple]);
     }
     run.components.push_back(std::move(out));
   }
@@ -104,7 +117,8 @@ void ComponentTiming::write_json(const std::filesystem::path& path, const cpmip:
            "\", \"threads\": " + std::to_string(component.threads) + ", \"ranks\": [";
       for (std::size_t k = 0; k < component.ranks.size(); ++k) j += (k ? ", " : "") + std::to_string(component.ranks[k]);
       j += "], \"seconds\": {\"busy\": [" + list(component.busy) + "], \"wait\": [" + list(component.wait) +
-           "], \"couple\": [" + list(component.couple) + "]}}";
+           "], \"couple\": [" + list(component.couple) +
+           "]}, \"cpu_seconds\": {\"busy\": [" + list(component.cpu_busy) + "], \"couple\": [" + list(component.cpu_couple) + "]}}";
     }
     j += "\n  ],\n  \"cpmip\": " + cpmip::to_json(cpmip::figures(run)) + ",\n  \"events\": [";
     for (int r = 0; r < size; ++r) {

@@ -21,9 +21,9 @@ Run three_ranks() {
   run.interval_seconds = 365.0 * 86400.0 / 8.0;  // 4 intervals = half a year
   run.wall_seconds = 86400.0 / 4.0;              // a quarter of a day
   run.ranks = 3;
-  run.components = {{"atmosphere", "", {0, 1}, 2, {2.0, 4.0}, {1.0, 0.5}, {0.0, 0.0}},
-                    {"ocean", "", {2}, 1, {6.0}, {0.0}, {1.0}},
-                    {"land", "atmosphere", {0, 1}, 1, {1.0, 0.5}, {0.0, 0.0}, {0.5, 0.0}}};
+  run.components = {{"atmosphere", "", {0, 1}, 2, {2.0, 4.0}, {1.0, 0.5}, {0.0, 0.0}, {}, {}},
+                    {"ocean", "", {2}, 1, {6.0}, {0.0}, {1.0}, {}, {}},
+                    {"land", "atmosphere", {0, 1}, 1, {1.0, 0.5}, {0.0, 0.0}, {0.5, 0.0}, {}, {}}};
   return run;
 }
 

@@ -32,8 +32,10 @@ def timing(layout, intervals=8):
         ranks = layout[name]
         a, b = COST[name]
         t = (a + b / len(ranks)) * intervals
-        comps.append({"name": name, "runs_on": "", "ranks": ranks,
-                      "seconds": {"busy": [0.75 * t] * len(ranks), "wait": [0.1] * len(ranks), "couple": [0.25 * t] * len(ranks)}})
+        comps.append({"name": name, "runs_on": "", "ranks": ranks, "threads": 2,
+                      "seconds": {"busy": [0.75 * t] * len(ranks), "wait": [0.1] * len(ranks), "couple": [0.25 * t] * len(ranks)},
+                      # CPU seconds of 2 threads: twice the wall work
+                      "cpu_seconds": {"busy": [1.5 * t] * len(ranks), "couple": [0.5 * t] * len(ranks)}})
     return {"schedule": "concurrent", "intervals": intervals, "interval_seconds": 3600.0, "wall_seconds": 1.0,
             "ranks": 1 + max(r for rs in layout.values() for r in rs), "components": comps}
 
@@ -51,6 +53,9 @@ pts = sl.points(runs)
 for name, (a, b) in COST.items():
     fa, fb, how = sl.fit(pts[name])
     check(abs(fa - a) < 1e-15 and abs(fb - b) < 1e-15 and how == "least squares", f"fit {name}: {fa}, {fb}, {how}; want {a}, {b}")
+# The CPU clock: per thread, the same points here.
+cpu = sl.points(runs, "cpu")
+check(all(abs(x[1] - y[1]) < 1e-15 for c in pts for x, y in zip(pts[c], cpu[c])), f"cpu points {cpu} vs wall {pts}")
 # One rank count: through the origin. More ranks slower: constant. Better than perfect: a = 0.
 check(sl.fit([(2, 3.0), (2, 5.0)]) == (0.0, 8.0, "one rank count: a = 0 assumed"), f"one rank count: {sl.fit([(2, 3.0), (2, 5.0)])}")
 check(sl.fit([(1, 1.0), (2, 2.0)]) == (1.5, 0.0, "b < 0 clamped: constant"), f"b < 0: {sl.fit([(1, 1.0), (2, 2.0)])}")
