@@ -140,7 +140,7 @@ def main():
                          "points_ms": [[n, 1e3 * t] for n, t in sorted(pts[c])]} for c in names}
     result["advisor"] = {}
     for N in (2, 4):
-        _, _, ranked = advisor.suggest(calibration, N, "concurrent", names, "cpu")
+        _, _, ranked = advisor.suggest(calibration, N, "concurrent", names, "cpu", os.cpu_count())
         predicted = {advisor.describe(o, h): t for t, o, h in ranked}
         t, own, on = ranked[0]
         candidates = {"advisor": (own, on), "even split": even_split(N)}

@@ -18,6 +18,7 @@ ranks of one that has them (as CESM runs land on the atmosphere's ranks). A rank
 sum of its components' t(n_group) (they run one after the other on those ranks). Concurrent: all
 groups compute at once, the step is the slowest group. Sequential: the atmosphere first, then the
 surface (ocean, land): the step is the slowest group of the first phase plus that of the second.
+With --cores C < N the ranks time-share the cores: the step is at least every rank's work / C.
 Prints the best few layouts with their predicted step time and the --set arguments that run them."""
 import argparse
 import itertools
@@ -81,8 +82,12 @@ def layouts(names, N):
                         yield dict(zip(own, split)), dict(zip(guests, hosts))
 
 
-def step_time(model, own, on, schedule):
+def step_time(model, own, on, schedule, cores=None):
     groups = {h: [h] + [g for g, hh in on.items() if hh == h] for h in own}
+    if cores and sum(own.values()) > cores:
+        # More ranks than cores: they time-share, so a step takes at least all ranks' work / cores.
+        total = sum(own[h] * sum(cost(model, c, own[h]) for c in cs) for h, cs in groups.items())
+        return max(step_time(model, own, on, schedule), total / cores)
     def phase(members):
         return max((sum(cost(model, c, own[h]) for c in cs if c in members) for h, cs in groups.items()), default=0.0)
     everything = set(model)
@@ -110,11 +115,11 @@ def describe(own, on):
     return ", ".join([f"{c} {n}" for c, n in own.items()] + [f"{c} on {h}" for c, h in on.items()])
 
 
-def suggest(runs, N, schedule, order=None, clock="wall"):
+def suggest(runs, N, schedule, order=None, clock="wall", cores=None):
     pts = points(runs, clock)
     model = {c: fit(p) for c, p in pts.items()}
     names = order or list(pts)
-    ranked = sorted(((step_time(model, own, on, schedule), own, on) for own, on in layouts(names, N)),
+    ranked = sorted(((step_time(model, own, on, schedule, cores), own, on) for own, on in layouts(names, N)),
                     key=lambda r: (r[0], describe(r[1], r[2])))
     return pts, model, ranked
 
@@ -127,6 +132,7 @@ def main():
                    help="default: the schedule of the first timing file")
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                    help="fit wall seconds (a dedicated machine) or CPU seconds per thread (shared or oversubscribed)")
+    p.add_argument("--cores", type=int, help="cores the job runs on, if fewer than N (oversubscribed)")
     p.add_argument("--show", type=int, default=5)
     p.add_argument("--json", help="write the fit and the ranking here")
     args = p.parse_args()
@@ -147,7 +153,7 @@ def main():
               file=sys.stderr)
         return 2
     schedule = args.schedule or runs[0].get("schedule", "concurrent")
-    pts, model, ranked = suggest(runs, args.ranks, schedule, names, args.clock)
+    pts, model, ranked = suggest(runs, args.ranks, schedule, names, args.clock, args.cores)
     print(f"fit t(n) = a + b/n [ms of work per coupling interval, {args.clock} clock], from {len(runs)} runs:")
     for c in names:
         a, b, how = model[c]

@@ -80,6 +80,17 @@ t, own, on = ranked[0]
 check(len(own) == 1 and abs(t - 5.95e-3) < 1e-15, f"sequential at 4: best {t} {own} {on}")
 predicted = {sl.describe(o, h): t for t, o, h in ranked}
 check(abs(predicted["atmosphere 1, ocean 3, land on atmosphere"] - 9.5e-3) < 1e-15, "sequential 1 + 3: want 9.5 ms")
+# On 2 cores, 4 ranks time-share: a step takes at least all ranks' work / 2. Atmosphere 1 + ocean 3
+# with the land on the ocean: (5 + 3 x (0.7 + 13/3)) / 2 = 10.05; all shared on 4: 4 x 5.95 / 2 = 11.9;
+# even split: (2 x 3.7 + 2 x 6.5) / 2 = 10.2; atmosphere 1 + ocean 3 with the land on the atmosphere:
+# (6.2 + 3 x 4.5) / 2 = 9.85; the best: the land on a rank of its own, (5 + 2 x 6.5 + 1.2) / 2 = 9.6.
+_, _, ranked = sl.suggest(runs, 4, "concurrent", ["atmosphere", "ocean", "land"], cores=2)
+t, own, on = ranked[0]
+check(own == {"atmosphere": 1, "ocean": 2, "land": 1} and abs(t - 9.6e-3) < 1e-15,
+      f"concurrent at 4 on 2 cores: best {t} {own} {on}")
+predicted = {sl.describe(o, h): t for t, o, h in ranked}
+check(abs(predicted["atmosphere 2, ocean 2, land on atmosphere"] - 10.2e-3) < 1e-15, "even split at 4 on 2 cores: want 10.2 ms")
+check(abs(predicted["atmosphere 1, ocean 3, land on atmosphere"] - 9.85e-3) < 1e-15, "1 + 3 at 4 on 2 cores: want 9.85 ms")
 # The --set arguments that run it.
 check(sl.set_values({"atmosphere": 1, "ocean": 3}, {"land": "ocean"}) ==
       ['layout.atmosphere=1', 'layout.atmosphere_on=""', 'layout.ocean=3', 'layout.ocean_on=""', 'layout.land=0', 'layout.land_on="ocean"'],
