@@ -345,9 +345,12 @@ int main(int argc, char** argv) {
                     runtime::format_duration(runtime::wall_seconds() - start).c_str(), static_cast<long long>(couplings),
                     max_difference, max_bound));
     log.block(timing.report(intervals));
+    const coupled::cpmip::Run run = timing.run(intervals, s.interval, result.wall_seconds, coupled::to_string(s.schedule),
+                                               {s.atmosphere.parallel.threads, s.ocean.parallel.threads, 1});
+    log.info(coupled::cpmip::report(coupled::cpmip::figures(run)));
     if (s.output_interval > 0) {
       const std::filesystem::path timing_file = std::filesystem::path(s.output_dir) / "timing.json";
-      timing.write_json(timing_file, intervals, s.interval, result.wall_seconds);
+      timing.write_json(timing_file, run);
       log.info("  per-component timing and timeline: " + timing_file.string());
     }
     log.block(timers.report(world, runtime::wall_seconds() - start));

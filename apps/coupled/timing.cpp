@@ -1,5 +1,7 @@
 #include "timing.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <fstream>
 
@@ -11,14 +13,22 @@
 namespace coupled {
 
 ComponentTiming::ComponentTiming(const parlayer::coupling::Components& components)
-    : m_components(components), m_seconds(components.all().size() * phase_count, 0.0) {}
+    : m_components(components),
+      m_seconds(components.all().size() * phase_count, 0.0),
+      m_cpu(components.all().size() * phase_count, 0.0) {}
 
-std::vector<std::vector<double>> ComponentTiming::gather() const {
+double ComponentTiming::cpu_seconds() noexcept {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);  // cannot fail for this clock on Linux
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+std::vector<std::vector<double>> ComponentTiming::gather(bool cpu) const {
   int size = 0;
   PARLAYER_MPI_CHECK(MPI_Comm_size(m_components.parent(), &size));
   const int n = static_cast<int>(m_seconds.size());
   std::vector<double> all(static_cast<std::size_t>(n) * static_cast<std::size_t>(size));
-  PARLAYER_MPI_CHECK(MPI_Allgather(m_seconds.data(), n, MPI_DOUBLE, all.data(), n, MPI_DOUBLE, m_components.parent()));
+  PARLAYER_MPI_CHECK(MPI_Allgather((cpu ? m_cpu : m_seconds).data(), n, MPI_DOUBLE, all.data(), n, MPI_DOUBLE, m_components.parent()));
   std::vector<std::vector<double>> out;
   for (int r = 0; r < size; ++r) out.emplace_back(all.begin() + r * n, all.begin() + (r + 1) * n);
   return out;
@@ -46,13 +56,41 @@ std::string ComponentTiming::report(std::int64_t intervals) const {
   return text;
 }
 
-void ComponentTiming::write_json(const std::filesystem::path& path, std::int64_t intervals, double interval_seconds,
-                                 double wall_seconds) const {
+cpmip::Run ComponentTiming::run(std::int64_t intervals, double interval_seconds, double wall_seconds,
+                                const std::string& schedule, const std::vector<int>& threads) const {
+  const std::vector<std::vector<double>> seconds = gather(), cpu = gather(true);
+  cpmip::Run run;
+  run.schedule = schedule;
+  run.intervals = intervals;
+  run.interval_seconds = interval_seconds;
+  run.wall_seconds = wall_seconds;
+  run.ranks = static_cast<int>(seconds.size());
+  for (std::size_t c = 0; c < m_components.all().size(); ++c) {
+    const parlayer::coupling::Component& component = m_components.all()[c];
+    cpmip::Run::Component out;
+    out.name = component.name();
+    out.runs_on = component.runs_on();
+    out.ranks = component.ranks();
+    out.threads = c < threads.size() ? threads[c] : 1;
+    for (const int r : component.ranks()) {
+      const std::vector<double>& mine = seconds[static_cast<std::size_t>(r)];
+      out.busy.push_back(mine[c * phase_count + busy]);
+      out.wait.push_back(mine[c * phase_count + wait]);
+      out.couple.push_back(mine[c * phase_count + couple]);
+      const std::vector<double>& used = cpu[static_cast<std::size_t>(r)];
+      out.cpu_busy.push_back(used[c * phase_count + busy]);
+      out.cpu_couple.push_back(used[c * phase_count + couple]);
+    }
+    run.components.push_back(std::move(out));
+  }
+  return run;
+}
+
+void ComponentTiming::write_json(const std::filesystem::path& path, const cpmip::Run& run) const {
   const MPI_Comm comm = m_components.parent();
   int size = 0, rank = 0;
   PARLAYER_MPI_CHECK(MPI_Comm_size(comm, &size));
   PARLAYER_MPI_CHECK(MPI_Comm_rank(comm, &rank));
-  const std::vector<std::vector<double>> seconds = gather();
   // Every rank's events on rank 0.
   const int mine = static_cast<int>(m_events.size());
   std::vector<int> counts(static_cast<std::size_t>(size)), offsets(static_cast<std::size_t>(size));
@@ -64,26 +102,25 @@ void ComponentTiming::write_json(const std::filesystem::path& path, std::int64_t
                                  MPI_DOUBLE, 0, comm));
   const parlayer::parallel::RootResult written = parlayer::parallel::on_root(comm, [&] {
     using parlayer::runtime::format;
-    const char* phases[phase_count] = {"busy", "wait", "couple"};
-    std::string j = "{\n  \"intervals\": " + std::to_string(intervals) + format(",\n  \"interval_seconds\": %.17g", interval_seconds) +
-                    format(",\n  \"wall_seconds\": %.9g", wall_seconds) + ",\n  \"ranks\": " + std::to_string(size) +
+    const auto list = [](const std::vector<double>& v) {
+      std::string t;
+      for (std::size_t k = 0; k < v.size(); ++k) t += (k ? ", " : "") + format("%.9g", v[k]);
+      return t;
+    };
+    std::string j = "{\n  \"schedule\": \"" + run.schedule + "\",\n  \"intervals\": " + std::to_string(run.intervals) +
+                    format(",\n  \"interval_seconds\": %.17g", run.interval_seconds) +
+                    format(",\n  \"wall_seconds\": %.9g", run.wall_seconds) + ",\n  \"ranks\": " + std::to_string(size) +
                     ",\n  \"phases\": [\"busy\", \"wait\", \"couple\"],\n  \"components\": [";
-    for (std::size_t c = 0; c < m_components.all().size(); ++c) {
-      const parlayer::coupling::Component& component = m_components.all()[c];
-      j += std::string(c ? "," : "") + "\n    {\"name\": \"" + component.name() + "\", \"runs_on\": \"" + component.runs_on() +
-           "\", \"ranks\": [";
-      for (std::size_t k = 0; k < component.ranks().size(); ++k) j += (k ? ", " : "") + std::to_string(component.ranks()[k]);
-      j += "], \"seconds\": {";
-      for (int ph = 0; ph < phase_count; ++ph) {
-        j += std::string(ph ? ", " : "") + "\"" + phases[ph] + "\": [";
-        for (std::size_t k = 0; k < component.ranks().size(); ++k)
-          j += (k ? ", " : "") +
-               format("%.9g", seconds[static_cast<std::size_t>(component.ranks()[k])][c * phase_count + static_cast<std::size_t>(ph)]);
-        j += "]";
-      }
-      j += "}}";
+    for (std::size_t c = 0; c < run.components.size(); ++c) {
+      const cpmip::Run::Component& component = run.components[c];
+      j += std::string(c ? "," : "") + "\n    {\"name\": \"" + component.name + "\", \"runs_on\": \"" + component.runs_on +
+           "\", \"threads\": " + std::to_string(component.threads) + ", \"ranks\": [";
+      for (std::size_t k = 0; k < component.ranks.size(); ++k) j += (k ? ", " : "") + std::to_string(component.ranks[k]);
+      j += "], \"seconds\": {\"busy\": [" + list(component.busy) + "], \"wait\": [" + list(component.wait) +
+           "], \"couple\": [" + list(component.couple) +
+           "]}, \"cpu_seconds\": {\"busy\": [" + list(component.cpu_busy) + "], \"couple\": [" + list(component.cpu_couple) + "]}}";
     }
-    j += "\n  ],\n  \"events\": [";
+    j += "\n  ],\n  \"cpmip\": " + cpmip::to_json(cpmip::figures(run)) + ",\n  \"events\": [";
     for (int r = 0; r < size; ++r) {
       j += std::string(r ? "," : "") + "\n    [";
       const std::size_t first = static_cast<std::size_t>(offsets[static_cast<std::size_t>(r)]);
