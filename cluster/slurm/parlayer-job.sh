@@ -5,12 +5,14 @@
 #
 #   job_tag   name in the log lines ("climate.sbatch")
 #   output    the model's output folder, kept across requeues
+#   checkpoints  (optional) where the model commits its checkpoints (default: $output/checkpoints)
 #   source "$lib"; run_model MODEL CONFIG "$@"   # never returns
 #
 # Environment read here: PARLAYER_LAUNCHER (srun, the default, or mpirun), SLURM_RESTART_COUNT,
 # SLURM_CPUS_PER_TASK, SLURM_NTASKS, SLURM_JOB_ID.
 # shellcheck shell=bash
 
+: "${job_tag:?set job_tag before sourcing parlayer-job.sh}" "${output:?set output before sourcing parlayer-job.sh}"
 readonly requeue_exit_code=3   # parlayer::runtime::exit_code_checkpointed
 
 launcher=${PARLAYER_LAUNCHER:-srun}
@@ -28,7 +30,7 @@ run_model() {
   # newest valid one; a folder with snapshots but no valid one is an error of the model, never a
   # fresh start.
   local restart=()
-  if ((restart_count > 0)) || compgen -G "$output/checkpoints/*.h5" >/dev/null; then
+  if ((restart_count > 0)) || compgen -G "${checkpoints:-$output/checkpoints}/*.h5" >/dev/null; then
     restart=(--restart latest)
   fi
 
