@@ -169,7 +169,6 @@ int main(int argc, char** argv) {
     // thread: the FUNNELED level guarded_main asks for is enough.
     parallel::ThreadPool threads(parallel_options.threads);
     const halo::StepOptions step_options{parallel_options.overlap, &threads, parallel_options.tile_size};
-    runtime::StopRequest stop(world);  // agrees on a stop requested since main() began
 
     // 2. Decompose the channel (periodic in x, walls in y): one block per rank, or boxes of
     //    parallel.box_size dealt out by parallel.distribution (a rank may own many, or none).
@@ -351,7 +350,11 @@ int main(int argc, char** argv) {
     settings.output_interval = p.output_interval;
     settings.output_at_start = first_step == 0;  // a restart's first state was written by the run it continues
     settings.progress_interval = p.log_interval;
-    settings.checkpoint_interval = 1;  // the hook below decides at every step (cadence by steps, wall time, end, stop)
+    settings.checkpoint_interval = p.checkpoint_interval;
+    settings.checkpoint_wall_interval = p.checkpoint_wall_interval;  // rank 0's clock, agreed without blocking
+    settings.checkpoint_at_end = p.checkpoint_at_end;
+    settings.stop_on_request = true;  // SIGUSR1/SIGTERM since main() began: a checkpoint, then exit code 3
+    settings.comm = world;
     settings.cells = double(p.nx) * double(p.ny);
     settings.team = team;
     runtime::LoopHooks hooks;
@@ -413,38 +416,18 @@ int main(int argc, char** argv) {
       if (p.balance_interval > 0) line += format("  efficiency %.3f", balancer.efficiency());
       return line;
     };
-    bool stopping = false;  // a stop was agreed at this step (before the last one)
-    hooks.should_stop = [&](std::int64_t step) {
-      const bool agreed = stop.should_stop(step);  // collective, non-blocking: same answer on every rank
-      stopping = agreed && step < settings.last_step;
-      return agreed;
-    };
-    // Wall-time cadence on rank 0's clock, agreed by a reduction (every rank gets rank 0's reading),
-    // never on each rank's own clock, which could differ by a step and deadlock the collective write.
-    double last_checkpoint_wall = runtime::wall_seconds();
-    auto wall_time_due = [&] {
-      if (p.checkpoint_wall_interval <= 0) return false;
-      const double since = env.is_root() ? runtime::wall_seconds() - last_checkpoint_wall
-                                         : -std::numeric_limits<double>::infinity();
-      return runtime::global_max(since, world) >= p.checkpoint_wall_interval;
-    };
     std::filesystem::path last_checkpoint;
-    hooks.checkpoint = [&](std::int64_t step, double time) {
-      // Every operand is identical on every rank, so all ranks take the same branch.
-      const bool due = stopping || (p.checkpoint_interval > 0 && step % p.checkpoint_interval == 0) ||
-                       (p.checkpoint_at_end && step == settings.last_step) || wall_time_due();
-      if (!due) return;
+    hooks.checkpoint = [&](std::int64_t step, double time, runtime::CheckpointReasons why) {
       // A stop, the end of the run and wall-time checkpoints go to level 2 (node-local files may not
       // outlive the job); the interval's to level 1 when configured (every global_every-th to level 2).
-      const bool interval_only = !stopping && step != settings.last_step && p.checkpoint_interval > 0 &&
-                                 step % p.checkpoint_interval == 0;
-      const auto level = interval_only ? checkpoint::Checkpointer::Level::automatic : checkpoint::Checkpointer::Level::global;
+      // `why` is the same on every rank, so all ranks take the same branch.
+      const auto level = why == runtime::CheckpointReason::interval ? checkpoint::Checkpointer::Level::automatic
+                                                                    : checkpoint::Checkpointer::Level::global;
       checkpoints.write(decomposition, climate::snapshot_fields(model->state(), model->bottom()),
                         climate::snapshot_header(p, step, time, record), level);
       last_checkpoint = level == checkpoint::Checkpointer::Level::global || checkpoints.local_folder().empty()
                             ? checkpoints.series().path_of(step)
                             : checkpoints.local_folder() / ("checkpoint_" + std::to_string(step) + " (level 1)");
-      last_checkpoint_wall = runtime::wall_seconds();
     };
     const runtime::LoopResult result = runtime::run_time_loop(settings, hooks, log, timers);
     {

@@ -65,6 +65,7 @@ void add_layer_keys(ConfigSchema& s, const std::string& c, double density, doubl
       case parlayer::runtime::ValueType::integer_list:
         s.add_int_list(key, std::get<parlayer::runtime::IntegerList>(value), meaning);
         break;
+      case parlayer::runtime::ValueType::integer_or_string: s.add_int_or_string(key, value, meaning); break;
     }
   }
   s.add_real(c + ".layer.density", density, c + ": density of the layer (its heat capacity per area is density x heat_capacity x h)", "kg m-3").greater_than(0);

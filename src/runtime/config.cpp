@@ -112,6 +112,7 @@ std::string describe_type(const ValueType type) {
     case ValueType::real: return "a number";
     case ValueType::string: return "a string";
     case ValueType::integer_list: return "a list of integers, e.g. [2, 1]";
+    case ValueType::integer_or_string: return "an integer or a string";
   }
   return "?";
 }
@@ -154,6 +155,10 @@ std::optional<Value> from_toml(const KeySpec& spec, const TomlValue& v) {
         return Value(std::move(list));
       }
       break;
+    case ValueType::integer_or_string:
+      if (v.is_integer()) return Value(static_cast<std::int64_t>(v.as_integer()));
+      if (v.is_string()) return Value(v.as_string().str);
+      break;
   }
   return std::nullopt;
 }
@@ -172,6 +177,8 @@ bool parse_number(const std::string& text, T& out) {
   const auto result = std::from_chars(begin, end, out);
   return result.ec == std::errc() && result.ptr == end && begin != end;
 }
+
+bool is_oversized_integer_text(const std::string& text);
 
 // A --set value as the key's type, or nullopt.
 std::optional<Value> from_text(const KeySpec& spec, std::string text) {
@@ -206,6 +213,14 @@ std::optional<Value> from_text(const KeySpec& spec, std::string text) {
         list.push_back(x);
       }
       return Value(std::move(list));
+    }
+    case ValueType::integer_or_string: {
+      std::int64_t x = 0;
+      if (parse_number(text, x)) return Value(x);
+      if (is_oversized_integer_text(text)) return std::nullopt;  // an integer, but beyond 64 bits
+      if (text.size() >= 2 && (text.front() == '"' || text.front() == '\'') && text.back() == text.front())
+        text = text.substr(1, text.size() - 2);
+      return Value(text);
     }
   }
   return std::nullopt;
@@ -411,6 +426,7 @@ const char* to_string(ValueType type) noexcept {
     case ValueType::real: return "real";
     case ValueType::string: return "string";
     case ValueType::integer_list: return "integer list";
+    case ValueType::integer_or_string: return "integer or string";
   }
   return "?";
 }
@@ -448,7 +464,9 @@ KeySpec::KeySpec(std::string key, ValueType type, Value default_value, std::stri
       m_meaning(std::move(meaning)), m_units(std::move(units)) {
   if (m_key.find('.') == std::string::npos || m_key.front() == '.' || m_key.back() == '.')
     throw std::logic_error("config schema: key " + in_quotes(m_key) + " must be table.name");
-  if (m_default.index() != static_cast<std::size_t>(m_type))
+  const bool either = m_type == ValueType::integer_or_string &&
+                      (std::holds_alternative<std::int64_t>(m_default) || std::holds_alternative<std::string>(m_default));
+  if (!either && m_default.index() != static_cast<std::size_t>(m_type))
     throw std::logic_error("config schema: default of " + in_quotes(m_key) + " has the wrong type");
 }
 
@@ -520,6 +538,16 @@ std::string KeySpec::check(const Value& value) const {
         if (!in_range(static_cast<double>(x))) return "must be a " + constraint_text();
       break;
     }
+    case ValueType::integer_or_string:
+      // "must be an integer >= 1 or a string"
+      if (const auto* x = std::get_if<std::int64_t>(&value); x && !in_range(static_cast<double>(*x))) {
+        const std::string bounds = constraint_text().substr(std::string(to_string(m_type)).size());
+        return "must be an integer" + bounds + " or a string";
+      }
+      if (const auto* name = std::get_if<std::string>(&value);
+          name && !m_choices.empty() && std::find(m_choices.begin(), m_choices.end(), *name) == m_choices.end())
+        return "must be an integer or " + constraint_text();
+      break;
     case ValueType::boolean: break;
   }
   return "";
@@ -548,6 +576,11 @@ KeySpec& ConfigSchema::add_string(const std::string& key, std::string default_va
 }
 KeySpec& ConfigSchema::add_int_list(const std::string& key, IntegerList default_value, std::string meaning) {
   return add(KeySpec(key, ValueType::integer_list, std::move(default_value), std::move(meaning), ""));
+}
+KeySpec& ConfigSchema::add_int_or_string(const std::string& key, Value default_value, std::string meaning) {
+  if (!std::holds_alternative<std::int64_t>(default_value) && !std::holds_alternative<std::string>(default_value))
+    throw std::logic_error("config schema: key " + in_quotes(key) + ": the default must be an integer or a string");
+  return add(KeySpec(key, ValueType::integer_or_string, std::move(default_value), std::move(meaning), ""));
 }
 
 const KeySpec* ConfigSchema::find(const std::string& key) const {
@@ -594,7 +627,8 @@ void Config::apply_setting(const std::string& setting, const std::string& origin
     throw CollectiveError("unknown config key " + in_quotes(key) + " (" + where + ")" + suggestion(*m_schema, key) +
                           "; --help lists every key");
   std::optional<Value> value = from_text(*spec, text);
-  if (!value && (spec->type() == ValueType::integer || spec->type() == ValueType::integer_list)) {
+  if (!value && (spec->type() == ValueType::integer || spec->type() == ValueType::integer_list ||
+                 spec->type() == ValueType::integer_or_string)) {
     std::vector<std::string> items{text};  // say so if what failed is an integer beyond 64 bits
     if (spec->type() == ValueType::integer_list) {
       items.clear();

@@ -8,8 +8,6 @@
 #include <string>
 
 #include "parlayer/error.hpp"
-#include "parlayer/parallel/environment.hpp"
-#include "parlayer/parallel/mpi_check.hpp"
 
 namespace parlayer::runtime {
 
@@ -53,8 +51,7 @@ void StopRequest::install_handlers() {
   g_process_handlers = true;
 }
 
-StopRequest::StopRequest(MPI_Comm comm, int check_every) : m_comm(comm), m_check_every(check_every) {
-  PARLAYER_MPI_CHECK(MPI_Comm_set_errhandler(m_comm.get(), MPI_ERRORS_RETURN));
+StopRequest::StopRequest(MPI_Comm comm, int check_every) : m_agreement(comm), m_check_every(check_every) {
   if (check_every < 1) throw CollectiveError("StopRequest: check_every must be >= 1, got " + std::to_string(check_every));
   if (g_installed) throw CollectiveError("StopRequest: only one may exist at a time");
   if (!g_process_handlers) {
@@ -71,11 +68,7 @@ StopRequest::StopRequest(MPI_Comm comm, int check_every) : m_comm(comm), m_check
 }
 
 StopRequest::~StopRequest() {
-  if (m_pending != MPI_REQUEST_NULL && parallel::world_rank() >= 0) {
-    // Never free a live request (MPI would write into m_result later): complete it.
-    if (MPI_Wait(&m_pending, MPI_STATUS_IGNORE) != MPI_SUCCESS)
-      parallel::abort_job("MPI_Wait failed while destroying a StopRequest");
-  }
+  // (m_agreement completes a reduction still in flight.)
   // After an agreed stop the process is on its way out (snapshot, exit code 3): a late signal
   // (a second SIGTERM) must not turn that into death by signal, so the handlers stay. Handlers
   // installed by install_handlers() stay in any case.
@@ -87,16 +80,12 @@ StopRequest::~StopRequest() {
 bool StopRequest::should_stop(std::int64_t step) {
   if (m_agreed) return true;
   if (m_calls++ % m_check_every != 0) return false;
-  if (m_pending != MPI_REQUEST_NULL) {
-    PARLAYER_MPI_CHECK(MPI_Wait(&m_pending, MPI_STATUS_IGNORE));
-    if (m_result != 0) {
-      m_agreed = true;
-      m_stop_step = step;
-      return true;
-    }
+  if (m_agreement.complete().flags != 0) {
+    m_agreed = true;
+    m_stop_step = step;
+    return true;
   }
-  m_send = g_requested ? 1 : 0;
-  PARLAYER_MPI_CHECK(MPI_Iallreduce(&m_send, &m_result, 1, MPI_INT, MPI_MAX, m_comm.get(), &m_pending));
+  m_agreement.start(step, g_requested ? 1 : 0);
   return false;
 }
 

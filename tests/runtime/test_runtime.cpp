@@ -1,4 +1,5 @@
-// parlayer::runtime: reproducible sums, the config parser, the layout keys and the time loop.
+// parlayer::runtime: reproducible sums, the config parser and the layout keys (the time loop:
+// test_time_loop.cpp).
 #include <catch2/catch.hpp>
 #include <mpi.h>
 
@@ -18,7 +19,6 @@
 #include "parlayer/runtime/log.hpp"
 #include "parlayer/runtime/parallel_options.hpp"
 #include "parlayer/runtime/reproducible_sum.hpp"
-#include "parlayer/runtime/time_loop.hpp"
 #include "parlayer/runtime/timers.hpp"
 #include "support.hpp"
 
@@ -243,48 +243,6 @@ TEST_CASE("layout keys: one block per rank, or boxes dealt by a distribution; ev
         }) == "");
 }
 
-TEST_CASE("the time loop's cadence: output, checkpoints, progress, and a requested stop", "[runtime][time_loop]") {
-  parlayer::runtime::Log log(MPI_COMM_WORLD);
-  parlayer::runtime::Timers timers;
-  parlayer::runtime::LoopSettings settings;
-  settings.first_step = 3;
-  settings.last_step = 25;
-  settings.dt = 0.5;
-  settings.output_interval = 10;
-  settings.checkpoint_interval = 7;
-  settings.progress_interval = 100;
-  std::vector<std::int64_t> advanced, outputs, checkpoints, progress;
-  parlayer::runtime::LoopHooks hooks;
-  hooks.advance = [&](std::int64_t step, double time) {
-    CHECK(time == 0.5 * static_cast<double>(step));
-    advanced.push_back(step);
-  };
-  hooks.output = [&](std::int64_t step, double) { outputs.push_back(step); };
-  hooks.checkpoint = [&](std::int64_t step, double) { checkpoints.push_back(step); };
-  hooks.diagnostics = [&](std::int64_t step, double) {
-    progress.push_back(step);
-    return std::string("model text");
-  };
-  parlayer::runtime::LoopResult r = parlayer::runtime::run_time_loop(settings, hooks, log, timers);
-  CHECK(r.step == 25);
-  CHECK(r.time == 12.5);
-  CHECK_FALSE(r.stopped);
-  CHECK(advanced.size() == 22);
-  CHECK(outputs == std::vector<std::int64_t>{3, 10, 20, 25});
-  CHECK(checkpoints == std::vector<std::int64_t>{7, 14, 21, 25});
-  CHECK(progress == std::vector<std::int64_t>{3, 25});
-  CHECK(timers.count("advance") == 22);
-
-  outputs.clear(), checkpoints.clear(), advanced.clear();
-  settings.output_at_start = false;
-  hooks.should_stop = [](std::int64_t step) { return step >= 12; };
-  r = parlayer::runtime::run_time_loop(settings, hooks, log, timers);
-  CHECK(r.stopped);
-  CHECK(r.step == 12);
-  CHECK(outputs == std::vector<std::int64_t>{10, 12});
-  CHECK(checkpoints == std::vector<std::int64_t>{7, 12});
-}
-
 TEST_CASE("config: tables and arrays nested thousands deep are refused, not a stack overflow (issue 15)",
           "[runtime][config]") {
   const ConfigSchema schema = test_schema();
@@ -351,6 +309,37 @@ TEST_CASE("config: integers beyond 64 bits, or beyond the type they are used as,
   CHECK(Config::from_settings(schema, {"parallel.grid=[3, 1]"}).integer_list_as<int>("parallel.grid") == std::vector<int>{3, 1});
 }
 
+TEST_CASE("config: a key that is a count or a name ([layout] land = 2 or land = \"atmosphere\")", "[runtime][config]") {
+  ConfigSchema schema;
+  schema.add_int_or_string("layout.land", parlayer::runtime::Value(std::string("atmosphere")), "ranks, or a host")
+      .at_least(1);
+  schema.add_int_or_string("layout.ocean", parlayer::runtime::Value(std::int64_t{1}), "ranks, or a host");
+  const Config defaults = Config::from_settings(schema, {});
+  CHECK(defaults.string("layout.land") == "atmosphere");
+  CHECK(defaults.integer("layout.ocean") == 1);
+  // From a file: a TOML integer is a count, a TOML string a name.
+  const Config file = load(schema, "[layout]\nland = 2\nocean = \"atmosphere\"\n");
+  CHECK(file.integer("layout.land") == 2);
+  CHECK(file.string("layout.ocean") == "atmosphere");
+  // On the command line: text that reads as an integer is one; anything else a name, quoted or not.
+  const Config set = Config::from_settings(schema, {"layout.land=3", "layout.ocean=\"land\""});
+  CHECK(set.integer("layout.land") == 3);
+  CHECK(set.string("layout.ocean") == "land");
+  CHECK(Config::from_settings(schema, {"layout.ocean=land"}).string("layout.ocean") == "land");
+  // The echoed config parses back to the same values (and kinds).
+  const Config again = load(schema, set.to_toml());
+  for (const auto& spec : schema.keys()) CHECK(again.value(spec.key()) == set.value(spec.key()));
+  // Bounds apply to the integer; other types, and integers beyond 64 bits, are one-line errors.
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"layout.land=0"}); }),
+             Catch::Contains("'layout.land' = 0") && Catch::Contains("must be an integer >= 1 or a string"));
+  CHECK_THAT(error_of([&] { load(schema, "[layout]\nland = 1.5\n"); }),
+             Catch::Contains("'layout.land'") && Catch::Contains("expected an integer or a string"));
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"layout.land=99999999999999999999"}); }),
+             Catch::Contains("integer 99999999999999999999 does not fit in 64 bits"));
+  CHECK_THROWS_WITH(defaults.integer("layout.land"), Catch::Contains("not of type integer"));  // a program's mistake
+  CHECK_THAT(Config::help_text(schema, {"prog", "test", "", "", ""}), Catch::Contains("land = \"atmosphere\""));
+}
+
 TEST_CASE("config: --restart '' and --config '' are mistakes, not \"not given\" (issue 15)", "[runtime][config]") {
   const ConfigSchema schema = test_schema();
   CHECK_THAT(error_of([&] { load(schema, "", {"--restart", ""}); }),
@@ -383,14 +372,4 @@ TEST_CASE("config: newlines in a value never split a message; the echoed config 
   CHECK(controls.string("out.dir") == std::string("a\nb\tc\x1b[0m\"q\\") + '\x7f');
   const Config again = load(schema, controls.to_toml());
   CHECK(again.string("out.dir") == controls.string("out.dir"));
-}
-
-TEST_CASE("the automatic progress interval does not overflow for the largest step count", "[runtime][time_loop]") {
-  using parlayer::runtime::automatic_progress_interval;
-  CHECK(automatic_progress_interval(0) == 1);
-  CHECK(automatic_progress_interval(20) == 1);
-  CHECK(automatic_progress_interval(21) == 2);
-  CHECK(automatic_progress_interval(1000) == 50);
-  const std::int64_t most = std::numeric_limits<std::int64_t>::max();
-  CHECK(automatic_progress_interval(most) == most / 20 + 1);
 }

@@ -46,13 +46,17 @@
 
 namespace parlayer::runtime {
 
-enum class ValueType { boolean, integer, real, string, integer_list };
+/// integer_or_string: a key that is either a count or a name, e.g. `[layout] land = 2` (ranks of
+/// its own) or `land = "atmosphere"` (on the atmosphere's ranks); its Value holds an int64_t or a
+/// string, and bounds (at_least, ...) apply to the integer, one_of to the string.
+enum class ValueType { boolean, integer, real, string, integer_list, integer_or_string };
 
-/// \brief "boolean", "integer", "real", "string", "integer list".
+/// \brief "boolean", "integer", "real", "string", "integer list", "integer or string".
 const char* to_string(ValueType type) noexcept;
 
 using IntegerList = std::vector<std::int64_t>;
-/// \brief A config value; the alternative matches the key's ValueType.
+/// \brief A config value; the alternative matches the key's ValueType (for integer_or_string:
+///        std::int64_t or std::string).
 using Value = std::variant<bool, std::int64_t, double, std::string, IntegerList>;
 
 /// \brief One key of a schema: what it is and what values it accepts.
@@ -107,6 +111,10 @@ public:
                     std::string units = "");
   KeySpec& add_string(const std::string& key, std::string default_value, std::string meaning);
   KeySpec& add_int_list(const std::string& key, IntegerList default_value, std::string meaning);
+  /// \brief A key whose value is an integer or a string (a TOML integer or string; on the command
+  ///        line, text that reads as an integer is one). Read it with Config::value() and
+  ///        std::holds_alternative, then integer() or string().
+  KeySpec& add_int_or_string(const std::string& key, Value default_value, std::string meaning);
 
   /// \brief The key's spec, or nullptr.
   const KeySpec* find(const std::string& key) const;

@@ -18,8 +18,9 @@
 /// older generation (the commit protocol, docs/checkpoint.md). Schedulers follow SIGTERM with
 /// SIGKILL after a grace period (Slurm: KillWait): checkpoint cadence and grace must fit.
 ///
-/// Agreement: every `check_every`-th call of should_stop() completes the MPI_Iallreduce (MAX of
-/// "a signal arrived here") started at the previous check, and starts the next one. A reduction is
+/// Agreement: every `check_every`-th call of should_stop() completes the MPI_Iallreduce (OR of
+/// "a signal arrived here", a runtime::FlagAgreement) started at the previous check, and starts
+/// the next one. A reduction is
 /// thus in flight for check_every steps and is normally complete when waited for; only a rank
 /// more than check_every steps ahead of another can wait in it. Latency: a signal that reaches any
 /// rank is acted on by all ranks at most 2 * check_every step boundaries later.
@@ -36,7 +37,7 @@
 
 #include <cstdint>
 
-#include "parlayer/parallel/handles.hpp"
+#include "parlayer/runtime/flag_agreement.hpp"
 
 namespace parlayer::runtime {
 
@@ -93,12 +94,9 @@ public:
   std::int64_t stop_step() const noexcept { return m_stop_step; }
 
 private:
-  parallel::Communicator m_comm;
+  FlagAgreement m_agreement;
   int m_check_every = 1;
   std::int64_t m_calls = 0;
-  MPI_Request m_pending = MPI_REQUEST_NULL;
-  int m_send = 0;
-  int m_result = 0;
   bool m_agreed = false;
   bool m_restore = false;  // the handlers are this object's (not install_handlers()'s)
   std::int64_t m_stop_step = -1;
