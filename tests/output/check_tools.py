@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The climate community's tools and ParaView read parlayer's output as it is (issue 14).
 
-Usage: check_tools.py MPIEXEC CLIMATE CONFIG WRITE_3D WORK_DIR
+Usage: check_tools.py MPIEXEC CLIMATE CONFIG WRITE_3D WORK_DIR [COUPLED COUPLED_CONFIG]
 
 Runs the real programs on a real demo output (parlayer-climate, small.toml, 2 ranks: snapshots at
 steps 0, 30, 60) and on a 3D series (WRITE_3D), and checks each against what h5py reads:
@@ -11,6 +11,8 @@ steps 0, 30, 60) and on a 3D series (WRITE_3D), and checks each against what h5p
   XDMF readers and the NetCDF files with the NetCDF reader, default settings: bounds in the X-Y
   plane, stable block names, the same min/max as h5py at one step, and a rendered PNG that is
   not blank (pixels counted).
+With COUPLED, parlayer-coupled's output too (issue 12: one series per component, atmosphere, ocean
+and land on their own grids): cdo sinfo, xarray and ParaView's readers, each against h5py.
 A missing tool is a failure, never a skip. Prints "ok"/"FAIL" lines and "N passed, M failed".
 """
 import datetime
@@ -26,6 +28,8 @@ import h5py
 import numpy as np
 
 mpiexec, climate, config, write_3d, work = sys.argv[1:6]
+coupled, coupled_config = sys.argv[6:8] if len(sys.argv) > 7 else (None, None)
+components = ("atmosphere", "ocean", "land")
 here = os.path.dirname(os.path.abspath(__file__))
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
@@ -187,6 +191,35 @@ try:
 except Exception as e:  # noqa: BLE001
     check(False, "netCDF library: appends to a snapshot", repr(e))
 
+# ---- parlayer-coupled: a series per component, read by cdo and xarray as they are ----
+coupled_series = {}  # component -> (snapshot files, h5py's fields of each)
+if coupled:
+    out_c = os.path.join(work, "coupled")
+    r = run([mpiexec, "-q", "--oversubscribe", "-np", "2", coupled, "--config", coupled_config, "--output", out_c,
+             "--set", "checkpoint.at_end=false"])
+    check(r.returncode == 0, "parlayer-coupled ran", f"exit {r.returncode}: {r.stderr[-2000:]}")
+    for c in components:
+        files = sorted(glob.glob(os.path.join(out_c, c, f"{c}_*.h5")))
+        if check(len(files) >= 3 and os.path.exists(os.path.join(out_c, c, f"{c}.xmf")),
+                 f"coupled {c}: {len(files)} snapshots and {c}.xmf"):
+            coupled_series[c] = (files, [h5_fields(f) for f in files])
+    for c, (files, fields_c) in coupled_series.items():
+        grids = [n for n, v in fields_c[1][0].items() if getattr(v, "ndim", 0) == 2 and n != "bottom"]
+        r = run(["cdo", "sinfo", files[1]])
+        names = run(["cdo", "-s", "showname", files[1]])
+        check(r.returncode == 0 and "RefTime =  2000-01-01" in r.stdout and names.returncode == 0 and
+              set(grids) <= set(names.stdout.split()),
+              f"cdo sinfo / showname: coupled {c} snapshot with {', '.join(grids)} and its time axis",
+              (r.stdout + r.stderr + names.stdout + names.stderr)[-2000:])
+        try:
+            import xarray
+            with xarray.open_mfdataset(files, engine="netcdf4", combine="by_coords", data_vars="minimal") as ds:
+                same = ds.sizes["time"] == len(files) and all(
+                    np.array_equal(ds[n].isel(time=1).values, fields_c[1][0][n], equal_nan=True) for n in grids)
+                check(same, f"xarray: coupled {c}, {len(files)} times, every value equal to h5py's")
+        except Exception as e:  # noqa: BLE001
+            check(False, f"xarray open_mfdataset: coupled {c}", repr(e))
+
 # ---- ParaView: one pvpython run checks everything (check_paraview.py) ----
 step_time = truth[1][1]
 t3 = h5_fields(os.path.join(out3, "snapshot_1.h5"))
@@ -194,6 +227,9 @@ spec = {"xdmf": {"climate": {"path": os.path.join(out, "climate.xmf"), "time": s
                  "three-d": {"path": os.path.join(out3, "series.xmf"), "time": t3[1]}},
         "netcdf": {"climate": middle, "three-d": os.path.join(out3, "snapshot_1.h5")},
         "render": {"xmf": os.path.join(out, "climate.xmf"), "png": os.path.join(work, "tracer.png"), "time": step_time}}
+for c, (files, fields_c) in coupled_series.items():
+    spec["xdmf"][f"coupled-{c}"] = {"path": os.path.join(os.path.dirname(files[0]), f"{c}.xmf"), "time": fields_c[1][1]}
+    spec["netcdf"][f"coupled-{c}"] = files[1]
 spec_file, result_file = os.path.join(work, "paraview-spec.json"), os.path.join(work, "paraview-result.json")
 with open(spec_file, "w") as f:
     json.dump(spec, f)
@@ -259,6 +295,29 @@ check(np.allclose(got["bounds"], [500, 11500, 250, 3750, 125, 875]), f"ParaView 
 a, values = got["arrays"].get("T"), t3[0]["T"]
 check(a is not None and a["range"] == [float(values.min()), float(values.max())], "ParaView NetCDF reader: 3D T min/max",
       f"ParaView: {a}")
+
+# The coupled components: every field of the series, with h5py's min/max (NaN ignored, as ParaView does).
+def nan_range(values):
+    return [float(np.nanmin(values)), float(np.nanmax(values))]
+
+
+for c, (files, fields_c) in coupled_series.items():
+    truth_c, time_c = fields_c[1]
+    grids = [n for n, v in truth_c.items() if getattr(v, "ndim", 0) == 2]
+    for kind in ("XDMFReader", "Xdmf3ReaderS", "Xdmf3ReaderT"):
+        got = result["xdmf"][f"coupled-{c}/{kind}"]
+        check(np.allclose(got["times"], [t for _, t in fields_c], rtol=1e-15) and got["bounds"][4:] == [0.0, 0.0],
+              f"ParaView {kind}: coupled {c}.xmf, {len(got['times'])} times, in the X-Y plane")
+        wrong = [n for n in grids if got["arrays"].get(n, {}).get("range") != nan_range(truth_c[n])]
+        check(not wrong, f"ParaView {kind}: coupled {c}: {', '.join(grids)} with h5py's min/max",
+              f"differ: {[(n, got['arrays'].get(n), nan_range(truth_c[n])) for n in wrong]}")
+    got = result["netcdf"][f"coupled-{c}"]
+    # The NetCDF reader shows the variables on the cell grid (y, x): u and v lie on faces (x_u, y_v).
+    wrong = [n for n in grids if n not in ("bottom", "u", "v") and
+             got["arrays"].get(n, {}).get("range") != nan_range(truth_c[n])]
+    check(not wrong and got["bounds"][4:] == [0.0, 0.0],
+          f"ParaView NetCDF reader: coupled {c} snapshot in the X-Y plane, fields with h5py's min/max",
+          f"bounds {got['bounds']}; differ: {[(n, got['arrays'].get(n), nan_range(truth_c[n])) for n in wrong]}")
 
 # The picture: not blank. The background is the most frequent colour; the grid must cover a good
 # part of the image with many colours (a colour map, not a flat fill or an outline).
