@@ -29,6 +29,10 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The layout advisor (apps/coupled/suggest_layout.py), loaded from the same checkout.
+_spec = importlib.util.spec_from_file_location("suggest_layout", os.path.join(HERE, "..", "coupled", "suggest_layout.py"))
+advisor = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(advisor)
 
 
 def load1():
@@ -40,12 +44,8 @@ def even_split(n):
 
 
 def layout_sets(own, on):
-    values = []
-    for c, n in own.items():
-        values += [f"layout.{c}={n}", f'layout.{c}_on=""']
-    for c, h in on.items():
-        values += [f"layout.{c}=0", f'layout.{c}_on="{h}"']
-    return values
+    """The --set values of a layout (the advisor's, so both speak the same keys)."""
+    return advisor.set_values(own, on)
 
 
 class Runner:
@@ -108,9 +108,6 @@ def main():
     if args.tiny:
         args.steps, args.repeats = 4, 1
     os.makedirs(args.out_dir, exist_ok=True)
-    spec = importlib.util.spec_from_file_location("suggest_layout", os.path.join(args.root, "apps/coupled/suggest_layout.py"))
-    advisor = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(advisor)
     r = Runner(args)
     result = {"load1_start": load1(), "steps": args.steps, "repeats": args.repeats, "tiny": args.tiny}
 

@@ -98,13 +98,9 @@ def step_time(model, own, on, schedule, cores=None):
 
 
 def set_values(own, on):
-    """The --set values that run a layout: ['layout.ocean=1', 'layout.ocean_on=""', 'layout.land_on="atmosphere"', ...]."""
-    values = []
-    for c, n in own.items():
-        values += [f"layout.{c}={n}", f'layout.{c}_on=""']
-    for c, h in on.items():
-        values += [f"layout.{c}=0", f'layout.{c}_on="{h}"']
-    return values
+    """The --set values that run a layout: ['layout.ocean=1', 'layout.land="atmosphere"', ...] (each
+    layout key is a rank count or the component whose ranks it shares)."""
+    return [f"layout.{c}={n}" for c, n in own.items()] + [f'layout.{c}="{h}"' for c, h in on.items()]
 
 
 def set_arguments(own, on):

@@ -93,7 +93,7 @@ check(abs(predicted["atmosphere 2, ocean 2, land on atmosphere"] - 10.2e-3) < 1e
 check(abs(predicted["atmosphere 1, ocean 3, land on atmosphere"] - 9.85e-3) < 1e-15, "1 + 3 at 4 on 2 cores: want 9.85 ms")
 # The --set arguments that run it.
 check(sl.set_values({"atmosphere": 1, "ocean": 3}, {"land": "ocean"}) ==
-      ['layout.atmosphere=1', 'layout.atmosphere_on=""', 'layout.ocean=3', 'layout.ocean_on=""', 'layout.land=0', 'layout.land_on="ocean"'],
+      ['layout.atmosphere=1', 'layout.ocean=3', 'layout.land="ocean"'],
       "set values")
 
 # As a program: the suggestion line, and bad input refused with one line and exit 2.
