@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 
+from one_line_error import one_line_error
+
 mpiexec, binary, config, work, half = sys.argv[1:6]
 shutil.rmtree(work, ignore_errors=True)
 
@@ -39,16 +41,11 @@ for ranks, settings, words in cases:
     for s in settings:
         cmd += [s] if s.startswith("--") or s == "latest" else ["--set", s]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    lines = r.stderr.strip().splitlines()
     what = f"{ranks} ranks {' '.join(settings) or '(the config as is)'}"
-    if r.returncode != 2:
-        failures.append(f"{what}: exit {r.returncode}, want 2; stderr: {r.stderr.strip()}")
-    elif len(lines) != 1 or not lines[0].startswith("error: "):
-        failures.append(f"{what}: want one 'error:' line, got {lines}")
-    elif missing := [w for w in words if w not in lines[0]]:
-        failures.append(f"{what}: the line lacks {missing}: {lines[0]}")
+    if wrong := one_line_error(r, words):
+        failures.append(f"{what}: {wrong}")
     else:
-        print(f"ok   {what}: {lines[0]}")
+        print(f"ok   {what}: {r.stderr.strip()}")
 if failures:
     print("\n".join("FAIL " + f for f in failures))
     sys.exit(1)

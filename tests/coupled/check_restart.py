@@ -29,6 +29,8 @@ import signal
 import subprocess
 import sys
 
+from one_line_error import one_line_error
+
 import h5py
 
 mpiexec, binary, config, work, mode = sys.argv[1:6]
@@ -86,15 +88,10 @@ def generation(step):
 
 def one_line_exit_2(ranks, out, settings, extra, words, what):
     r = subprocess.run(command(ranks, out, settings, extra), capture_output=True, text=True, timeout=60)
-    lines = r.stderr.strip().splitlines()
-    if r.returncode != 2:
-        failures.append(f"{what}: exit {r.returncode}, want 2; stderr: {r.stderr.strip()}")
-    elif len(lines) != 1 or not lines[0].startswith("error: "):
-        failures.append(f"{what}: want one 'error:' line, got {lines}")
-    elif missing := [w for w in words if w not in lines[0]]:
-        failures.append(f"{what}: the line lacks {missing}: {lines[0]}")
+    if wrong := one_line_error(r, words):
+        failures.append(f"{what}: {wrong}")
     else:
-        print(f"ok   {what}: {lines[0]}")
+        print(f"ok   {what}: {r.stderr.strip()}")
 
 
 # The fields in transit must be in every part.
