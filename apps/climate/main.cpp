@@ -418,11 +418,12 @@ int main(int argc, char** argv) {
     };
     std::filesystem::path last_checkpoint;
     hooks.checkpoint = [&](std::int64_t step, double time, runtime::CheckpointReasons why) {
-      // A stop, the end of the run and wall-time checkpoints go to level 2 (node-local files may not
-      // outlive the job); the interval's to level 1 when configured (every global_every-th to level 2).
-      // `why` is the same on every rank, so all ranks take the same branch.
-      const auto level = why == runtime::CheckpointReason::interval ? checkpoint::Checkpointer::Level::automatic
-                                                                    : checkpoint::Checkpointer::Level::global;
+      // A stop, the last step (with or without checkpoint.at_end) and wall-time checkpoints go to
+      // level 2 (node-local files may not outlive the job); the interval's to level 1 when configured
+      // (every global_every-th to level 2). `why` and `step` are the same on every rank, so all ranks
+      // take the same branch.
+      const bool interval_only = why == runtime::CheckpointReason::interval && step != settings.last_step;
+      const auto level = interval_only ? checkpoint::Checkpointer::Level::automatic : checkpoint::Checkpointer::Level::global;
       checkpoints.write(decomposition, climate::snapshot_fields(model->state(), model->bottom()),
                         climate::snapshot_header(p, step, time, record), level);
       last_checkpoint = level == checkpoint::Checkpointer::Level::global || checkpoints.local_folder().empty()

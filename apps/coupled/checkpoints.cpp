@@ -127,9 +127,17 @@ RestoredGeneration CoupledCheckpoints::read(const fs::path& folder, std::int64_t
   for (const parlayer::coupling::Component& c : all) g.paths.push_back(path_of(folder, c.name(), step));
   const parlayer::parallel::Failure failed = parlayer::parallel::agree(m_components.parent(), parlayer::parallel::attempt([&] {
     for (std::size_t k = 0; k < all.size(); ++k)
-      if (all[k].here())
+      if (all[k].here()) {
         g.headers[k] = parlayer::checkpoint::read_snapshot(g.paths[k], all[k].communicator().get(),
                                                            *parts[k].decomposition, parts[k].fields);
+        // Every part must hold the generation's step: parts of different steps (a file copied or
+        // renamed by hand) would be a coupled state that never existed.
+        if (g.headers[k]->step != step)
+          throw std::runtime_error(format("'%s' holds coupling interval %lld, not %lld as its name says (copied "
+                                          "or renamed?)",
+                                          g.paths[k].string().c_str(), static_cast<long long>(g.headers[k]->step),
+                                          static_cast<long long>(step)));
+      }
   }));
   if (failed) throw CollectiveError(*failed);
   return g;

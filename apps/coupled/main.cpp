@@ -257,7 +257,8 @@ int main(int argc, char** argv) {
         g = checkpoints.restore(request, parts);
       }
       // Every part records the run's parameters: each component's ranks check theirs, and the
-      // verdict is agreed (a changed key fails on every rank alike: one line).
+      // verdict is agreed (a changed key fails on every rank alike: one line). Every part carries the
+      // same parameters, so the changes found in any part (rank 0's, logged) are the run's.
       std::vector<std::string> changed;
       const parallel::Failure incompatible = parallel::agree(world, parallel::attempt([&] {
         for (const coupled::ComponentIndex c : {coupled::atmosphere, coupled::ocean, coupled::land})

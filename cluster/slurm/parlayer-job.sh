@@ -8,7 +8,9 @@
 #   checkpoints  (optional) where the model commits its checkpoints (default: $output/checkpoints)
 #   source "$lib"; run_model MODEL CONFIG "$@"   # never returns
 #
-# Environment read here: PARLAYER_LAUNCHER (srun, the default, or mpirun), SLURM_RESTART_COUNT,
+# Environment read here: PARLAYER_LAUNCHER (srun, the default, or mpirun), PARLAYER_CHECKPOINTS
+# (a checkpoint folder other than $output/checkpoints: passed to the model as checkpoint.dir, and
+# where a chained job looks for checkpoints to continue from), SLURM_RESTART_COUNT,
 # SLURM_CPUS_PER_TASK, SLURM_NTASKS, SLURM_JOB_ID.
 # shellcheck shell=bash
 
@@ -29,7 +31,12 @@ run_model() {
   # A rerun (requeue) or a chained job whose folder already holds snapshots continues from the
   # newest valid one; a folder with snapshots but no valid one is an error of the model, never a
   # fresh start.
-  local restart=()
+  local restart=() folder=()
+  checkpoints=${PARLAYER_CHECKPOINTS:-${checkpoints:-}}
+  # A checkpoint folder of its own is given to the model here, so that the model and this test of
+  # "is there anything to continue from" look in the same place (a --set checkpoint.dir in the
+  # arguments would not be seen here: use PARLAYER_CHECKPOINTS).
+  [[ -n $checkpoints ]] && folder=(--set "checkpoint.dir=\"$checkpoints\"")
   if ((restart_count > 0)) || compgen -G "${checkpoints:-$output/checkpoints}/*.h5" >/dev/null; then
     restart=(--restart latest)
   fi
@@ -50,7 +57,7 @@ run_model() {
   # The launcher's stderr is also kept aside: Slurm 22.05's srun can exit 0 after "launch failed".
   local launcher_errors
   launcher_errors=$(mktemp "${TMPDIR:-/tmp}/${job_tag%%.*}-sbatch-errors.XXXXXX")
-  "${launch[@]}" "$model" --config "$config" --output "$output" "${restart[@]}" "$@" 2> >(tee -a "$launcher_errors" >&2) &
+  "${launch[@]}" "$model" --config "$config" --output "$output" "${folder[@]}" "${restart[@]}" "$@" 2> >(tee -a "$launcher_errors" >&2) &
   launcher_pid=$!
 
   # B: signals reach this shell only: hand them on as USR1 (checkpoint and stop). srun and mpirun

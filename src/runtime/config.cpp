@@ -541,7 +541,9 @@ std::string KeySpec::check(const Value& value) const {
     case ValueType::integer_or_string:
       // "must be an integer >= 1 or a string"
       if (const auto* x = std::get_if<std::int64_t>(&value); x && !in_range(static_cast<double>(*x))) {
-        const std::string bounds = constraint_text().substr(std::string(to_string(m_type)).size());
+        std::string bounds;
+        if (m_min) bounds += std::string(m_min_exclusive ? " > " : " >= ") + bound_text(*m_min);
+        if (m_max) bounds += (m_min ? " and <= " : " <= ") + bound_text(*m_max);
         return "must be an integer" + bounds + " or a string";
       }
       if (const auto* name = std::get_if<std::string>(&value);

@@ -104,7 +104,8 @@ struct LoopSettings {
                                        ///< the loop installs the handlers (StopRequest::install_handlers())
   MPI_Comm comm = MPI_COMM_NULL;       ///< the ranks that run the loop together: needed for the agreement
   int agree_every = 1;                 ///< steps between checks of the agreement (>= 1)
-  std::function<double()> clock = wall_seconds;  ///< seconds; read on rank 0 of comm only (tests inject one)
+  std::function<double()> clock = wall_seconds;  ///< seconds; read on rank 0 of comm only (tests inject one), but
+                                                 ///< given on every rank (an empty one is refused everywhere)
   double cells = 0.0;                  ///< cells updated per step (all ranks), for the cells/s rate
   std::string team = {};               ///< who computes, after the rate, e.g. "2 ranks x 2 threads"; empty: nothing
 };
