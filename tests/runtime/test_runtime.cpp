@@ -337,6 +337,13 @@ TEST_CASE("config: a key that is a count or a name ([layout] land = 2 or land = 
   CHECK_THAT(error_of([&] { Config::from_settings(schema, {"layout.land=99999999999999999999"}); }),
              Catch::Contains("integer 99999999999999999999 does not fit in 64 bits"));
   CHECK_THROWS_WITH(defaults.integer("layout.land"), Catch::Contains("not of type integer"));  // a program's mistake
+  // Bounds and choices together: each names its own part.
+  ConfigSchema both;
+  both.add_int_or_string("layout.sea", parlayer::runtime::Value(std::int64_t{1}), "ranks, or a host").at_least(1).one_of({"air"});
+  CHECK_THAT(error_of([&] { Config::from_settings(both, {"layout.sea=0"}); }),
+             Catch::Contains("must be an integer >= 1 or a string"));
+  CHECK_THAT(error_of([&] { Config::from_settings(both, {"layout.sea=land"}); }),
+             Catch::Contains("must be an integer or one of air"));
   CHECK_THAT(Config::help_text(schema, {"prog", "test", "", "", ""}), Catch::Contains("land = \"atmosphere\""));
 }
 
