@@ -7,6 +7,8 @@ or of different sizes, and a coupling interval that is not a whole number of a c
 Usage: check_errors.py MPIEXEC BINARY CONFIG WORK_DIR layout|keys
 (two halves, so each ctest entry stays short: a failing mpirun takes 1-2 s here)
 """
+import concurrent.futures
+import os
 import shutil
 import subprocess
 import sys
@@ -35,12 +37,22 @@ cases = [
     (2, ['coupling.schedule="lagged"'], ["'coupling.schedule'", "sequential", "concurrent"]),
 ]
 cases = [c for c in cases if (c[2][0] == "[layout]" or "layout" in c[2][0]) == (half == "layout")]
-failures = []
-for ranks, settings, words in cases:
-    cmd = [mpiexec, "-q", "--oversubscribe", "-np", str(ranks), binary, "--config", config, "--output", work]
+
+
+def refuse(number, ranks, settings):
+    """Runs one case in an output folder of its own; its CompletedProcess."""
+    cmd = [mpiexec, "-q", "--oversubscribe", "-np", str(ranks), binary, "--config", config,
+           "--output", os.path.join(work, f"case-{number}")]
     for s in settings:
         cmd += [s] if s.startswith("--") or s == "latest" else ["--set", s]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+
+
+# Four cases at a time (each mostly waits for mpirun's start-up); the verdicts in order.
+with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+    results = list(pool.map(lambda c: refuse(c[0], *c[1][:2]), enumerate(cases)))
+failures = []
+for (ranks, settings, words), r in zip(cases, results):
     what = f"{ranks} ranks {' '.join(settings) or '(the config as is)'}"
     if wrong := one_line_error(r, words):
         failures.append(f"{what}: {wrong}")
