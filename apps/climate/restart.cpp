@@ -154,13 +154,10 @@ std::vector<std::string> check_restart_compatible(const std::filesystem::path& s
     try {
       changed = parlayer::checkpoint::check_parameters(snapshot, header, parlayer::checkpoint::snapshot_format_version,
                                                        now.parameters);
-    } catch (const CollectiveError& e) {
+    } catch (const parlayer::checkpoint::ParameterMismatch& e) {
       // Say where this run's value comes from (a file line or --set) and what may change.
-      std::string where;
-      for (const Parameter& p : now.parameters)
-        if (p.name != effective_dt_name && std::string(e.what()).find("'" + p.name + "'") != std::string::npos)
-          where = " (" + config.origin(p.name) + ")";
-      throw CollectiveError(std::string(e.what()) + where +
+      const bool key = config.schema().find(e.parameter()) != nullptr;
+      throw CollectiveError(std::string(e.what()) + (key ? " (" + config.origin(e.parameter()) + ")" : "") +
                             "; a restart must keep every grid, physics, topography, initial, tracer and sun key");
     }
   }

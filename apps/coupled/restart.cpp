@@ -58,13 +58,10 @@ std::vector<std::string> check_restart_compatible(const std::filesystem::path& p
   std::vector<std::string> changed;
   try {
     changed = parlayer::checkpoint::check_parameters(part, header, parlayer::checkpoint::snapshot_format_version, now);
-  } catch (const CollectiveError& e) {
+  } catch (const parlayer::checkpoint::ParameterMismatch& e) {
     // Say where this run's value comes from (a file line or --set), and what a restart may change.
-    std::string where;
-    for (const Parameter& p : now)
-      if (!p.name.ends_with("effective_dt") && std::string(e.what()).find("'" + p.name + "'") != std::string::npos)
-        where = " (" + config.origin(p.name) + ")";
-    throw CollectiveError(std::string(e.what()) + where +
+    const bool key = config.schema().find(e.parameter()) != nullptr;
+    throw CollectiveError(std::string(e.what()) + (key ? " (" + config.origin(e.parameter()) + ")" : "") +
                           "; a restart must keep every model, layer, land and coupling key and each component's "
                           "time step (the layout, parallel.*, time.steps, output, checkpoint and log may change)");
   }

@@ -433,8 +433,8 @@ std::vector<std::string> check_parameters(const fs::path& path, const SnapshotHe
                                           std::span<const Parameter> now) {
   std::vector<std::string> changed;
   if (format_version < 2) return changed;
-  const auto error = [&](const std::string& why) {
-    return CollectiveError("restart from '" + path.string() + "': " + why);
+  const auto error = [&](const std::string& why, const std::string& parameter) {
+    return ParameterMismatch("restart from '" + path.string() + "': " + why, parameter);
   };
   auto find = [](const std::vector<Parameter>& list, const std::string& name) {
     return std::find_if(list.begin(), list.end(), [&](const Parameter& p) { return p.name == name; });
@@ -450,20 +450,23 @@ std::vector<std::string> check_parameters(const fs::path& path, const SnapshotHe
     if (there == snapshot.parameters.end()) {
       if (p.rule == Parameter::Rule::must_match)
         throw error("parameter '" + p.name + "' must match, but the snapshot does not record it (this run: " +
-                    to_string(p.value) + ")");
+                        to_string(p.value) + ")",
+                    p.name);
       continue;
     }
     if (same(there->value, p.value)) continue;
     if (p.rule == Parameter::Rule::must_match || there->rule == Parameter::Rule::must_match)
       throw error("parameter '" + p.name + "' must match: the snapshot has " + to_string(there->value) +
-                  ", this run " + to_string(p.value));
+                      ", this run " + to_string(p.value),
+                  p.name);
     changed.push_back(p.name + ": " + to_string(there->value) + " in the snapshot, " + to_string(p.value) + " now");
   }
   std::vector<Parameter> given(now.begin(), now.end());
   for (const Parameter& q : snapshot.parameters)
     if (q.rule == Parameter::Rule::must_match && find(given, q.name) == given.end())
       throw error("the snapshot's parameter '" + q.name + "' = " + to_string(q.value) +
-                  " must match, but this run does not give it");
+                      " must match, but this run does not give it",
+                  q.name);
   return changed;
 }
 

@@ -404,6 +404,17 @@ TEST_CASE("typed parameters: recorded, read back, and checked on restart", "[sna
   now = header.parameters;
   now[1].value = std::int64_t{1};  // another type is another value
   CHECK_THROWS_WITH(checkpoint::check_parameters(file, info.header, 2, now), Contains("the snapshot has \"jet\", this run 1"));
+  // The error says which parameter it was (programs add where their value came from).
+  for (const auto& [index, name] : {std::pair{0, "physics.gravity"}, std::pair{2, "grid.nx"}}) {
+    now = header.parameters;
+    now[index].value = std::string("other");
+    try {
+      static_cast<void>(checkpoint::check_parameters(file, info.header, 2, now));
+      FAIL("no ParameterMismatch for " << name);
+    } catch (const checkpoint::ParameterMismatch& e) {
+      CHECK(e.parameter() == name);
+    }
+  }
   // Altering a parameter in the file breaks the metadata checksum.
   if (rank == 0) {
     h5::File h(H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));

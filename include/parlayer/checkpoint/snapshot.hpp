@@ -49,10 +49,12 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "parlayer/domain/decomposition.hpp"
+#include "parlayer/error.hpp"
 #include "parlayer/domain/field.hpp"
 
 namespace parlayer::checkpoint {
@@ -226,13 +228,27 @@ SnapshotHeader read_snapshot(const std::filesystem::path& path, MPI_Comm comm,
 SnapshotHeader read_snapshot(const std::filesystem::path& path, MPI_Comm comm,
                              const domain::Decomposition& decomposition, std::span<const FieldToRead> fields);
 
+/// \brief The error of check_parameters: a CollectiveError whose message names the file, the
+///        parameter and both values, and which says which parameter it was, so a program can add
+///        where this run's value came from (a config file line, a --set) without reading the text.
+class ParameterMismatch : public CollectiveError {
+public:
+  ParameterMismatch(const std::string& message, std::string parameter)
+      : CollectiveError(message), m_parameter(std::move(parameter)) {}
+  /// \brief The name of the parameter that does not match.
+  const std::string& parameter() const noexcept { return m_parameter; }
+
+private:
+  std::string m_parameter;
+};
+
 /// \brief Checks the parameters a run gives against those a snapshot recorded. Local (the
 ///        snapshot's header is the same on every rank, so is the verdict).
 /// \return one line per `may_change` parameter whose value changed ("output.interval: 100 in the
 ///         snapshot, 50 now"), for the log.
-/// \throws CollectiveError naming the file, the parameter and both values for a `must_match`
-///         parameter (of either side) that differs or that the other side lacks. A snapshot of
-///         format_version 1 records no parameters: nothing is checked.
+/// \throws ParameterMismatch (a CollectiveError) naming the file, the parameter and both values for
+///         a `must_match` parameter (of either side) that differs or that the other side lacks. A
+///         snapshot of format_version 1 records no parameters: nothing is checked.
 std::vector<std::string> check_parameters(const std::filesystem::path& path, const SnapshotHeader& snapshot,
                                           int snapshot_format_version, std::span<const Parameter> now);
 
