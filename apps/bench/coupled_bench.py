@@ -43,11 +43,6 @@ def even_split(n):
     return {"atmosphere": n // 2, "ocean": n - n // 2}, {"land": "atmosphere"}
 
 
-def layout_sets(own, on):
-    """The --set values of a layout (the advisor's, so both speak the same keys)."""
-    return advisor.set_values(own, on)
-
-
 class Runner:
     def __init__(self, args):
         self.args = args
@@ -112,7 +107,7 @@ def main():
     result = {"load1_start": load1(), "steps": args.steps, "repeats": args.repeats, "tiny": args.tiny}
 
     # 1. The two schedules on 1 + 1 ranks (the land on the atmosphere's), interleaved.
-    pair = layout_sets(*even_split(2))
+    pair = advisor.set_values(*even_split(2))
     runs = {"sequential": [], "concurrent": []}
     for k in range(args.repeats):
         for schedule in runs:
@@ -125,10 +120,10 @@ def main():
 
     # 2. The advisor: fitted on concurrent runs at 1 rank, 1 + 1 and 2 shared ranks.
     conc = ['coupling.schedule="concurrent"']
-    calibration = [best([r.run("concurrent-np1", 1, layout_sets({"atmosphere": 1}, {"ocean": "atmosphere", "land": "atmosphere"}) + conc)
+    calibration = [best([r.run("concurrent-np1", 1, advisor.set_values({"atmosphere": 1}, {"ocean": "atmosphere", "land": "atmosphere"}) + conc)
                          for _ in range(args.repeats)]),
                    best(runs["concurrent"]),
-                   best([r.run("concurrent-np2-shared", 2, layout_sets({"atmosphere": 2}, {"ocean": "atmosphere", "land": "atmosphere"}) + conc)
+                   best([r.run("concurrent-np2-shared", 2, advisor.set_values({"atmosphere": 2}, {"ocean": "atmosphere", "land": "atmosphere"}) + conc)
                          for _ in range(args.repeats)])]
     names = [c["name"] for c in calibration[0]["components"]]
     # CPU seconds, not wall: the machine is shared with other jobs and 4 ranks oversubscribe it.
@@ -147,11 +142,11 @@ def main():
             for label, (o, h) in candidates.items():
                 if label == "even split" and (o, h) == (own, on) and k == 0:
                     print(f"{N} ranks: the advisor proposes the even split itself", flush=True)
-                d = r.run(f"advisor-{N}-{label.replace(' ', '-')}", N, layout_sets(o, h) + conc)
+                d = r.run(f"advisor-{N}-{label.replace(' ', '-')}", N, advisor.set_values(o, h) + conc)
                 measured.setdefault(label, []).append(d)
         for label, (o, h) in candidates.items():
             b = best(measured[label])
-            entry[label] = dict(summary(b), layout=advisor.describe(o, h), set=layout_sets(o, h),
+            entry[label] = dict(summary(b), layout=advisor.describe(o, h), set=advisor.set_values(o, h),
                                 predicted_ms=1e3 * predicted[advisor.describe(o, h)],
                                 spread_step_ms=[1e3 * x for x in spread(measured[label], "step_per_interval")])
         entry["advisor_over_even_step"] = entry["advisor"]["step_ms"] / entry["even split"]["step_ms"]
