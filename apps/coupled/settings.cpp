@@ -47,22 +47,6 @@ const std::map<std::string, parlayer::runtime::Value>& layer_defaults(const std:
   return component == "ocean" ? ocean : atmosphere;
 }
 
-// Adds climate key `k` to `s` as `key`, with its type, units and the given default and meaning
-// (its bounds and choices are checked with k.check() when the settings are read).
-void copy_key(ConfigSchema& s, const parlayer::runtime::KeySpec& k, const std::string& key,
-              const parlayer::runtime::Value& value, const std::string& meaning) {
-  switch (k.type()) {
-    case parlayer::runtime::ValueType::boolean: s.add_bool(key, std::get<bool>(value), meaning); break;
-    case parlayer::runtime::ValueType::integer: s.add_int(key, std::get<std::int64_t>(value), meaning, k.units()); break;
-    case parlayer::runtime::ValueType::real: s.add_real(key, std::get<double>(value), meaning, k.units()); break;
-    case parlayer::runtime::ValueType::string: s.add_string(key, std::get<std::string>(value), meaning); break;
-    case parlayer::runtime::ValueType::integer_list:
-      s.add_int_list(key, std::get<parlayer::runtime::IntegerList>(value), meaning);
-      break;
-    case parlayer::runtime::ValueType::integer_or_string: s.add_int_or_string(key, value, meaning); break;
-  }
-}
-
 // The checkpoint keys: parlayer-climate's (its meanings, defaults and bounds), for the whole
 // coupled state. Not async and level 1 (checkpoint.async, checkpoint.local_dir, ...): not here.
 const char* const checkpoint_keys[] = {"checkpoint.interval", "checkpoint.wall_interval", "checkpoint.at_end",
@@ -77,7 +61,7 @@ void add_layer_keys(ConfigSchema& s, const std::string& c, double density, doubl
     const parlayer::runtime::Value value = d == defaults.end() ? k.default_value() : d->second;
     const std::string key = c + "." + k.key();
     const std::string meaning = c + ": " + k.meaning() + " (parlayer-climate's " + k.key() + ")";
-    copy_key(s, k, key, value, meaning);
+    s.add_like(k, key, value, meaning);  // the climate's bounds and choices, reported with this key
   }
   s.add_real(c + ".layer.density", density, c + ": density of the layer (its heat capacity per area is density x heat_capacity x h)", "kg m-3").greater_than(0);
   s.add_real(c + ".layer.heat_capacity", heat_capacity, c + ": specific heat capacity of the layer", "J kg-1 K-1").greater_than(0);
@@ -90,8 +74,6 @@ LayerSettings layer_from(const Config& config, const std::string& c) {
   for (const parlayer::runtime::KeySpec& k : climate_schema().keys()) {
     if (!component_key(k.key())) continue;
     const std::string key = c + "." + k.key();
-    // The climate's own bounds and choices, reported with this program's key and its origin.
-    if (const std::string problem = k.check(config.value(key)); !problem.empty()) throw config.error(key, problem);
     settings.push_back(k.key() + "=" + parlayer::runtime::to_toml_text(config.value(key)));
   }
   try {
@@ -159,7 +141,7 @@ ConfigSchema make_schema() {
                 "\"\" = <output.dir>/checkpoints";
     else if (k.key() == "checkpoint.at_end")
       meaning = "write a checkpoint at the last coupling interval of a run";
-    copy_key(s, k, k.key(), k.default_value(), meaning);
+    s.add_like(k, k.key(), k.default_value(), meaning);
   }
   s.add_int("log.interval", 0, "coupling intervals between progress lines; 0 = about 20 per run").at_least(0);
   s.add_bool("log.echo_config", true, "print the effective configuration at start-up");
@@ -203,9 +185,6 @@ Settings settings_from(const Config& config) {
   s.output_interval = config.integer("output.interval");
   s.log_interval = config.integer("log.interval");
   s.land = {config.real("land.dt"), config.real("land.heat_capacity"), config.real("land.temperature")};
-  for (const char* key : checkpoint_keys)  // the climate's bounds (checkpoint.keep >= 1, ...)
-    if (const std::string problem = climate_schema().find(key)->check(config.value(key)); !problem.empty())
-      throw config.error(key, problem);
   s.checkpoint.interval = config.integer("checkpoint.interval");
   s.checkpoint.wall_interval = config.real("checkpoint.wall_interval");
   s.checkpoint.at_end = config.boolean("checkpoint.at_end");

@@ -579,6 +579,15 @@ KeySpec& ConfigSchema::add_string(const std::string& key, std::string default_va
 KeySpec& ConfigSchema::add_int_list(const std::string& key, IntegerList default_value, std::string meaning) {
   return add(KeySpec(key, ValueType::integer_list, std::move(default_value), std::move(meaning), ""));
 }
+KeySpec& ConfigSchema::add_like(const KeySpec& model, const std::string& key, Value default_value, std::string meaning) {
+  KeySpec spec(key, model.m_type, std::move(default_value), std::move(meaning), model.m_units);  // checks key, type
+  spec.m_min = model.m_min;
+  spec.m_max = model.m_max;
+  spec.m_min_exclusive = model.m_min_exclusive;
+  spec.m_choices = model.m_choices;
+  spec.m_entries = model.m_entries;
+  return add(std::move(spec));
+}
 KeySpec& ConfigSchema::add_int_or_string(const std::string& key, Value default_value, std::string meaning) {
   if (!std::holds_alternative<std::int64_t>(default_value) && !std::holds_alternative<std::string>(default_value))
     throw std::logic_error("config schema: key " + in_quotes(key) + ": the default must be an integer or a string");

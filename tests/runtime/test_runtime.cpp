@@ -347,6 +347,24 @@ TEST_CASE("config: a key that is a count or a name ([layout] land = 2 or land = 
   CHECK_THAT(Config::help_text(schema, {"prog", "test", "", "", ""}), Catch::Contains("land = \"atmosphere\""));
 }
 
+TEST_CASE("config: add_like copies a key under another name with its type, units, bounds and choices",
+          "[runtime][config]") {
+  const ConfigSchema model = test_schema();
+  ConfigSchema schema;
+  schema.add_like(*model.find("grid.nx"), "ocean.grid.nx", parlayer::runtime::Value(std::int64_t{64}), "ocean: cells");
+  schema.add_like(*model.find("ic.name"), "ocean.ic.name", model.find("ic.name")->default_value(), "ocean: start");
+  CHECK(schema.find("ocean.grid.nx")->type() == parlayer::runtime::ValueType::integer);
+  CHECK(schema.find("ocean.grid.nx")->constraint_text() == model.find("grid.nx")->constraint_text());
+  CHECK(Config::from_settings(schema, {}).integer("ocean.grid.nx") == 64);
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"ocean.grid.nx=2"}); }),
+             Catch::StartsWith("config key 'ocean.grid.nx' = 2 (--set ocean.grid.nx=2): must be an integer >= 4"));
+  CHECK_THAT(error_of([&] { Config::from_settings(schema, {"ocean.ic.name=storm"}); }),
+             Catch::Contains("'ocean.ic.name'") && Catch::Contains("one of jet, lake"));
+  CHECK_THROWS_AS(schema.add_like(*model.find("grid.nx"), "nodot", parlayer::runtime::Value(std::int64_t{1}), ""),
+                  std::logic_error);
+  CHECK_THROWS_AS(schema.add_like(*model.find("grid.nx"), "a.b", parlayer::runtime::Value(1.5), ""), std::logic_error);
+}
+
 TEST_CASE("config: --restart '' and --config '' are mistakes, not \"not given\" (issue 15)", "[runtime][config]") {
   const ConfigSchema schema = test_schema();
   CHECK_THAT(error_of([&] { load(schema, "", {"--restart", ""}); }),

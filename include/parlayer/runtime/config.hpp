@@ -89,6 +89,7 @@ public:
   std::string check(const Value& value) const;
 
 private:
+  friend class ConfigSchema;  // add_like copies a spec under another name
   std::string m_key;
   ValueType m_type;
   Value m_default;
@@ -115,6 +116,10 @@ public:
   ///        line, text that reads as an integer is one). Read it with Config::value() and
   ///        std::holds_alternative, then integer() or string().
   KeySpec& add_int_or_string(const std::string& key, Value default_value, std::string meaning);
+  /// \brief A key like `model` (its type, units, bounds, choices and list length) under the name
+  ///        `key`, with its own default and meaning: e.g. another program's key inside a table of
+  ///        this one ("ocean.time.dt" like the climate's "time.dt"), checked as the original is.
+  KeySpec& add_like(const KeySpec& model, const std::string& key, Value default_value, std::string meaning);
 
   /// \brief The key's spec, or nullptr.
   const KeySpec* find(const std::string& key) const;
