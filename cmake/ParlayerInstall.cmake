@@ -9,7 +9,7 @@ set(PARLAYER_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/parlayer")
 
 # Every module target is exported (parlayer::core, ::parallel, ::domain, ::halo, ::balance,
 # ::checkpoint, ::runtime, ::coupling) with the umbrella parlayer::parlayer, so a consumer may link just the modules it uses.
-install(TARGETS parlayer_core parlayer_parallel parlayer_domain parlayer_halo parlayer_balance parlayer_checkpoint parlayer_coupling
+install(TARGETS parlayer_core parlayer_parallel parlayer_domain parlayer_transfer parlayer_halo parlayer_balance parlayer_checkpoint parlayer_coupling
                 parlayer_runtime parlayer
         EXPORT parlayerTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -56,7 +56,7 @@
 namespace {
 
 using namespace parlayer::bench;
-using parlayer::halo::Backend;
+using parlayer::transfer::Backend;
 
 struct Suites {
   bool triad = false, pingpong = false, disk = false, stencil = false, halo = false, snapshot = false,
@@ -473,7 +473,7 @@ void measure_redistribution(MPI_Comm comm, const Config& cfg, json& doc) {
       for (std::size_t t = 0; t < b->targets().size(); ++t)
         for (Backend backend : {Backend::packed, Backend::datatypes})
           for (Direction dir : {Direction::forward, Direction::back})
-            list.push_back({b->targets()[t].name + "/" + parlayer::halo::to_string(backend) + "/" + to_string(dir),
+            list.push_back({b->targets()[t].name + "/" + parlayer::transfer::to_string(backend) + "/" + to_string(dir),
                             [b, t, backend, dir](int count) {
                               return StepTiming{b->run(t, backend, dir, count), 0, 0, 0, 0, 0, 0};
                             }});
@@ -490,7 +490,7 @@ void measure_redistribution(MPI_Comm comm, const Config& cfg, json& doc) {
       for (Backend backend : {Backend::packed, Backend::datatypes}) {
         const bool same = bench.check(t, backend);
         for (Direction dir : {Direction::forward, Direction::back}) {
-          const Case& c = *find(cases, target.name + "/" + parlayer::halo::to_string(backend) + "/" + to_string(dir));
+          const Case& c = *find(cases, target.name + "/" + parlayer::transfer::to_string(backend) + "/" + to_string(dir));
           const double best = c.best.step_s, median = median_step(c);
           json e{{"size", extent},
                  {"field_bytes", static_cast<std::int64_t>(n) * n * static_cast<std::int64_t>(sizeof(double))},
@@ -499,7 +499,7 @@ void measure_redistribution(MPI_Comm comm, const Config& cfg, json& doc) {
                  {"transport", cfg.transport},
                  {"target", target.name},
                  {"target_description", target.what},
-                 {"backend", parlayer::halo::to_string(backend)},
+                 {"backend", parlayer::transfer::to_string(backend)},
                  {"direction", to_string(dir)},
                  {"message_bytes", message},
                  {"messages_per_rank", bench.messages(t)},

@@ -78,7 +78,7 @@ std::vector<std::int64_t> redistribution_message_sizes(const Decomposition& from
 // The four moves of one target: [backend][direction], built in place and never moved (each binds
 // its fields on the first run).
 struct RedistributionBench::Moves {
-  std::unique_ptr<halo::Redistribution> move[2][2];
+  std::unique_ptr<transfer::Redistribution> move[2][2];
 };
 
 RedistributionBench::RedistributionBench(MPI_Comm comm, const std::vector<int>& extent, int boxes_per_rank,
@@ -91,35 +91,35 @@ RedistributionBench::RedistributionBench(MPI_Comm comm, const std::vector<int>& 
   for (const RedistributionTarget& t : m_targets) {
     m_moved.push_back(std::make_unique<Field<double>>("u_" + t.name, t.decomposition, rank, ghost_width));
     auto moves = std::make_unique<Moves>();
-    for (const halo::Backend backend : {halo::Backend::packed, halo::Backend::datatypes}) {
-      const int b = backend == halo::Backend::packed ? 0 : 1;
-      moves->move[b][0] = std::make_unique<halo::Redistribution>(m_default, t.decomposition, comm, backend);
-      moves->move[b][1] = std::make_unique<halo::Redistribution>(t.decomposition, m_default, comm, backend);
+    for (const transfer::Backend backend : {transfer::Backend::packed, transfer::Backend::datatypes}) {
+      const int b = backend == transfer::Backend::packed ? 0 : 1;
+      moves->move[b][0] = std::make_unique<transfer::Redistribution>(m_default, t.decomposition, comm, backend);
+      moves->move[b][1] = std::make_unique<transfer::Redistribution>(t.decomposition, m_default, comm, backend);
     }
-    const halo::TransferPlan& plan = moves->move[0][0]->plan();
+    const transfer::TransferPlan& plan = moves->move[0][0]->plan();
     std::int64_t largest = 0, local = 0;
-    for (const halo::PeerTransfer& peer : plan.peers) {
+    for (const transfer::PeerTransfer& peer : plan.peers) {
       std::int64_t cells = 0;
-      for (const halo::BoxRegion& r : peer.send) cells += r.cells.cells();
+      for (const transfer::BoxRegion& r : peer.send) cells += r.cells.cells();
       largest = std::max(largest, cells);
     }
-    for (const halo::LocalCopy& copy : plan.local) local += copy.from.cells.cells();
+    for (const transfer::LocalCopy& copy : plan.local) local += copy.from.cells.cells();
     const auto bytes = [](std::int64_t cells) { return static_cast<double>(cells * std::int64_t{sizeof(double)}); };
     // Both directions move the same pieces, the other way round: one set of sizes describes both.
     m_message_bytes.push_back(static_cast<std::int64_t>(max_over(comm, bytes(largest))));
     m_sent_bytes.push_back(static_cast<std::int64_t>(max_over(comm, static_cast<double>(moves->move[0][0]->bytes_sent(8)))));
     m_local_bytes.push_back(static_cast<std::int64_t>(max_over(comm, bytes(local))));
     m_messages.push_back(static_cast<int>(max_over(comm, static_cast<double>(std::count_if(
-        plan.peers.begin(), plan.peers.end(), [](const halo::PeerTransfer& p) { return !p.send.empty(); })))));
+        plan.peers.begin(), plan.peers.end(), [](const transfer::PeerTransfer& p) { return !p.send.empty(); })))));
     m_moves.push_back(std::move(moves));
   }
 }
 
 RedistributionBench::~RedistributionBench() = default;
 
-double RedistributionBench::run(std::size_t target, halo::Backend backend, Direction direction, int count) {
-  halo::Redistribution& move =
-      *m_moves[target]->move[backend == halo::Backend::packed ? 0 : 1][direction == Direction::forward ? 0 : 1];
+double RedistributionBench::run(std::size_t target, transfer::Backend backend, Direction direction, int count) {
+  transfer::Redistribution& move =
+      *m_moves[target]->move[backend == transfer::Backend::packed ? 0 : 1][direction == Direction::forward ? 0 : 1];
   FieldBase* from = direction == Direction::forward ? static_cast<FieldBase*>(m_source.get()) : m_moved[target].get();
   FieldBase* to = direction == Direction::forward ? static_cast<FieldBase*>(m_moved[target].get()) : m_source.get();
   PARLAYER_MPI_CHECK(MPI_Barrier(m_comm));
@@ -133,7 +133,7 @@ std::int64_t RedistributionBench::sent_bytes(std::size_t target) const { return 
 std::int64_t RedistributionBench::local_bytes(std::size_t target) const { return m_local_bytes.at(target); }
 int RedistributionBench::messages(std::size_t target) const { return m_messages.at(target); }
 
-bool RedistributionBench::check(std::size_t target, halo::Backend backend) {
+bool RedistributionBench::check(std::size_t target, transfer::Backend backend) {
   const domain::IndexBox& global = m_default.global_box();
   fill_initial(*m_source);
   const std::uint64_t expected = fingerprint(m_comm, *m_source, global);

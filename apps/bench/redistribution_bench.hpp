@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// \brief Redistribution benchmark (issue 10): one double field of a 2D grid moved by
-///        halo::Redistribution between the default block decomposition and other decompositions
+///        transfer::Redistribution between the default block decomposition and other decompositions
 ///        of the same grid, compared with the ping-pong of the same message size (limits.hpp).
 #include <mpi.h>
 
@@ -14,7 +14,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
-#include "parlayer/halo/redistribution.hpp"
+#include "parlayer/transfer/redistribution.hpp"
 
 namespace parlayer::bench {
 
@@ -62,7 +62,7 @@ public:
 
   const std::vector<RedistributionTarget>& targets() const { return m_targets; }
   /// \brief Moves the field `count` times; \return the slowest rank's seconds per move. Collective.
-  double run(std::size_t target, halo::Backend backend, Direction direction, int count);
+  double run(std::size_t target, transfer::Backend backend, Direction direction, int count);
 
   /// \brief Per target: the largest message between two ranks, in bytes (max over ranks).
   std::int64_t message_bytes(std::size_t target) const;
@@ -74,7 +74,7 @@ public:
   int messages(std::size_t target) const;
   /// \brief Moves forward and back with `backend` from a known state, each into a zeroed field,
   ///        and checks that every cell arrives with its exact bits. Collective.
-  bool check(std::size_t target, halo::Backend backend);
+  bool check(std::size_t target, transfer::Backend backend);
 
 private:
   struct Moves;

@@ -160,9 +160,9 @@ std::vector<std::int64_t> halo_message_sizes(Kernel kernel, const std::vector<in
   std::set<std::int64_t> sizes;
   for (int r = 0; r < ranks; ++r) {
     const halo::HaloPlan plan(d, r, 1, info(kernel).stencil);
-    for (const halo::PeerTransfer& peer : plan.transfers().peers) {
+    for (const transfer::PeerTransfer& peer : plan.transfers().peers) {
       std::int64_t cells = 0;
-      for (const halo::BoxRegion& region : peer.send) cells += region.cells.cells();
+      for (const transfer::BoxRegion& region : peer.send) cells += region.cells.cells();
       sizes.insert(cells * static_cast<std::int64_t>(sizeof(double)));
     }
   }
@@ -237,23 +237,23 @@ LibraryStencil::LibraryStencil(MPI_Comm comm, Kernel kernel, domain::Decompositi
       m_rank(comm_rank(comm)),
       m_kernel(kernel),
       m_decomposition(std::move(decomposition)),
-      m_packed(halo::HaloPlan(m_decomposition, m_rank, 1, info(kernel).stencil), comm, halo::Backend::packed),
+      m_packed(halo::HaloPlan(m_decomposition, m_rank, 1, info(kernel).stencil), comm, transfer::Backend::packed),
       m_datatypes(halo::HaloPlan(m_decomposition, m_rank, 1, info(kernel).stencil), comm,
-                  halo::Backend::datatypes),
+                  transfer::Backend::datatypes),
       m_a(std::make_unique<Field<double>>("u", m_decomposition, m_rank, 1)),
       m_b(std::make_unique<Field<double>>("u_next", m_decomposition, m_rank, 1)),
       m_in(m_a.get()),
       m_out(m_b.get()) {
   std::int64_t largest = 0;
-  for (const halo::PeerTransfer& peer : m_packed.plan().transfers().peers) {
+  for (const transfer::PeerTransfer& peer : m_packed.plan().transfers().peers) {
     std::int64_t cells = 0;
-    for (const halo::BoxRegion& r : peer.send) cells += r.cells.cells();
+    for (const transfer::BoxRegion& r : peer.send) cells += r.cells.cells();
     largest = std::max(largest, cells * static_cast<std::int64_t>(sizeof(double)));
   }
   m_max_message = static_cast<std::int64_t>(max_over(comm, static_cast<double>(largest)));
   m_max_neighbours = static_cast<int>(max_over(comm, static_cast<double>(m_packed.plan().transfers().peers.size())));
   std::int64_t local_cells = 0;
-  for (const halo::LocalCopy& copy : m_packed.plan().transfers().local) local_cells += copy.from.cells.cells();
+  for (const transfer::LocalCopy& copy : m_packed.plan().transfers().local) local_cells += copy.from.cells.cells();
   m_local_copy_bytes = static_cast<std::int64_t>(
       max_over(comm, static_cast<double>(local_cells * static_cast<std::int64_t>(sizeof(double)))));
   std::int64_t deep_cells = 0, strip_cells = 0, x_cells = 0;
@@ -283,8 +283,8 @@ void LibraryStencil::reset() {
   fill_initial(*m_in);
 }
 
-StepTiming LibraryStencil::run(int steps, Mode mode, halo::Backend backend) {
-  halo::HaloExchange& exchange = backend == halo::Backend::packed ? m_packed : m_datatypes;
+StepTiming LibraryStencil::run(int steps, Mode mode, transfer::Backend backend) {
+  halo::HaloExchange& exchange = backend == transfer::Backend::packed ? m_packed : m_datatypes;
   const std::vector<domain::InteriorSplit>& splits = exchange.interior_splits();
   std::vector<IndexBox> interiors;
   std::vector<domain::InteriorSplit> all_sides;

@@ -113,7 +113,7 @@ public:
   /// \brief Back to the initial condition. Local.
   void reset();
   /// \brief Runs `steps` steps in `mode` with the halo `backend`. Collective.
-  StepTiming run(int steps, Mode mode, halo::Backend backend = halo::Backend::packed);
+  StepTiming run(int steps, Mode mode, transfer::Backend backend = transfer::Backend::packed);
   /// \brief Runs `steps` overlapped steps with the tiles run as `team` says (`pool`'s size is the
   ///        thread count of `Team::pool` and `Team::openmp`). step_s as run(); kernel_s is the
   ///        busiest thread's time inside the kernels (per-thread timers); the other fields are 0.

@@ -43,7 +43,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
-#include "parlayer/halo/redistribution.hpp"
+#include "parlayer/transfer/redistribution.hpp"
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/parallel/thread_pool.hpp"
 #include "parlayer/runtime/config.hpp"
@@ -221,7 +221,7 @@ int main(int argc, char** argv) {
                     "thread%s per rank",
                     config.string("initial.state").c_str(), p.nx, p.ny, p.dx() / 1e3, p.dy() / 1e3,
                     runtime::describe_layout(decomposition, parallel_options).c_str(),
-                    halo::to_string(parallel_options.overlap), halo::to_string(parallel_options.backend),
+                    halo::to_string(parallel_options.overlap), transfer::to_string(parallel_options.backend),
                     threads.size(), threads.size() == 1 ? "" : "s"));
     log.info(format("  dt %.6g s%s, %lld steps = %s; Courant numbers: gravity wave %.3f, advective %.3f, "
                     "viscous %.3f",
@@ -371,7 +371,7 @@ int main(int argc, char** argv) {
       const std::array<const domain::FieldBase*, 4> from_fields{&model->state().h, &model->state().u,
                                                                 &model->state().v, &model->state().tracer};
       const std::array<domain::FieldBase*, 4> to_fields = to_model->state().fields();
-      halo::Redistribution(decomposition, to, world, parallel_options.backend).run(from_fields, to_fields);
+      transfer::Redistribution(decomposition, to, world, parallel_options.backend).run(from_fields, to_fields);
       allocated = std::move(to_model);
       model = allocated.get();
       exchange = std::move(to_exchange);

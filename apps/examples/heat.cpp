@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
 
     // 4. The time loop: exchange + compute through the overlap driver.
     halo::HaloExchange exchange(halo::HaloPlan(decomposition, env.rank(), 1, halo::Stencil::star), env.world(),
-                                halo::backend_from_string(opt.backend));
+                                transfer::backend_from_string(opt.backend));
     const halo::Overlap overlap = opt.overlap == "on" ? halo::Overlap::on : halo::Overlap::off;
     Field<double>* in = &a;
     Field<double>* out = &b;

@@ -1,6 +1,6 @@
 #include "parlayer/coupling/exchange.hpp"
 
-#include <cstdio>
+#include <functional>
 #include <stdexcept>
 #include <utility>
 
@@ -31,14 +31,10 @@ domain::Decomposition refined(const domain::Decomposition& owners, const domain:
 
 // Throws std::invalid_argument unless `field` holds exactly `rank`'s boxes of `d`.
 void require_boxes(const domain::FieldBase& field, const domain::Decomposition& d, int rank, const std::string& what) {
-  const std::vector<int>& mine = d.boxes_of(rank);
-  bool same = field.box_count() == static_cast<int>(mine.size());
-  for (int b = 0; same && b < field.box_count(); ++b)
-    same = field.box(b).layout_index() == mine[static_cast<std::size_t>(b)] &&
-           field.box(b).interior() == d.layout().box(mine[static_cast<std::size_t>(b)]);
-  if (!same)
-    throw std::invalid_argument("coupling: " + what + " field '" + field.name() + "' does not hold this rank's " +
-                                std::to_string(mine.size()) + " boxes of its decomposition");
+  const std::string problem = domain::boxes_mismatch(field, d, rank);
+  if (!problem.empty())
+    throw std::invalid_argument("coupling: " + what + " field '" + field.name() +
+                                "' does not hold this rank's boxes of its decomposition: it has " + problem);
 }
 
 void check_size(const Component& c, const domain::Decomposition& d, const char* which) {
@@ -49,44 +45,6 @@ void check_size(const Component& c, const domain::Decomposition& d, const char* 
 }
 
 }  // namespace
-
-// ---- PendingExchange ----
-
-PendingExchange::PendingExchange(Exchange* exchange, halo::PendingRedistribution pending,
-                                 domain::Field<double>* target) noexcept
-    : m_exchange(exchange), m_pending(std::move(pending)), m_target(target) {}
-
-PendingExchange::PendingExchange(PendingExchange&& other) noexcept
-    : m_exchange(std::exchange(other.m_exchange, nullptr)),
-      m_pending(std::move(other.m_pending)),
-      m_target(std::exchange(other.m_target, nullptr)) {}
-
-PendingExchange& PendingExchange::operator=(PendingExchange&& other) noexcept {
-  if (this != &other) {
-    PendingExchange old(std::move(*this));
-    m_exchange = std::exchange(other.m_exchange, nullptr);
-    m_pending = std::move(other.m_pending);
-    m_target = std::exchange(other.m_target, nullptr);
-  }
-  return *this;
-}
-
-PendingExchange::~PendingExchange() {
-  if (!m_exchange) return;
-  try {
-    finish();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "parlayer: coupling exchange finished by its destructor failed: %s\n", e.what());
-  }
-}
-
-void PendingExchange::finish() {
-  if (!m_exchange) throw std::logic_error("coupling: finish() called twice");
-  Exchange* exchange = std::exchange(m_exchange, nullptr);
-  exchange->m_in_flight = false;
-  if (m_pending.in_flight()) m_pending.finish();
-  exchange->complete(m_target);
-}
 
 // ---- Exchange ----
 
@@ -118,8 +76,8 @@ Exchange::Exchange(const Components& components, std::string_view source,
                                         : refined(m_source, grid_of(m_target), m_ratio);
   const domain::Decomposition& move_from = m_remap == Remap::average ? m_source : m_aligned;
   const domain::Decomposition& move_to = m_remap == Remap::average ? m_aligned : m_target;
-  m_move = std::make_unique<halo::Redistribution>(move_from, from.ranks(), move_to, to.ranks(), components.parent(),
-                                                  options.backend);
+  m_move = std::make_unique<transfer::Redistribution>(move_from, from.ranks(), move_to, to.ranks(), components.parent(),
+                                                      options.backend, "coupling " + m_name);
   if (m_remap == Remap::average && m_target_rank >= 0)
     m_staged = std::make_unique<domain::Field<double>>(m_name + " (fine cells)", m_aligned, m_target_rank, 0);
   if (m_remap == Remap::expand && m_source_rank >= 0)
@@ -158,7 +116,6 @@ Exchange::Exchange(Exchange&&) noexcept = default;
 Exchange& Exchange::operator=(Exchange&&) noexcept = default;
 
 PendingExchange Exchange::start(const domain::Field<double>* source, domain::Field<double>* target) {
-  if (m_in_flight) throw std::logic_error("coupling: exchange " + m_name + " is in flight already (finish() first)");
   if ((m_source_rank >= 0) != (source != nullptr))
     throw std::invalid_argument("coupling: " + m_name + ": " +
                                 (source ? "a source field given on a rank outside the source component"
@@ -184,15 +141,13 @@ PendingExchange Exchange::start(const domain::Field<double>* source, domain::Fie
   }
   const domain::FieldBase* const from_list[1] = {from};
   domain::FieldBase* const to_list[1] = {to};
-  halo::PendingRedistribution pending =
-      m_move->start(std::span<const domain::FieldBase* const>(from_list, from ? 1 : 0),
-                    std::span<domain::FieldBase* const>(to_list, to ? 1 : 0));
-  m_in_flight = true;
-  return PendingExchange(this, std::move(pending), target);
+  std::function<void()> remap;
+  if (target) remap = [this, target] { complete(target); };
+  return m_move->start(std::span<const domain::FieldBase* const>(from_list, from ? 1 : 0),
+                       std::span<domain::FieldBase* const>(to_list, to ? 1 : 0), std::move(remap));
 }
 
 void Exchange::complete(domain::Field<double>* target) {
-  if (!target) return;
   for (int b = 0; b < target->box_count(); ++b) {
     domain::FieldBox<double>& out = (*target)[b];
     const domain::FieldBox<std::uint8_t>* mask = m_mask ? &(*m_mask)[b] : nullptr;

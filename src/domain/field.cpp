@@ -137,4 +137,19 @@ void FieldBase::set_boundary_condition(int axis, const BoundaryCondition& bc) {
   set_boundary_condition(axis, Side::high, bc);
 }
 
+std::string boxes_mismatch(const FieldBase& field, const Decomposition& decomposition, int rank) {
+  const std::vector<int>& mine = decomposition.boxes_of(rank);
+  if (field.box_count() != static_cast<int>(mine.size()))
+    return std::to_string(field.box_count()) + " boxes where rank " + std::to_string(rank) + " owns " +
+           std::to_string(mine.size());
+  for (std::size_t l = 0; l < mine.size(); ++l) {
+    const FieldBoxBase& box = field.box(static_cast<int>(l));
+    const IndexBox& expected = decomposition.layout().box(mine[l]);
+    if (box.layout_index() != mine[l] || box.interior() != expected)
+      return "box " + box.interior().to_string() + " where rank " + std::to_string(rank) + " owns " +
+             expected.to_string();
+  }
+  return {};
+}
+
 }  // namespace parlayer::domain

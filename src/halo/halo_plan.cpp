@@ -9,6 +9,10 @@
 
 namespace parlayer::halo {
 
+using transfer::BoxRegion;
+using transfer::LocalCopy;
+using transfer::PeerTransfer;
+
 namespace {
 
 const char* const axis_name[3] = {"x", "y", "z"};
@@ -191,22 +195,11 @@ HaloPlan::HaloPlan(const domain::Decomposition& decomposition, int rank, int wid
 }
 
 void HaloPlan::check_compatible(const domain::FieldBase& field) const {
-  const std::vector<int>& mine = boxes();
   if (field.ghost_widths() != ghost_widths())  // the same on every rank
     throw CollectiveError("halo exchange: field '" + field.name() + "' has ghost width " +
                           std::to_string(field.ghost_widths()[0]) + ", but the exchange's plan has width " +
                           std::to_string(m_width) + " (make fields with the plan's width)");
-  std::string problem;
-  if (field.box_count() != static_cast<int>(mine.size()))
-    problem = std::to_string(field.box_count()) + " boxes on rank " + std::to_string(m_rank) + ", the plan has " +
-              std::to_string(mine.size());
-  else
-    for (std::size_t l = 0; l < mine.size() && problem.empty(); ++l) {
-      const domain::FieldBoxBase& box = field.box(static_cast<int>(l));
-      if (box.layout_index() != mine[l] || box.interior() != m_decomposition.layout().box(mine[l]))
-        problem = "box " + box.interior().to_string() + " where the plan of rank " + std::to_string(m_rank) +
-                  " expects " + m_decomposition.layout().box(mine[l]).to_string();
-    }
+  const std::string problem = domain::boxes_mismatch(field, m_decomposition, m_rank);
   if (!problem.empty())
     throw std::invalid_argument("halo exchange: field '" + field.name() + "' has " + problem +
                                 " (make fields from the same decomposition and halo width as the plan)");

@@ -94,7 +94,7 @@ ParallelOptions parallel_options(const Config& config) {
   for (const auto& [name, value] : distributions)
     if (distribution == name) o.distribution = value;
   o.overlap = config.boolean("parallel.overlap") ? halo::Overlap::on : halo::Overlap::off;
-  o.backend = halo::backend_from_string(config.string("parallel.halo_backend"));
+  o.backend = transfer::backend_from_string(config.string("parallel.halo_backend"));
   o.threads = config.integer_as<int>("parallel.threads");
   if (o.threads == 0) o.threads = threads_from_environment();
   const std::vector<int> tile = config.integer_list_as<int>("parallel.tile_size");

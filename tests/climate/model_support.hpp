@@ -34,7 +34,7 @@ inline int size_of(MPI_Comm comm) {
 // or one block per rank over `process_grid` when that is given.
 struct ModelRun {
   ModelRun(const std::vector<std::string>& settings, MPI_Comm comm_, parlayer::halo::Overlap overlap = parlayer::halo::Overlap::on,
-           parlayer::halo::Backend backend = parlayer::halo::Backend::packed, std::vector<int> process_grid = {})
+           parlayer::transfer::Backend backend = parlayer::transfer::Backend::packed, std::vector<int> process_grid = {})
       : comm(comm_), schema(make_schema()), config(parlayer::runtime::Config::from_settings(schema, settings)),
         p(parameters_from(config)),
         decomposition(process_grid.empty()

@@ -13,7 +13,7 @@
 #include "model_support.hpp"
 
 using climate::testing::ModelRun;
-using parlayer::halo::Backend;
+using parlayer::transfer::Backend;
 using parlayer::halo::Overlap;
 using parlayer::runtime::describe_layout;
 using parlayer::runtime::parallel_options;

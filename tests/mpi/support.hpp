@@ -10,7 +10,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/error.hpp"
-#include "parlayer/halo/redistribution.hpp"
+#include "parlayer/transfer/redistribution.hpp"
 
 namespace parlayer::testing {
 
@@ -65,7 +65,7 @@ std::vector<T> gather_global(const domain::Field<T>& field, const domain::Decomp
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
   domain::Field<T> all("gathered", on_root, rank, 0);
-  halo::Redistribution(d, on_root, comm).run(&field, &all);
+  transfer::Redistribution(d, on_root, comm).run(&field, &all);
   if (rank != 0) return {};
   const std::span<const T> values = all[0].values();
   return {values.begin(), values.end()};

@@ -15,7 +15,7 @@
 #include "parlayer/domain/field.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/halo/overlap.hpp"
-#include "parlayer/halo/redistribution.hpp"
+#include "parlayer/transfer/redistribution.hpp"
 #include "support.hpp"
 
 using namespace parlayer;
@@ -229,7 +229,7 @@ TEST_CASE("land elimination and rebalancing give the same bytes on the wet cells
       if (!p.adopt) continue;
       const Decomposition to(layout, p.ownership);
       auto moved = std::make_unique<Model>(to, rank);
-      halo::Redistribution(m->d, to, MPI_COMM_WORLD).run(&m->q, &moved->q);
+      transfer::Redistribution(m->d, to, MPI_COMM_WORLD).run(&m->q, &moved->q);
       m = std::move(moved);
       balancer.adopt(p.ownership);
     }

@@ -1,4 +1,4 @@
-// Checked mode (halo/checks.hpp, domain/checked.hpp): misuse of the halo exchange is an error,
+// Checked mode (transfer/checks.hpp, domain/checked.hpp): misuse of the halo exchange is an error,
 // never a wrong answer, on every rank count including 1. The run-time checks are switched on here
 // with set_checks_enabled (PARLAYER_CHECK=1 does the same for a whole program).
 #include <catch2/catch.hpp>
@@ -12,13 +12,14 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/error.hpp"
-#include "parlayer/halo/checks.hpp"
+#include "parlayer/transfer/checks.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/halo/overlap.hpp"
 #include "support.hpp"
 
 using namespace parlayer::domain;
 using namespace parlayer::halo;
+using namespace parlayer::transfer;
 using parlayer::testing::world_rank;
 using parlayer::testing::world_size;
 using Catch::Matchers::Contains;

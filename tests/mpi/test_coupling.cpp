@@ -404,7 +404,8 @@ TEST_CASE("exchanges between components give the serial reference's bytes on eve
         // Both directions in flight at once (split phase), then the third exchange in one call.
         PendingExchange p_up = up.start(o_sst.get(), a_sst.get());
         PendingExchange p_down = down.start(a_wind.get(), o_wind.get());
-        CHECK_THROWS_AS(up.start(o_sst.get(), a_sst.get()), std::logic_error);
+        CHECK_THROWS_WITH(up.start(o_sst.get(), a_sst.get()),
+                          Catch::Contains("is already in flight: start() was called again before finish()"));
         p_up.finish();
         p_down.finish();
         CHECK_FALSE(p_up.in_flight());

@@ -19,6 +19,7 @@
 
 using namespace parlayer::domain;
 using namespace parlayer::halo;
+using namespace parlayer::transfer;
 using parlayer::testing::world_rank;
 using parlayer::testing::world_size;
 

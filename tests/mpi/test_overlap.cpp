@@ -14,6 +14,7 @@
 
 using namespace parlayer::domain;
 using namespace parlayer::halo;
+using namespace parlayer::transfer;
 using parlayer::testing::gather_global;
 using parlayer::testing::random_at;
 using parlayer::testing::same_bytes;

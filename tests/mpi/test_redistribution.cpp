@@ -12,11 +12,11 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/error.hpp"
-#include "parlayer/halo/redistribution.hpp"
+#include "parlayer/transfer/redistribution.hpp"
 #include "support.hpp"
 
 using namespace parlayer::domain;
-using namespace parlayer::halo;
+using namespace parlayer::transfer;
 using parlayer::testing::world_rank;
 using parlayer::testing::world_size;
 using parlayer::testing::random_at;
@@ -116,7 +116,7 @@ TEST_CASE("redistribution between disjoint rank groups of one job", "[redistribu
     }
     const FieldBase* from[] = {source.get()};
     FieldBase* to[] = {target.get()};
-    PendingRedistribution pending =
+    Pending pending =
         couple.start(std::span<const FieldBase* const>(from, source ? 1 : 0), std::span<FieldBase* const>(to, target ? 1 : 0));
     CHECK(pending.in_flight());
     pending.finish();

@@ -9,7 +9,7 @@
 ///     balancer.add(layout_box, seconds);                 // or a cost the model reports
 ///     if (balancer.due(step)) {
 ///       const balance::Proposal p = balancer.propose();  // collective: every rank gets the same
-///       if (p.adopt) { move the fields with halo::Redistribution(old, new, comm); balancer.adopt(p.ownership); }
+///       if (p.adopt) { move the fields with transfer::Redistribution(old, new, comm); balancer.adopt(p.ownership); }
 ///     }
 ///
 /// Costs are smoothed per box (an exponential running average). Boxes with no owner at the start

@@ -8,19 +8,22 @@
 ///     coupling::Exchange sst(components, "ocean", ocean_decomposition, "atmosphere", atmosphere_decomposition,
 ///                            {.masked = true, .fill = 0.0}, ocean.here() ? &water : nullptr);
 ///     // Every coupling interval: the ocean's ranks give the source, the atmosphere's the target.
-///     auto pending = sst.start(ocean.here() ? &ocean_sst : nullptr, atmosphere.here() ? &atmosphere_sst : nullptr);
-///     ... other work ...
-///     pending.finish();
+///     transfer::Pending pending =
+///         sst.start(ocean.here() ? &ocean_sst : nullptr, atmosphere.here() ? &atmosphere_sst : nullptr);
+///     ... other work ...                 // pending.test() polls
+///     pending.finish();                  // the target holds the remapped field
 ///
-/// How it maps onto the redistribution (halo::Redistribution, one plan between two index sets):
+/// How it maps onto the redistribution (transfer::Redistribution, one plan between two index sets):
 ///  - fine → coarse (average): the source field moves onto the *aligned* decomposition of the fine
 ///    grid, whose boxes are the target's boxes refined (coarse box B → fine cells B * r) and owned
 ///    by the target box's rank. Every fine cell of a coarse cell thus arrives on the rank of that
-///    coarse cell, which averages them in a fixed order in finish(): same bytes on every layout.
+///    coarse cell, which averages them in a fixed order at completion: same bytes on every layout.
 ///  - coarse → fine (expand): the source ranks expand their coarse boxes to the fine grid in start()
 ///    (boxes B * r, same owners), and that field moves onto the target decomposition; finish() only
 ///    applies the mask. This sends r^d values per coarse value (simple and exact; sending the coarse
 ///    cover of each target box would send fewer bytes).
+///  The remap is the redistribution's completion step: it runs when finish() returns, or when
+///  test() first returns true.
 ///  - equal grids: the average with ratio 1 (a copy, with the mask's fill).
 /// The source and target components may be the same ranks, overlapping or disjoint.
 ///
@@ -34,7 +37,7 @@
 #include "parlayer/coupling/remap.hpp"
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
-#include "parlayer/halo/redistribution.hpp"
+#include "parlayer/transfer/redistribution.hpp"
 
 namespace parlayer::coupling {
 
@@ -52,34 +55,11 @@ struct ExchangeOptions {
   /// The value of a coarse target cell without any masked fine cell, and of an unmasked fine one.
   double fill = 0.0;
   /// Packed buffers or MPI datatypes, as for a halo exchange.
-  halo::Backend backend = halo::Backend::packed;
+  transfer::Backend backend = transfer::Backend::packed;
 };
 
-class Exchange;
-
-/// \brief An exchange in flight. Move-only; finish() completes it; if destroyed unfinished, its
-///        destructor finishes it (a failure there is printed, never thrown).
-class [[nodiscard]] PendingExchange {
-public:
-  PendingExchange(PendingExchange&& other) noexcept;
-  PendingExchange& operator=(PendingExchange&& other) noexcept;
-  PendingExchange(const PendingExchange&) = delete;
-  PendingExchange& operator=(const PendingExchange&) = delete;
-  ~PendingExchange();
-
-  /// \brief Waits for this rank's messages and remaps into the target field (on target ranks).
-  ///        Collective over the pairs of ranks that exchange pieces.
-  /// \throws std::logic_error if already finished.
-  void finish();
-  bool in_flight() const noexcept { return m_exchange != nullptr; }
-
-private:
-  friend class Exchange;
-  PendingExchange(Exchange* exchange, halo::PendingRedistribution pending, domain::Field<double>* target) noexcept;
-  Exchange* m_exchange = nullptr;
-  halo::PendingRedistribution m_pending;
-  domain::Field<double>* m_target = nullptr;
-};
+/// \brief An exchange in flight: the transfer layer's one handle (transfer/pending.hpp).
+using PendingExchange = transfer::Pending;
 
 /// \brief One declared exchange: a field of component `source` on `source_decomposition` into a
 ///        field of component `target` on `target_decomposition`. Move-only.
@@ -107,7 +87,7 @@ public:
   ///        a rank of the target component its field (boxes of the target decomposition), nullptr
   ///        otherwise. Collective over the pairs of ranks that exchange pieces.
   /// \throws std::invalid_argument if a field is missing, given on a rank outside its component
-  ///         or does not hold this rank's boxes; std::logic_error if this exchange is in flight.
+  ///         or does not hold this rank's boxes; CollectiveError if this exchange is in flight.
   PendingExchange start(const domain::Field<double>* source, domain::Field<double>* target);
   /// \brief start() then finish().
   void run(const domain::Field<double>* source, domain::Field<double>* target) { start(source, target).finish(); }
@@ -122,8 +102,7 @@ public:
   std::int64_t bytes_sent() const { return m_move->bytes_sent(8); }
 
 private:
-  friend class PendingExchange;
-  void complete(domain::Field<double>* target);  // finish()'s local remap
+  void complete(domain::Field<double>* target);  // the local remap, at completion
 
   std::string m_name;
   Remap m_remap = Remap::average;
@@ -131,10 +110,9 @@ private:
   ExchangeOptions m_options;
   domain::Decomposition m_source, m_target, m_aligned;  // aligned: see the file comment
   int m_source_rank = -1, m_target_rank = -1;
-  std::unique_ptr<halo::Redistribution> m_move;  // source (or its expansion) → aligned (or target)
+  std::unique_ptr<transfer::Redistribution> m_move;  // source (or its expansion) → aligned (or target)
   std::unique_ptr<domain::Field<double>> m_staged;        // aligned field (average) or expansion (expand)
   std::unique_ptr<domain::Field<std::uint8_t>> m_mask;    // on the aligned or the target decomposition
-  bool m_in_flight = false;
 };
 
 }  // namespace parlayer::coupling

@@ -7,7 +7,7 @@
 /// allocated box. The run-time checks of the halo exchange (ghosts poisoned until they arrive,
 /// writes to fields in flight, walls without a boundary condition, a finish() that waits too long)
 /// are on in a checked build, and in any build when the environment sets PARLAYER_CHECK=1
-/// (see halo/checks.hpp).
+/// (see transfer/checks.hpp).
 namespace parlayer::domain {
 
 #if defined(PARLAYER_CHECKED) && PARLAYER_CHECKED

@@ -68,9 +68,10 @@ public:
   const IndexBox& interior() const { return only_box().interior(); }
   const IndexBox& allocated() const { return only_box().allocated(); }
 
-  /// \brief True between a halo exchange's start() and finish() on this field. Set by
-  ///        halo::HaloExchange only; while true, the field must not be written (MPI may be reading
-  ///        its boundary strip, and finish() writes its ghosts).
+  /// \brief True while a transfer that writes this field is in flight (a halo exchange between
+  ///        start() and finish(), a redistribution or coupling exchange into it). Set by the
+  ///        transfer layer only; while true, the field must not be written (MPI may be reading its
+  ///        boundary strip, and finishing writes its ghosts or interior).
   bool exchange_in_flight() const noexcept { return m_in_flight; }
   void set_exchange_in_flight(bool in_flight) noexcept { m_in_flight = in_flight; }
 
@@ -86,6 +87,12 @@ private:
   BoundaryCondition m_land;
   bool m_in_flight = false;
 };
+
+/// \brief Empty if `field` holds exactly `rank`'s boxes of `decomposition` (the same layout
+///        boxes, in the same order); otherwise what differs, e.g. "3 boxes where rank 1 owns 2" or
+///        "box [0,8)x[0,4) where rank 1 owns [0,8)x[4,8)". The one check every exchange,
+///        redistribution, coupling and snapshot makes of the fields it is given. Local.
+std::string boxes_mismatch(const FieldBase& field, const Decomposition& decomposition, int rank);
 
 /// \brief A grid variable of element type T: every box this rank owns, each with ghosts. Local.
 ///

@@ -4,8 +4,8 @@
 ///
 ///     halo::HaloPlan plan(decomposition, rank, 1, halo::Stencil::star);
 ///     halo::HaloExchange exchange(plan, comm);               // duplicates the communicator
-///     auto pending = exchange.start(h, u, v);                // returns at once
-///     ... compute the deep interior of each box ...
+///     transfer::Pending pending = exchange.start(h, u, v);   // returns at once
+///     ... compute the deep interior of each box ...          // (pending.test() polls)
 ///     pending.finish();                                      // ghosts valid, walls filled
 ///     ... compute the boundary strip of each box ...
 ///
@@ -21,6 +21,10 @@
 ///
 /// While an exchange is in flight its fields must not be written: start() has packed (or MPI is
 /// reading) the boundary strip, and finish() may fill the walls again from the interior.
+///
+/// The exchange is a user of the transfer module: its plan is a transfer::TransferPlan, its bytes
+/// move with a transfer::Backend, and start() returns the one transfer::Pending handle every
+/// transfer returns (test(), finish(), the same misuse errors: pending.hpp).
 #include <mpi.h>
 
 #include <memory>
@@ -32,19 +36,17 @@
 #include "parlayer/domain/tile.hpp"
 #include "parlayer/halo/halo_plan.hpp"
 #include "parlayer/parallel/handles.hpp"
+#include "parlayer/transfer/backend.hpp"
+#include "parlayer/transfer/pending.hpp"
+
+namespace parlayer::transfer::detail {
+class TransferCache;
+}
 
 namespace parlayer::halo {
 
-/// \brief How ghost data travels; chosen at run time, both give identical ghosts.
-enum class Backend {
-  packed,     ///< copy regions into one contiguous buffer per peer, send bytes
-  datatypes,  ///< MPI derived datatypes (subarrays combined in a struct) describe the regions in place
-};
-
-/// \brief "packed" or "datatypes".
-const char* to_string(Backend backend) noexcept;
-/// \brief Parses "packed" / "datatypes"; throws CollectiveError otherwise.
-Backend backend_from_string(const std::string& name);
+/// \brief An exchange in flight: the transfer layer's one handle (pending.hpp).
+using PendingExchange = transfer::Pending;
 
 /// \brief How far a kernel reads from the cell it writes: `width` cells, along the axes only
 ///        (star) or diagonally too (box). The overlap driver checks it against the exchange.
@@ -53,39 +55,12 @@ struct Reach {
   Stencil shape = Stencil::star;
 };
 
-class HaloExchange;
-struct FieldSetBinding;  // the cached datatypes/buffers/requests of one set of fields
-
-/// \brief An exchange in flight. Move-only; finish() completes it. Dropping it unfinished (destroyed
-///        or overwritten) ends the job with a message naming the fields: ghosts that arrive only then
-///        were missing when the boundary strip was computed. While an exception unwinds the stack,
-///        it finishes quietly instead (never abandoning live requests).
-class [[nodiscard]] PendingExchange {
-public:
-  PendingExchange(PendingExchange&& other) noexcept;
-  PendingExchange& operator=(PendingExchange&& other) noexcept;
-  PendingExchange(const PendingExchange&) = delete;
-  PendingExchange& operator=(const PendingExchange&) = delete;
-  ~PendingExchange();
-
-  /// \brief Waits for every message, unpacks, fills walls. Neighbour-wise collective (and, in
-  ///        checked mode, collective: see checks.hpp).
-  void finish();
-  /// \brief True until finish().
-  bool in_flight() const noexcept { return m_binding != nullptr; }
-
-private:
-  friend class HaloExchange;
-  explicit PendingExchange(FieldSetBinding* binding) noexcept : m_binding(binding) {}
-  FieldSetBinding* m_binding = nullptr;
-};
-
 /// \brief Exchanges ghost cells of fields laid out by one HaloPlan. Move-only.
 class HaloExchange {
 public:
   /// \brief Collective over `comm` (it is duplicated, so parlayer's tags never meet the user's).
   /// \throws CollectiveError if the decomposition is for another number of ranks than `comm` has.
-  HaloExchange(HaloPlan plan, MPI_Comm comm, Backend backend = Backend::packed);
+  HaloExchange(HaloPlan plan, MPI_Comm comm, transfer::Backend backend = transfer::Backend::packed);
   /// \brief Waits for exchanges still in flight (never frees live requests).
   ~HaloExchange();
   HaloExchange(HaloExchange&&) noexcept;
@@ -95,7 +70,7 @@ public:
   ///        Neighbour-wise collective: every rank starts the same fields in the same order.
   /// \throws CollectiveError (every rank alike: one line, exit 2) if a field is already in flight
   ///         (a second start() before finish()) or listed twice, has another ghost width than the
-  ///         plan, or (checked mode, checks.hpp) has no boundary condition at a wall;
+  ///         plan, or (checked mode, transfer/checks.hpp) has no boundary condition at a wall;
   ///         std::invalid_argument if a field does not hold this rank's boxes of the plan.
   template <class... Fields>
   PendingExchange start(Fields&... fields) {
@@ -132,21 +107,21 @@ public:
   /// \brief Throws CollectiveError if a kernel reaching `reach` cannot be served by this exchange:
   ///        wider than its ghosts, or diagonal (box) over a star exchange. Every rank decides alike.
   void check_reach(const Reach& reach) const;
-  Backend backend() const noexcept { return m_backend; }
+  transfer::Backend backend() const noexcept { return m_backend; }
   /// \brief Bytes this rank sends per exchange of `fields` (all peers, counting the local copies
   ///        between its boxes). Local.
   std::int64_t bytes_sent(std::span<domain::FieldBase* const> fields) const;
 
 private:
-  FieldSetBinding& binding_for(std::span<domain::FieldBase* const> fields);
+  struct Walls;  // what start() and finish() fill of each wall (halo_exchange.cpp)
 
-  std::unique_ptr<const HaloPlan> m_plan;  // on the heap: bindings point to it across moves
+  std::unique_ptr<const HaloPlan> m_plan;  // on the heap: bound transfers point to it across moves
+  std::unique_ptr<const Walls> m_walls;    // likewise, for the completion steps
   std::vector<domain::InteriorSplit> m_splits;
   std::unique_ptr<Tiles> m_tiles;  // tiles() of the last size asked
-  Backend m_backend;
+  transfer::Backend m_backend;
   parallel::Communicator m_comm;
-  std::vector<std::unique_ptr<FieldSetBinding>> m_bindings;  // most recently used last
-  int m_next_tag = 0;
+  std::unique_ptr<transfer::detail::TransferCache> m_transfers;
 };
 
 }  // namespace parlayer::halo

@@ -13,7 +13,7 @@
 
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
-#include "parlayer/halo/transfer_plan.hpp"
+#include "parlayer/transfer/plan.hpp"
 
 namespace parlayer::halo {
 
@@ -61,7 +61,7 @@ public:
   /// \brief Local box `local`'s interior.
   const IndexBox& interior(int local) const { return m_decomposition.layout().box(boxes().at(static_cast<std::size_t>(local))); }
   /// \brief Local copies and messages.
-  const TransferPlan& transfers() const noexcept { return m_transfers; }
+  const transfer::TransferPlan& transfers() const noexcept { return m_transfers; }
   /// \brief First the coasts (ghost pieces in boxes with no owner: land), then the walls this
   ///        rank's boxes touch, box by box, each in axis order (x low, x high, y low, ...): the
   ///        order in which boundary conditions are applied, so box-stencil corners at two walls are
@@ -78,7 +78,7 @@ private:
   int m_rank;
   int m_width;
   Stencil m_stencil;
-  TransferPlan m_transfers;
+  transfer::TransferPlan m_transfers;
   std::vector<Wall> m_walls;
   std::vector<domain::PeeledSides> m_by_message;
 };

@@ -52,7 +52,7 @@ struct ParallelOptions {
   std::vector<int> box_size;      ///< empty: one block per rank; else cells per box (0: axis not cut)
   Distribution distribution = Distribution::cartesian;
   halo::Overlap overlap = halo::Overlap::on;
-  halo::Backend backend = halo::Backend::packed;
+  transfer::Backend backend = transfer::Backend::packed;
   int threads = 1;                       ///< threads per rank (parallel.threads, or OMP_NUM_THREADS)
   domain::Index3 tile_size = {0, 0, 0};  ///< with threads: tile size (parallel.tile_size; all 0: automatic)
 };

@@ -5,13 +5,18 @@
 /// A halo exchange and a redistribution are the same computation applied to different pairs of
 /// index sets (AMReX FillBoundary / ParallelCopy, YAXT xmap -> redist, MCT's router): intersect
 /// boxes, group the pieces by rank pair, keep them in an order both ranks of a pair compute
-/// alike. HaloPlan and Redistribution build a TransferPlan; one engine moves the bytes for both
-/// (one message per peer, persistent requests, packed buffers or MPI datatypes).
+/// alike. halo::HaloPlan (the ghost regions of one decomposition) and transfer::Redistribution
+/// (decomposition A to decomposition B, on one or two rank groups) build a TransferPlan; one engine
+/// moves the bytes for every user (one message per peer, persistent requests, a Backend).
+///
+/// Pieces are regions of boxes (global index boxes of a field's local box). A plan between index
+/// lists that are not boxes (sparse remapping weights) adds a second kind of piece: offsets into a
+/// box's storage, packed in list order; the engine's packing is the one place that reads pieces.
 #include <vector>
 
 #include "parlayer/domain/index_box.hpp"
 
-namespace parlayer::halo {
+namespace parlayer::transfer {
 
 /// \brief Cells `cells` (global indices) of this rank's local box number `box` of a field.
 struct BoxRegion {
@@ -41,4 +46,4 @@ struct TransferPlan {
   std::vector<PeerTransfer> peers;  ///< ascending by rank; no entry for this rank itself
 };
 
-}  // namespace parlayer::halo
+}  // namespace parlayer::transfer

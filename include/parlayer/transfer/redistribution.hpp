@@ -3,14 +3,13 @@
 /// \brief Redistribution: moves fields from one decomposition to another of the same grid.
 ///
 ///     // Same ranks, another layout (rebalancing, a change of box size):
-///     halo::Redistribution move(old_decomposition, new_decomposition, comm);
+///     transfer::Redistribution move(old_decomposition, new_decomposition, comm);
 ///     move.run(old_h, new_h);
 ///
 ///     // Disjoint groups of one job (coupling): ranks {0, 1} hold `a`, ranks {2, 3} receive it.
-///     halo::Redistribution couple(a_decomposition, {0, 1}, b_decomposition, {2, 3}, world);
-///     auto pending = couple.start(sources, targets);   // a rank passes what it has, {} otherwise
-///     ... other work ...
-///     pending.finish();
+///     transfer::Redistribution couple(a_decomposition, {0, 1}, b_decomposition, {2, 3}, world);
+///     transfer::Pending pending = couple.start(sources, targets);  // a rank passes what it has, {} otherwise
+///     while (!pending.test()) other_work();                         // or pending.finish()
 ///
 /// The plan intersects every target box with the source boxes (YAXT's xmap, MCT's router, AMReX's
 /// ParallelCopy): pieces between boxes of one rank are local copies, every piece between two ranks
@@ -20,41 +19,24 @@
 /// a target box that lie in a source box with no owner are left as they were too. Exact bytes.
 #include <mpi.h>
 
+#include <functional>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
-#include "parlayer/halo/halo_exchange.hpp"
-#include "parlayer/halo/transfer_plan.hpp"
 #include "parlayer/parallel/handles.hpp"
+#include "parlayer/transfer/backend.hpp"
+#include "parlayer/transfer/pending.hpp"
+#include "parlayer/transfer/plan.hpp"
 
-namespace parlayer::halo {
+namespace parlayer::transfer {
 
 namespace detail {
-class TransferEngine;
+class TransferCache;
 }
-
-/// \brief A redistribution in flight. Move-only; finish() completes it; if destroyed unfinished,
-///        its destructor finishes it (waiting, never abandoning live requests).
-class [[nodiscard]] PendingRedistribution {
-public:
-  PendingRedistribution(PendingRedistribution&& other) noexcept;
-  PendingRedistribution& operator=(PendingRedistribution&& other) noexcept;
-  PendingRedistribution(const PendingRedistribution&) = delete;
-  PendingRedistribution& operator=(const PendingRedistribution&) = delete;
-  ~PendingRedistribution();
-
-  /// \brief Waits for every message and unpacks. Collective over the pairs of ranks that exchange.
-  void finish();
-  bool in_flight() const noexcept { return m_engine != nullptr; }
-
-private:
-  friend class Redistribution;
-  explicit PendingRedistribution(detail::TransferEngine* engine) noexcept : m_engine(engine) {}
-  detail::TransferEngine* m_engine = nullptr;
-};
 
 /// \brief Moves fields from decomposition `from` to decomposition `to` (the same global grid).
 ///        Move-only.
@@ -71,8 +53,10 @@ public:
   ///        neither group.
   /// \throws CollectiveError if the grids differ, a rank list has the wrong length, repeats a
   ///         rank or names one outside `comm`.
+  /// \param name names the redistribution in messages (a coupling exchange passes its own).
   Redistribution(const domain::Decomposition& from, std::vector<int> from_ranks, const domain::Decomposition& to,
-                 std::vector<int> to_ranks, MPI_Comm comm, Backend backend = Backend::packed);
+                 std::vector<int> to_ranks, MPI_Comm comm, Backend backend = Backend::packed,
+                 std::string name = "redistribution");
   ~Redistribution();
   Redistribution(Redistribution&&) noexcept;
   Redistribution& operator=(Redistribution&&) noexcept;
@@ -80,10 +64,13 @@ public:
   /// \brief Starts moving `from[i]` into `to[i]` for every i, and returns without waiting. A rank
   ///        of the source group passes its fields over `from` (others pass {}), a rank of the
   ///        target group its fields over `to` (others pass {}); same count, order and element
-  ///        types on every rank. Collective over the ranks that exchange pieces.
-  /// \throws std::invalid_argument if a field does not hold this rank's boxes of its decomposition,
-  ///         std::logic_error if a list is in flight already.
-  PendingRedistribution start(std::span<const domain::FieldBase* const> from, std::span<domain::FieldBase* const> to);
+  ///        types on every rank. Collective over the ranks that exchange pieces. `then`, if given,
+  ///        runs on this rank when the redistribution completes (after its fields have arrived).
+  /// \throws std::invalid_argument if a field does not hold this rank's boxes of its decomposition;
+  ///         CollectiveError if a target field is in flight already (start() again before
+  ///         finish()) or listed twice.
+  Pending start(std::span<const domain::FieldBase* const> from, std::span<domain::FieldBase* const> to,
+                std::function<void()> then = {});
   /// \brief start() then finish().
   void run(std::span<const domain::FieldBase* const> from, std::span<domain::FieldBase* const> to) {
     start(from, to).finish();
@@ -98,16 +85,13 @@ public:
   std::int64_t bytes_sent(std::int64_t bytes_per_cell) const;
 
 private:
-  detail::TransferEngine& engine_for(std::span<domain::FieldBase* const> from, std::span<domain::FieldBase* const> to);
-  std::vector<domain::FieldBase*> m_sources;  // start()'s sources (only read: the engine takes one type for both)
-
+  std::string m_name;
   domain::Decomposition m_from, m_to;
   int m_from_rank = -1, m_to_rank = -1;  // this rank in each decomposition (-1: not in the group)
-  std::unique_ptr<TransferPlan> m_plan;  // on the heap: bound engines point to it across moves
+  std::unique_ptr<TransferPlan> m_plan;  // on the heap: bound transfers point to it across moves
   Backend m_backend;
   parallel::Communicator m_comm;
-  std::vector<std::unique_ptr<detail::TransferEngine>> m_engines;  // most recently used last
-  int m_next_tag = 0;
+  std::unique_ptr<detail::TransferCache> m_transfers;
 };
 
-}  // namespace parlayer::halo
+}  // namespace parlayer::transfer

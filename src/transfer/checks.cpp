@@ -1,4 +1,4 @@
-#include "parlayer/halo/checks.hpp"
+#include "parlayer/transfer/checks.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -6,7 +6,7 @@
 
 #include "parlayer/domain/checked.hpp"
 
-namespace parlayer::halo {
+namespace parlayer::transfer {
 
 namespace {
 
@@ -40,4 +40,4 @@ void set_checks_enabled(bool on) noexcept { enabled().store(on ? 1 : 0); }
 double check_timeout_seconds() noexcept { return timeout().load(); }
 void set_check_timeout_seconds(double seconds) noexcept { timeout().store(seconds); }
 
-}  // namespace parlayer::halo
+}  // namespace parlayer::transfer

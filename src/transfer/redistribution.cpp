@@ -1,4 +1,4 @@
-#include "parlayer/halo/redistribution.hpp"
+#include "parlayer/transfer/redistribution.hpp"
 
 #include <algorithm>
 #include <map>
@@ -12,15 +12,12 @@
 #include "parlayer/parallel/environment.hpp"
 #include "transfer.hpp"
 
-namespace parlayer::halo {
+namespace parlayer::transfer {
 
 using domain::Decomposition;
 using domain::FieldBase;
 
 namespace {
-
-constexpr std::size_t max_cached_engines = 16;
-constexpr int max_tag = 32767;
 
 void check_ranks(const char* which, const Decomposition& d, const std::vector<int>& ranks, int comm_size) {
   if (static_cast<int>(ranks.size()) != d.rank_count())
@@ -48,14 +45,11 @@ int local_index(const std::vector<int>& boxes, int b) {
 }
 
 // A field must hold exactly this rank's boxes of its decomposition.
-void check_field(const FieldBase& f, const Decomposition& d, int rank, const char* which) {
-  const std::vector<int>& mine = d.boxes_of(rank);
-  bool ok = f.box_count() == static_cast<int>(mine.size());
-  for (std::size_t l = 0; ok && l < mine.size(); ++l)
-    ok = f.box(static_cast<int>(l)).interior() == d.layout().box(mine[l]);
-  if (!ok)
-    throw std::invalid_argument(std::string("redistribution: ") + which + " field '" + f.name() +
-                                "' does not hold this rank's boxes of the " + which + " decomposition");
+void check_field(const std::string& name, const FieldBase& f, const Decomposition& d, int rank, const char* which) {
+  const std::string problem = domain::boxes_mismatch(f, d, rank);
+  if (!problem.empty())
+    throw std::invalid_argument(name + ": " + which + " field '" + f.name() + "' does not hold this rank's boxes of the " +
+                                which + " decomposition: it has " + problem);
 }
 
 std::vector<int> all_ranks(int n) {
@@ -66,49 +60,17 @@ std::vector<int> all_ranks(int n) {
 
 }  // namespace
 
-// ---- PendingRedistribution ----
-
-PendingRedistribution::PendingRedistribution(PendingRedistribution&& other) noexcept
-    : m_engine(std::exchange(other.m_engine, nullptr)) {}
-
-PendingRedistribution& PendingRedistribution::operator=(PendingRedistribution&& other) noexcept {
-  if (this != &other) {
-    if (m_engine) {
-      try {
-        finish();
-      } catch (const std::exception& e) {
-        parallel::abort_job(e.what());
-      }
-    }
-    m_engine = std::exchange(other.m_engine, nullptr);
-  }
-  return *this;
-}
-
-PendingRedistribution::~PendingRedistribution() {
-  if (!m_engine) return;
-  try {
-    finish();
-  } catch (const std::exception& e) {
-    parallel::abort_job((std::string("finishing a redistribution in ~PendingRedistribution: ") + e.what()).c_str());
-  }
-}
-
-void PendingRedistribution::finish() {
-  if (!m_engine) throw std::logic_error("redistribution: finish() called twice");
-  std::exchange(m_engine, nullptr)->finish();
-}
-
 // ---- Redistribution ----
 
 Redistribution::Redistribution(const Decomposition& from, const Decomposition& to, MPI_Comm comm, Backend backend)
     : Redistribution(from, all_ranks(from.rank_count()), to, all_ranks(to.rank_count()), comm, backend) {}
 
 Redistribution::Redistribution(const Decomposition& from, std::vector<int> from_ranks, const Decomposition& to,
-                               std::vector<int> to_ranks, MPI_Comm comm, Backend backend)
-    : m_from(from), m_to(to), m_plan(std::make_unique<TransferPlan>()), m_backend(backend), m_comm(comm) {
+                               std::vector<int> to_ranks, MPI_Comm comm, Backend backend, std::string name)
+    : m_name(std::move(name)), m_from(from), m_to(to), m_plan(std::make_unique<TransferPlan>()), m_backend(backend),
+      m_comm(comm), m_transfers(std::make_unique<detail::TransferCache>()) {
   if (from.global_box() != to.global_box())
-    throw CollectiveError("redistribution: the grids differ: " + from.global_box().to_string() + " and " +
+    throw CollectiveError(m_name + ": the grids differ: " + from.global_box().to_string() + " and " +
                           to.global_box().to_string());
   check_ranks("source", from, from_ranks, m_comm.size());
   check_ranks("target", to, to_ranks, m_comm.size());
@@ -163,37 +125,19 @@ Redistribution::~Redistribution() = default;
 Redistribution::Redistribution(Redistribution&&) noexcept = default;
 Redistribution& Redistribution::operator=(Redistribution&&) noexcept = default;
 
-detail::TransferEngine& Redistribution::engine_for(std::span<FieldBase* const> from, std::span<FieldBase* const> to) {
-  auto hit = std::find_if(m_engines.begin(), m_engines.end(), [&](const auto& e) { return e->matches(from, to); });
-  if (hit != m_engines.end()) {
-    std::rotate(hit, hit + 1, m_engines.end());
-    return *m_engines.back();
-  }
-  if (m_engines.size() >= max_cached_engines) {
-    auto idle = std::find_if(m_engines.begin(), m_engines.end(), [](const auto& e) { return !e->in_flight(); });
-    if (idle != m_engines.end()) m_engines.erase(idle);
-  }
-  const int tag = m_next_tag;
-  m_next_tag = (m_next_tag + 1) % max_tag;
-  m_engines.push_back(std::make_unique<detail::TransferEngine>(*m_plan, from, to, m_comm.get(), tag, m_backend));
-  return *m_engines.back();
-}
-
-PendingRedistribution Redistribution::start(std::span<const FieldBase* const> sources, std::span<FieldBase* const> to) {
-  // The engine reads sources and writes targets through one pointer type; sources are only read.
-  m_sources.clear();
-  for (const FieldBase* f : sources) m_sources.push_back(const_cast<FieldBase*>(f));
-  const std::span<FieldBase* const> from(m_sources);
+Pending Redistribution::start(std::span<const FieldBase* const> from, std::span<FieldBase* const> to,
+                              std::function<void()> then) {
   if (m_from_rank < 0 && !from.empty())
-    throw std::invalid_argument("redistribution: this rank is not in the source group but was given source fields");
+    throw std::invalid_argument(m_name + ": this rank is not in the source group but was given source fields");
   if (m_to_rank < 0 && !to.empty())
-    throw std::invalid_argument("redistribution: this rank is not in the target group but was given target fields");
-  for (FieldBase* f : from) check_field(*f, m_from, m_from_rank, "source");
-  for (FieldBase* f : to) check_field(*f, m_to, m_to_rank, "target");
-  detail::TransferEngine& engine = engine_for(from, to);
-  if (engine.in_flight()) throw std::logic_error("redistribution: these fields are in flight already (finish() first)");
-  engine.start();
-  return PendingRedistribution(&engine);
+    throw std::invalid_argument(m_name + ": this rank is not in the target group but was given target fields");
+  for (const FieldBase* f : from) check_field(m_name, *f, m_from, m_from_rank, "source");
+  for (const FieldBase* f : to) check_field(m_name, *f, m_to, m_to_rank, "target");
+  detail::check_startable(m_name, to);
+  detail::Transfer& transfer = m_transfers->bind(m_name, *m_plan, from, to, m_comm.get(), m_backend);
+  Pending pending = transfer.start();
+  if (then) transfer.then(std::move(then));
+  return pending;
 }
 
 void Redistribution::run(const FieldBase* from, FieldBase* to) {
@@ -209,4 +153,4 @@ std::int64_t Redistribution::bytes_sent(std::int64_t bytes_per_cell) const {
   return cells * bytes_per_cell;
 }
 
-}  // namespace parlayer::halo
+}  // namespace parlayer::transfer
