@@ -28,7 +28,7 @@ std::string quoted_names(const Fields& fields) {
 
 Transfer::Transfer(std::string kind, const TransferPlan& plan, std::span<const FieldBase* const> from,
                    std::span<FieldBase* const> to, MPI_Comm comm, int tag, Backend backend)
-    : m_kind(std::move(kind)), m_comm(comm), m_engine(plan, from, to, comm, tag, backend),
+    : m_kind(std::move(kind)), m_engine(plan, from, to, comm, tag, backend),
       m_checked(checks_enabled()) {}
 
 std::string Transfer::description() const {

@@ -48,7 +48,6 @@ private:
   void complete();  // after every message has completed: unpack, unmark, run the steps
 
   std::string m_kind;
-  MPI_Comm m_comm;
   TransferEngine m_engine;
   bool m_in_flight = false;
   bool m_checked = false;  // checked mode, fixed when the transfer is bound
