@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::bench {
 

@@ -9,14 +9,14 @@
 /// Timing rule: each measurement is repeated `reps` times, interleaved with the measurements it is
 /// compared with (so a burst of load from another process hits both), and the best repetition is
 /// kept. A repetition's time is the slowest rank's time (barrier, time, MPI max).
-#include <mpi.h>
-
 #include <nlohmann/json.hpp>
 
 #include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::bench {
 

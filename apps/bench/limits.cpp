@@ -13,6 +13,7 @@
 
 #include "parlayer/domain/field.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::bench {
 

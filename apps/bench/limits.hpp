@@ -7,6 +7,7 @@
 
 #include "bench.hpp"
 #include "parlayer/parallel/thread_pool.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::bench {
 

@@ -16,7 +16,6 @@
 // 1. parse the options   2. machine limits (triad, ping-pong, disk)   3. stencils: library and
 // reference, throughput and exchange exposure; layouts (many boxes per rank against one);
 // redistribution   4. scaling   5. snapshot   6. targets, tables, JSON.
-#include <mpi.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -37,6 +36,7 @@
 #include "openmp_tiles.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/environment.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "redistribution_bench.hpp"
 #include "reference_jacobi.hpp"

@@ -8,6 +8,7 @@
 
 #include "parlayer/parallel/mpi_check.hpp"
 #include "stencils.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::bench {
 

@@ -3,8 +3,6 @@
 /// \brief Redistribution benchmark (issue 10): one double field of a 2D grid moved by
 ///        transfer::Redistribution between the default block decomposition and other decompositions
 ///        of the same grid, compared with the ping-pong of the same message size (limits.hpp).
-#include <mpi.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -14,6 +12,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/transfer/redistribution.hpp"
 
 namespace parlayer::bench {

@@ -3,12 +3,13 @@
 // left and right (zero: a Dirichlet wall), rows sent in place (no packing), no parlayer code.
 // It must stay self-contained: it is the yardstick the library path is compared with.
 #include "reference_jacobi.hpp"
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <new>
 #include <utility>
+
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::bench {
 

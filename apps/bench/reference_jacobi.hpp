@@ -3,9 +3,9 @@
 /// \brief The hand-written baseline: a 2D 5-point Jacobi in plain MPI and plain arrays, no
 ///        parlayer code at all (reference_jacobi.cpp is self-contained). The library's path for the
 ///        same problem is measured against it to give the library/reference ratio.
-#include <mpi.h>
-
 #include <memory>
+
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::bench {
 

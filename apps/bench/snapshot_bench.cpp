@@ -14,6 +14,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::bench {
 

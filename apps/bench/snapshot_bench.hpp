@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "bench.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::bench {
 

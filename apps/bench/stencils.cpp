@@ -10,6 +10,7 @@
 #include "parlayer/error.hpp"
 #include "parlayer/halo/halo_plan.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 
 namespace parlayer::bench {

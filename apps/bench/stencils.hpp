@@ -16,6 +16,7 @@
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/halo/overlap.hpp"
 #include "parlayer/parallel/thread_pool.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::bench {
 

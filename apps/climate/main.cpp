@@ -20,8 +20,6 @@
 // produce byte-identical snapshots, and a restarted run continues bit for bit. Exit codes: 0
 // finished, 2 error (one "error:" line), 3 stopped on SIGUSR1 or SIGTERM after writing a checkpoint
 // (requeue, then --restart latest), 1 crash.
-#include <mpi.h>
-
 #include <array>
 #include <cmath>
 #include <csignal>
@@ -43,6 +41,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/transfer/redistribution.hpp"
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/parallel/thread_pool.hpp"

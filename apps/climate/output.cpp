@@ -6,6 +6,7 @@
 
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/runtime/files.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace climate {
 

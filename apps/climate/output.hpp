@@ -1,8 +1,6 @@
 #pragma once
 // Snapshots of the model state (parlayer::checkpoint HDF5 files) and the XDMF time series that
 // lets ParaView open them. No HDF5 or MPI calls here: the library's collective writers do both.
-#include <mpi.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -11,6 +9,7 @@
 #include "parlayer/checkpoint/series.hpp"
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/domain/decomposition.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/runtime/xdmf.hpp"
 #include "restart.hpp"
 #include "shallow_water.hpp"

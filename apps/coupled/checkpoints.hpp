@@ -13,8 +13,6 @@
 // the middle of one) leaves the previous complete generation intact; a part left over from an
 // interrupted generation is passed over (logged) and overwritten or pruned later.
 // docs/coupled.md, "Checkpoints", says why no manifest.
-#include <mpi.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -27,6 +25,7 @@
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/coupling/components.hpp"
 #include "parlayer/domain/decomposition.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace coupled {
 

@@ -9,6 +9,7 @@
 #include "parlayer/parallel/collective.hpp"
 
 #include "parlayer/runtime/files.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace coupled {
 

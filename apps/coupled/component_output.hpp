@@ -2,14 +2,13 @@
 // Per-component snapshots: <output.dir>/<component>/<component>_<step>.h5 (CF NetCDF-4, written by
 // the component's own ranks with parlayer::checkpoint::write_snapshot) and <component>.xmf (the
 // XDMF time series ParaView opens). Step = coupling intervals.
-#include <mpi.h>
-
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/domain/decomposition.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/runtime/xdmf.hpp"
 
 namespace coupled {

@@ -12,6 +12,7 @@
 #include "parlayer/parallel/mpi_check.hpp"
 #include "parlayer/runtime/log.hpp"
 #include "parlayer/runtime/parallel_options.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace coupled {
 

@@ -23,8 +23,6 @@
 // rank count writes byte-identical snapshots, and a restart on any layout continues bit for bit.
 // Exit codes: 0 finished, 2 error (one "error:" line), 3 stopped on SIGUSR1 or SIGTERM after
 // writing a checkpoint (requeue, then --restart latest), 1 crash.
-#include <mpi.h>
-
 #include <cmath>
 #include <csignal>
 #include <filesystem>
@@ -39,6 +37,7 @@
 #include "parlayer/coupling/components.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/environment.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/runtime/config.hpp"
 #include "parlayer/parallel/collective.hpp"
 #include "parlayer/runtime/files.hpp"

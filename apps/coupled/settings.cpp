@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "parlayer/runtime/log.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace coupled {
 

@@ -13,6 +13,7 @@
 #include "parlayer/coupling/components.hpp"
 #include "parlayer/runtime/config.hpp"
 #include "parlayer/runtime/parallel_options.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace coupled {
 

@@ -9,6 +9,7 @@
 #include "parlayer/parallel/collective.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "parlayer/runtime/log.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace coupled {
 

@@ -3,8 +3,6 @@
 // (finishing an exchange: the messages and the receiving side's remap), and the coupler's own
 // work (starting exchanges, which packs and expands, and the bulk formulas). Kept apart from the
 // rest so CPMIP figures and a layout advisor can be built on it.
-#include <mpi.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -12,6 +10,7 @@
 
 #include "cpmip.hpp"
 #include "parlayer/coupling/components.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/runtime/timers.hpp"
 
 namespace coupled {

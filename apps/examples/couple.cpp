@@ -6,8 +6,6 @@
 //   mpirun -np 3 build/apps/examples/parlayer-couple      # air on rank 0, sea on ranks 1-2
 //   build/apps/examples/parlayer-couple                   # one rank: the sea runs on the air's rank
 // Any rank count prints the same numbers, to the bit.
-#include <mpi.h>
-
 #include <cstdio>
 #include <memory>
 
@@ -16,6 +14,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/parallel/environment.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/runtime/reproducible_sum.hpp"
 
 using namespace parlayer;

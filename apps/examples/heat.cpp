@@ -6,8 +6,6 @@
 //
 // Every rank count and both overlap modes print the same final min/max/centre values, to the bit.
 #include <CLI/CLI.hpp>
-#include <mpi.h>
-
 #include <cstdio>
 #include <string>
 
@@ -16,6 +14,7 @@
 #include "parlayer/error.hpp"
 #include "parlayer/halo/overlap.hpp"
 #include "parlayer/parallel/environment.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 
 using namespace parlayer;

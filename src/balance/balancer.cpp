@@ -5,10 +5,11 @@
 
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::balance {
 
-Balancer::Balancer(domain::Layout layout, domain::Ownership ownership, BalancerSettings settings, MPI_Comm comm)
+Balancer::Balancer(domain::Layout layout, domain::Ownership ownership, BalancerSettings settings, parallel::Comm comm)
     : m_layout(std::move(layout)), m_ownership(std::move(ownership)), m_settings(settings), m_comm(comm) {
   if (settings.interval < 0)
     throw CollectiveError("balance.interval must be >= 0 (0: off), got " + std::to_string(settings.interval));

@@ -28,6 +28,7 @@
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "snapshot_file.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::checkpoint {
 
@@ -407,7 +408,7 @@ void unpack_local(const LocalContent& c, std::span<const FieldSpec> needed, std:
 }
 
 // Gathers each rank's byte string on rank 0 (in rank order). Collective.
-std::vector<std::string> gather_strings(MPI_Comm comm, const std::string& mine, int rank, int size) {
+std::vector<std::string> gather_strings(parallel::Comm comm, const std::string& mine, int rank, int size) {
   int n = int(mine.size());
   std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
   PARLAYER_MPI_CHECK(MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm));
@@ -465,7 +466,7 @@ struct Checkpointer::Job {
   bool local = false;  // level 1; otherwise level 2
 };
 
-Checkpointer::Checkpointer(fs::path folder, std::string prefix, MPI_Comm comm, CheckpointerOptions options,
+Checkpointer::Checkpointer(fs::path folder, std::string prefix, parallel::Comm comm, CheckpointerOptions options,
                            SnapshotSeries::Log sink)
     : m_series(folder, prefix, comm, options.keep, sink),
       m_prefix(std::move(prefix)),

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::checkpoint {
 
@@ -72,7 +73,7 @@ std::uint64_t partial_checksum(const domain::FieldBase& field, const domain::Ind
   return sum;
 }
 
-std::uint64_t field_checksum(const domain::FieldBase& field, const domain::IndexBox& global, MPI_Comm comm) {
+std::uint64_t field_checksum(const domain::FieldBase& field, const domain::IndexBox& global, parallel::Comm comm) {
   std::uint64_t local = partial_checksum(field, global), total = 0;
   PARLAYER_MPI_CHECK(MPI_Allreduce(&local, &total, 1, MPI_UINT64_T, MPI_SUM, comm));
   return total;

@@ -1,4 +1,4 @@
-#include "parlayer/checkpoint/hdf5.hpp"
+#include "checkpoint/hdf5.hpp"
 
 #include <cstdio>
 #include <string>

@@ -11,6 +11,7 @@
 #include "packing.hpp"
 #include "parlayer/checkpoint/checksum.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 #ifndef PARLAYER_VERSION_STRING
 #define PARLAYER_VERSION_STRING "unknown"
@@ -495,7 +496,7 @@ h5::PropertyList serial_fapl(const std::string& where) {
   return fapl;
 }
 
-h5::PropertyList parallel_fapl(MPI_Comm comm, const std::string& where) {
+h5::PropertyList parallel_fapl(parallel::Comm comm, const std::string& where) {
   h5::PropertyList fapl(PARLAYER_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS), where));
   PARLAYER_H5_CHECK(H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL), where);
   // The 1.10 format: superblock v3 and v2 object headers, both checksummed.
@@ -537,19 +538,19 @@ Selection select(hid_t dataset, const domain::IndexBox& share, const domain::Ind
   return s;
 }
 
-int rank_of(MPI_Comm comm) {
+int rank_of(parallel::Comm comm) {
   int r = 0;
   PARLAYER_MPI_CHECK(MPI_Comm_rank(comm, &r));
   return r;
 }
 
-int size_of_comm(MPI_Comm comm) {
+int size_of_comm(parallel::Comm comm) {
   int s = 0;
   PARLAYER_MPI_CHECK(MPI_Comm_size(comm, &s));
   return s;
 }
 
-parallel::Communicator private_comm(MPI_Comm comm) {
+parallel::Communicator private_comm(parallel::Comm comm) {
   parallel::Communicator dup(comm);
   PARLAYER_MPI_CHECK(MPI_Comm_set_errhandler(dup.get(), MPI_ERRORS_RETURN));
   return dup;

@@ -4,18 +4,18 @@
 // by the writer (snapshot_write.cpp) and the reader (snapshot_read.cpp). All functions are Local
 // and throw parlayer::Error / h5::Hdf5Error naming the file, object and attribute.
 #include <hdf5.h>
-#include <mpi.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "parlayer/checkpoint/hdf5.hpp"
+#include "checkpoint/hdf5.hpp"
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
-#include "parlayer/parallel/handles.hpp"
+#include "parallel/mpi_owners.hpp"
+#include "parlayer/parallel/communicator.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::checkpoint::detail {
 
@@ -146,7 +146,7 @@ std::vector<CoordinatePlan> unpack_coordinates(const std::string& bytes);
 /// Serial access (sec2), file locking off.
 h5::PropertyList serial_fapl(const std::string& where);
 /// MPI-IO over `comm`, 1.10 file format (checksummed metadata).
-h5::PropertyList parallel_fapl(MPI_Comm comm, const std::string& where);
+h5::PropertyList parallel_fapl(parallel::Comm comm, const std::string& where);
 /// Collective data transfers.
 h5::PropertyList collective_transfer(const std::string& where);
 
@@ -166,11 +166,11 @@ Selection select(hid_t dataset, const domain::IndexBox& share, const domain::Ind
 /// attribute creation order tracked and indexed, attributes kept in the object header.
 h5::PropertyList netcdf_group_creation(const std::string& where);
 
-int rank_of(MPI_Comm comm);
-int size_of_comm(MPI_Comm comm);
+int rank_of(parallel::Comm comm);
+int size_of_comm(parallel::Comm comm);
 /// A duplicate of `comm` whose errors are returned (so PARLAYER_MPI_CHECK sees them), whatever
 /// handler the caller's communicator has. Collective.
-parallel::Communicator private_comm(MPI_Comm comm);
+parallel::Communicator private_comm(parallel::Comm comm);
 /// Throws if `name` cannot be a dataset name.
 void check_name(const std::string& name);
 

@@ -15,6 +15,7 @@
 #include "parlayer/parallel/collective.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "snapshot_file.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::checkpoint {
 
@@ -84,7 +85,7 @@ std::vector<Generation> list_generations(const fs::path& folder, const std::stri
 
 }  // namespace
 
-SnapshotSeries::SnapshotSeries(fs::path folder, std::string prefix, MPI_Comm comm, int keep, Log sink)
+SnapshotSeries::SnapshotSeries(fs::path folder, std::string prefix, parallel::Comm comm, int keep, Log sink)
     : m_folder(std::move(folder)), m_prefix(std::move(prefix)), m_keep(keep), m_log(std::move(sink)), m_comm(comm) {
   PARLAYER_MPI_CHECK(MPI_Comm_set_errhandler(m_comm.get(), MPI_ERRORS_RETURN));
   m_rank = m_comm.rank();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "parlayer/checkpoint/snapshot.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::checkpoint::detail {
 
@@ -33,7 +34,7 @@ inline std::string snapshot_error_prefix(const std::filesystem::path& path) {
 /// (all fields if empty) collectively into `targets` (same order as `needed`) or, where there is
 /// no target, into a scratch buffer; compares every checksum. Collective.
 /// \throws CollectiveError starting with snapshot_error_prefix(path).
-SnapshotInfo read_snapshot_info(const std::filesystem::path& path, MPI_Comm comm,
+SnapshotInfo read_snapshot_info(const std::filesystem::path& path, parallel::Comm comm,
                                 const domain::Decomposition& decomposition, std::span<const FieldSpec> needed,
                                 std::span<domain::FieldBase* const> targets);
 

@@ -18,6 +18,7 @@
 #include "parlayer/parallel/collective.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "snapshot_file.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::checkpoint {
 
@@ -283,7 +284,7 @@ std::vector<FieldSpec> specs_of(std::span<const domain::FieldBase* const> fields
 
 namespace detail {
 
-SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const domain::Decomposition& decomposition,
+SnapshotInfo read_snapshot_info(const fs::path& path, parallel::Comm user_comm, const domain::Decomposition& decomposition,
                              std::span<const FieldSpec> needed, std::span<domain::FieldBase* const> targets) {
   check_no_async_write("read_snapshot/verify_snapshot");
   parallel::Communicator owned = private_comm(user_comm);
@@ -390,12 +391,12 @@ SnapshotInfo read_snapshot_info(const fs::path& path, MPI_Comm user_comm, const 
 
 }  // namespace detail
 
-SnapshotHeader read_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
+SnapshotHeader read_snapshot(const fs::path& path, parallel::Comm comm, const domain::Decomposition& decomposition,
                              std::span<domain::FieldBase* const> fields) {
   return read_snapshot(path, comm, decomposition, named_by_field(fields));
 }
 
-SnapshotHeader read_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
+SnapshotHeader read_snapshot(const fs::path& path, parallel::Comm comm, const domain::Decomposition& decomposition,
                              std::span<const FieldToRead> fields) {
   std::vector<FieldSpec> needed;
   std::vector<domain::FieldBase*> targets;
@@ -470,7 +471,7 @@ std::vector<std::string> check_parameters(const fs::path& path, const SnapshotHe
   return changed;
 }
 
-SnapshotInfo verify_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
+SnapshotInfo verify_snapshot(const fs::path& path, parallel::Comm comm, const domain::Decomposition& decomposition,
                              std::span<const FieldSpec> needed) {
   return detail::read_snapshot_info(path, comm, decomposition, needed, {});
 }

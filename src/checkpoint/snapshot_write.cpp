@@ -20,6 +20,7 @@
 #include "parlayer/parallel/collective.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "snapshot_file.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::checkpoint {
 
@@ -96,7 +97,7 @@ std::uint64_t space_estimate(const SnapshotInfo& info, const std::vector<Coordin
 
 // Rank 0 removes a write's temporary and reservation; every rank gets the same note for the error
 // message ("" if both went). Collective.
-std::string remove_temporaries(MPI_Comm comm, int rank, const fs::path& temporary, const fs::path& reservation) {
+std::string remove_temporaries(parallel::Comm comm, int rank, const fs::path& temporary, const fs::path& reservation) {
   std::string note;
   if (rank == 0)
     for (const fs::path& p : {temporary, reservation})
@@ -116,7 +117,7 @@ struct OpenWrite {
   // Closes everything on every rank, then removes the temporary and the reservation (rank 0).
   // Called only after a failure was agreed, so every rank gets here together and the collective
   // H5Fclose is safe. Returns a note for the error message if a file could not be removed.
-  std::string abandon(MPI_Comm comm, int rank, const fs::path& temporary, const fs::path& reservation) {
+  std::string abandon(parallel::Comm comm, int rank, const fs::path& temporary, const fs::path& reservation) {
     datasets.clear();
     coordinates.clear();
     time.reset();
@@ -141,23 +142,23 @@ struct OpenWrite {
 
 }  // namespace
 
-void write_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
+void write_snapshot(const fs::path& path, parallel::Comm comm, const domain::Decomposition& decomposition,
                     std::span<const domain::FieldBase* const> fields, const SnapshotHeader& header) {
   write_snapshot(path, comm, decomposition, named_by_field(fields), header, WriteOptions{});
 }
 
-void write_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
+void write_snapshot(const fs::path& path, parallel::Comm comm, const domain::Decomposition& decomposition,
                     std::span<const FieldToWrite> fields, const SnapshotHeader& header) {
   write_snapshot(path, comm, decomposition, fields, header, WriteOptions{});
 }
 
-void write_snapshot(const fs::path& path, MPI_Comm comm, const domain::Decomposition& decomposition,
+void write_snapshot(const fs::path& path, parallel::Comm comm, const domain::Decomposition& decomposition,
                     std::span<const domain::FieldBase* const> fields, const SnapshotHeader& header,
                     const WriteOptions& options) {
   write_snapshot(path, comm, decomposition, named_by_field(fields), header, options);
 }
 
-void write_snapshot(const fs::path& path, MPI_Comm user_comm, const domain::Decomposition& decomposition,
+void write_snapshot(const fs::path& path, parallel::Comm user_comm, const domain::Decomposition& decomposition,
                     std::span<const FieldToWrite> fields, const SnapshotHeader& header,
                     const WriteOptions& options) {
   check_no_async_write("write_snapshot");

@@ -6,6 +6,7 @@
 
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::coupling {
 
@@ -91,7 +92,7 @@ std::vector<std::vector<int>> assign_ranks(const std::vector<ComponentSpec>& spe
   return ranks;
 }
 
-Components::Components(const std::vector<ComponentSpec>& spec, MPI_Comm parent) {
+Components::Components(const std::vector<ComponentSpec>& spec, parallel::Comm parent) {
   int size = 0;
   PARLAYER_MPI_CHECK(MPI_Comm_size(parent, &size));
   std::vector<std::vector<int>> ranks = assign_ranks(spec, size);  // throws before any communication

@@ -10,6 +10,7 @@
 #include "parlayer/parallel/mpi_check.hpp"
 #include "parlayer/transfer/checks.hpp"
 #include "transfer/transfer.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::halo {
 
@@ -81,7 +82,7 @@ void check_walls_have_conditions(const HaloPlan& plan, std::span<FieldBase* cons
 
 // Checked mode: the lowest-numbered field written while in flight, on any rank, is reported by
 // every rank alike (one reduction).
-void check_not_written(const std::vector<FieldBase*>& fields, const std::vector<std::uint64_t>& hashes, MPI_Comm comm) {
+void check_not_written(const std::vector<FieldBase*>& fields, const std::vector<std::uint64_t>& hashes, parallel::Comm comm) {
   int written = static_cast<int>(fields.size());
   for (std::size_t f = 0; f < fields.size(); ++f)
     if (interior_hash(*fields[f]) != hashes[f]) {
@@ -125,7 +126,7 @@ struct HaloExchange::Walls {
 
 // ---- HaloExchange ----
 
-HaloExchange::HaloExchange(HaloPlan plan, MPI_Comm comm, transfer::Backend backend)
+HaloExchange::HaloExchange(HaloPlan plan, parallel::Comm comm, transfer::Backend backend)
     : m_plan(std::make_unique<const HaloPlan>(std::move(plan))), m_walls(std::make_unique<const Walls>(*m_plan)),
       m_backend(backend), m_comm(comm), m_transfers(std::make_unique<transfer::detail::TransferCache>()) {
   if (m_comm.size() != m_plan->decomposition().rank_count())

@@ -4,10 +4,11 @@
 #include <cstdint>
 
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::parallel {
 
-Failure agree(MPI_Comm comm, const Failure& local) {
+Failure agree(parallel::Comm comm, const Failure& local) {
   int rank = 0, size = 0;
   PARLAYER_MPI_CHECK(MPI_Comm_rank(comm, &rank));
   PARLAYER_MPI_CHECK(MPI_Comm_size(comm, &size));
@@ -23,7 +24,7 @@ Failure agree(MPI_Comm comm, const Failure& local) {
   return reason;
 }
 
-void broadcast(MPI_Comm comm, std::string& text, int root) {
+void broadcast(parallel::Comm comm, std::string& text, int root) {
   std::uint64_t n = text.size();
   PARLAYER_MPI_CHECK(MPI_Bcast(&n, 1, MPI_UINT64_T, root, comm));
   text.resize(n);
@@ -35,7 +36,7 @@ void broadcast(MPI_Comm comm, std::string& text, int root) {
   }
 }
 
-RootResult on_root(MPI_Comm comm, const std::function<std::string()>& work) {
+RootResult on_root(parallel::Comm comm, const std::function<std::string()>& work) {
   int rank = 0;
   PARLAYER_MPI_CHECK(MPI_Comm_rank(comm, &rank));
   std::string message;  // 'F' + reason, or 'S' + payload

@@ -1,7 +1,5 @@
 #include "parlayer/parallel/environment.hpp"
 
-#include <mpi.h>
-
 #include <boost/mpi/environment.hpp>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 #include <string>
 
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 
 namespace parlayer::parallel {

@@ -1,6 +1,5 @@
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
-
-#include <mpi.h>
 
 #include <string>
 

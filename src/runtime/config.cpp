@@ -17,6 +17,7 @@
 
 #include "parlayer/parallel/collective.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::runtime {
 
@@ -386,7 +387,7 @@ bool is_oversized_integer_text(const std::string& text) {
 constexpr const char* int64_range = "TOML integers are -9223372036854775808 .. 9223372036854775807";
 
 // Rank 0 reads the file; every rank gets its text or the same error.
-std::string read_file_on_root(const std::string& path, MPI_Comm comm) {
+std::string read_file_on_root(const std::string& path, parallel::Comm comm) {
   parallel::RootResult read = parallel::on_root(comm, [&] {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) throw Error("it is a directory");
@@ -669,7 +670,7 @@ Config Config::from_settings(const ConfigSchema& schema, const std::vector<std::
 }
 
 Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int argc, const char* const* argv,
-                    MPI_Comm comm) {
+                    parallel::Comm comm) {
   Config config(schema);
 
   // 1. The command line (identical on every rank, so every rank reaches the same verdict).

@@ -15,6 +15,7 @@
 
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/collective.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::runtime {
 
@@ -50,7 +51,7 @@ std::string holder_of(int fd) {
 
 }  // namespace
 
-void ensure_folder(const std::filesystem::path& folder, MPI_Comm comm) {
+void ensure_folder(const std::filesystem::path& folder, parallel::Comm comm) {
   const parallel::RootResult made = parallel::on_root(comm, [&] {
     std::error_code ec;
     std::filesystem::create_directories(folder, ec);
@@ -62,7 +63,7 @@ void ensure_folder(const std::filesystem::path& folder, MPI_Comm comm) {
     throw CollectiveError("cannot create output folder '" + folder.string() + "': " + *made.failure);
 }
 
-FolderLock::FolderLock(const std::vector<Folder>& folders, MPI_Comm comm, const std::string& holder) {
+FolderLock::FolderLock(const std::vector<Folder>& folders, parallel::Comm comm, const std::string& holder) {
   const parallel::RootResult locked = parallel::on_root(comm, [&] {
     std::string warning;
     auto cannot = [&](const Folder& f, const std::string& why) {

@@ -6,10 +6,11 @@
 #include <vector>
 
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::runtime {
 
-Log::Log(MPI_Comm comm) {
+Log::Log(parallel::Comm comm) {
   int rank = 0;
   PARLAYER_MPI_CHECK(MPI_Comm_rank(comm, &rank));
   m_root = rank == 0;

@@ -16,6 +16,7 @@
 #include "parlayer/parallel/collective.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "parlayer/runtime/log.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::runtime {
 
@@ -147,7 +148,7 @@ std::string format_bytes(std::uint64_t bytes) {
   return unit == 0 ? std::to_string(bytes) + " B" : format(value < 10 ? "%.1f %s" : "%.0f %s", value, units[unit]);
 }
 
-void check_memory(std::uint64_t bytes_needed, MPI_Comm comm, const std::string& what) {
+void check_memory(std::uint64_t bytes_needed, parallel::Comm comm, const std::string& what) {
   // Every rank's need, its machine's name and what that machine has available, on every rank:
   // each rank then reaches the same verdict from the same data (no broadcast of it needed).
   // Machines are told apart by host name. (Not MPI_Comm_split_type: Open MPI 4.1 crashes in it
@@ -205,7 +206,7 @@ void check_memory(std::uint64_t bytes_needed, MPI_Comm comm, const std::string& 
                         " is available (" + worst->first->source + "); use more machines, or a smaller grid");
 }
 
-void allocate_agreed(MPI_Comm comm, const std::string& what, const std::function<void()>& allocate) {
+void allocate_agreed(parallel::Comm comm, const std::string& what, const std::function<void()>& allocate) {
   parallel::Failure local;
   try {
     allocate();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::runtime {
 
@@ -132,7 +133,7 @@ ExactSum ExactSum::from_wire(std::span<const std::int64_t, wire_size> wire) noex
   return s;
 }
 
-void global_sum(std::span<ExactSum> sums, MPI_Comm comm) {
+void global_sum(std::span<ExactSum> sums, parallel::Comm comm) {
   constexpr std::size_t w = ExactSum::wire_size;
   std::vector<std::int64_t> local(sums.size() * w), global(sums.size() * w);
   for (std::size_t s = 0; s < sums.size(); ++s) {
@@ -146,33 +147,33 @@ void global_sum(std::span<ExactSum> sums, MPI_Comm comm) {
     sums[s] = ExactSum::from_wire(std::span<const std::int64_t, w>(global.data() + s * w, w));
 }
 
-double global_sum(const ExactSum& local, MPI_Comm comm) {
+double global_sum(const ExactSum& local, parallel::Comm comm) {
   ExactSum s = local;
   global_sum(std::span<ExactSum>(&s, 1), comm);
   return s.value();
 }
 
-void global_min(std::span<double> values, MPI_Comm comm) {
+void global_min(std::span<double> values, parallel::Comm comm) {
   PARLAYER_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
                                    MPI_DOUBLE, MPI_MIN, comm));
 }
 
-void global_max(std::span<double> values, MPI_Comm comm) {
+void global_max(std::span<double> values, parallel::Comm comm) {
   PARLAYER_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
                                    MPI_DOUBLE, MPI_MAX, comm));
 }
 
-double global_min(double value, MPI_Comm comm) {
+double global_min(double value, parallel::Comm comm) {
   global_min(std::span<double>(&value, 1), comm);
   return value;
 }
 
-double global_max(double value, MPI_Comm comm) {
+double global_max(double value, parallel::Comm comm) {
   global_max(std::span<double>(&value, 1), comm);
   return value;
 }
 
-std::int64_t global_sum(std::int64_t value, MPI_Comm comm) {
+std::int64_t global_sum(std::int64_t value, parallel::Comm comm) {
   std::int64_t result = 0;
   PARLAYER_MPI_CHECK(MPI_Allreduce(&value, &result, 1, MPI_INT64_T, MPI_SUM, comm));
   return result;

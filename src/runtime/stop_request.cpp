@@ -8,6 +8,7 @@
 #include <string>
 
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::runtime {
 
@@ -51,7 +52,7 @@ void StopRequest::install_handlers() {
   g_process_handlers = true;
 }
 
-StopRequest::StopRequest(MPI_Comm comm, int check_every) : m_agreement(comm), m_check_every(check_every) {
+StopRequest::StopRequest(parallel::Comm comm, int check_every) : m_agreement(comm), m_check_every(check_every) {
   if (check_every < 1) throw CollectiveError("StopRequest: check_every must be >= 1, got " + std::to_string(check_every));
   if (g_installed) throw CollectiveError("StopRequest: only one may exist at a time");
   if (!g_process_handlers) {

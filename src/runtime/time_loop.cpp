@@ -7,6 +7,7 @@
 #include "parlayer/parallel/mpi_check.hpp"
 #include "parlayer/runtime/flag_agreement.hpp"
 #include "parlayer/runtime/stop_request.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::runtime {
 

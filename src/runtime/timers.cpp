@@ -4,6 +4,7 @@
 
 #include "parlayer/parallel/mpi_check.hpp"
 #include "parlayer/runtime/log.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::runtime {
 
@@ -31,7 +32,7 @@ std::int64_t Timers::count(const std::string& name) const {
   return it == m_names.end() ? 0 : m_counts[static_cast<std::size_t>(it - m_names.begin())];
 }
 
-std::string Timers::report(MPI_Comm comm, double total_seconds) const {
+std::string Timers::report(parallel::Comm comm, double total_seconds) const {
   int size = 1;
   PARLAYER_MPI_CHECK(MPI_Comm_size(comm, &size));
   std::vector<double> max(m_seconds.size()), sum(m_seconds.size());

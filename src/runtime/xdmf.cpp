@@ -7,6 +7,7 @@
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/collective.hpp"
 #include "parlayer/runtime/log.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::runtime {
 
@@ -68,7 +69,7 @@ std::string XdmfSeries::text() const {
   return x;
 }
 
-void XdmfSeries::add(const std::filesystem::path& snapshot, double time, MPI_Comm comm) {
+void XdmfSeries::add(const std::filesystem::path& snapshot, double time, parallel::Comm comm) {
   const std::filesystem::path folder = m_file.parent_path().empty() ? "." : m_file.parent_path();
   m_steps.emplace_back(std::filesystem::proximate(snapshot, folder).generic_string(), time);
 

@@ -5,6 +5,7 @@
 
 #include "message_backend.hpp"
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::transfer {
 

@@ -3,8 +3,9 @@
 #include <stdexcept>
 
 #include "message_backend.hpp"
-#include "parlayer/parallel/handles.hpp"
+#include "parallel/mpi_owners.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::transfer::detail {
 
@@ -53,14 +54,14 @@ parallel::Datatype message_type(const Fields& fields, const std::vector<BoxRegio
 class DatatypesBackend final : public MessageBackend {
 public:
   MPI_Request receive_request(const std::vector<FieldBase*>& fields, const std::vector<BoxRegion>& regions, int peer,
-                              int tag, MPI_Comm comm) override {
+                              int tag, parallel::Comm comm) override {
     const parallel::Datatype& type = m_types.emplace_back(message_type(fields, regions));
     MPI_Request r = MPI_REQUEST_NULL;
     PARLAYER_MPI_CHECK(MPI_Recv_init(MPI_BOTTOM, 1, type.get(), peer, tag, comm, &r));
     return r;
   }
   MPI_Request send_request(const std::vector<const FieldBase*>& fields, const std::vector<BoxRegion>& regions,
-                           int peer, int tag, MPI_Comm comm) override {
+                           int peer, int tag, parallel::Comm comm) override {
     const parallel::Datatype& type = m_types.emplace_back(message_type(fields, regions));
     MPI_Request r = MPI_REQUEST_NULL;
     PARLAYER_MPI_CHECK(MPI_Send_init(MPI_BOTTOM, 1, type.get(), peer, tag, comm, &r));

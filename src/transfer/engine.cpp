@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::transfer::detail {
 
@@ -42,7 +43,7 @@ std::int64_t region_bytes(const FieldBase& field, const IndexBox& cells) {
 }
 
 TransferEngine::TransferEngine(const TransferPlan& plan, std::span<const FieldBase* const> from,
-                               std::span<FieldBase* const> to, MPI_Comm comm, int tag, Backend backend)
+                               std::span<FieldBase* const> to, parallel::Comm comm, int tag, Backend backend)
     : m_plan(&plan), m_from(from.begin(), from.end()), m_to(to.begin(), to.end()),
       m_backend(make_message_backend(backend)) {
   if (!m_from.empty() && !m_to.empty()) {

@@ -3,15 +3,14 @@
 // of source fields and one list of target fields (the same fields for a halo exchange). Built once
 // per field set (a MessageBackend's buffers or datatypes, persistent requests), then started and
 // completed every step.
-#include <mpi.h>
-
 #include <memory>
 #include <span>
 #include <vector>
 
 #include "message_backend.hpp"
 #include "parlayer/domain/field.hpp"
-#include "parlayer/parallel/handles.hpp"
+#include "parallel/mpi_owners.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/transfer/backend.hpp"
 #include "parlayer/transfer/plan.hpp"
 
@@ -27,7 +26,7 @@ public:
   /// receives; where both are given they must have the same length and element types. `tag` tells
   /// apart the messages of engines that share `comm`. Local (creates persistent requests).
   TransferEngine(const TransferPlan& plan, std::span<const domain::FieldBase* const> from,
-                 std::span<domain::FieldBase* const> to, MPI_Comm comm, int tag, Backend backend);
+                 std::span<domain::FieldBase* const> to, parallel::Comm comm, int tag, Backend backend);
   TransferEngine(const TransferEngine&) = delete;
   TransferEngine& operator=(const TransferEngine&) = delete;
 

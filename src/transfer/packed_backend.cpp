@@ -8,6 +8,7 @@
 #include "engine.hpp"
 #include "message_backend.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::transfer::detail {
 
@@ -53,7 +54,7 @@ std::size_t message_bytes(const Fields& fields, const std::vector<BoxRegion>& re
 class PackedBackend final : public MessageBackend {
 public:
   MPI_Request receive_request(const std::vector<FieldBase*>& fields, const std::vector<BoxRegion>& regions, int peer,
-                              int tag, MPI_Comm comm) override {
+                              int tag, parallel::Comm comm) override {
     Message<FieldBase*>& m = m_receives.emplace_back(&fields, &regions, message_bytes(fields, regions));
     MPI_Request r = MPI_REQUEST_NULL;
     PARLAYER_MPI_CHECK(MPI_Recv_init(m.buffer.data(), static_cast<int>(m.buffer.size()), MPI_BYTE, peer, tag, comm, &r));
@@ -61,7 +62,7 @@ public:
   }
 
   MPI_Request send_request(const std::vector<const FieldBase*>& fields, const std::vector<BoxRegion>& regions,
-                           int peer, int tag, MPI_Comm comm) override {
+                           int peer, int tag, parallel::Comm comm) override {
     Message<const FieldBase*>& m = m_sends.emplace_back(&fields, &regions, message_bytes(fields, regions));
     MPI_Request r = MPI_REQUEST_NULL;
     PARLAYER_MPI_CHECK(MPI_Send_init(m.buffer.data(), static_cast<int>(m.buffer.size()), MPI_BYTE, peer, tag, comm, &r));

@@ -11,6 +11,7 @@
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/environment.hpp"
 #include "transfer.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::transfer {
 
@@ -62,11 +63,11 @@ std::vector<int> all_ranks(int n) {
 
 // ---- Redistribution ----
 
-Redistribution::Redistribution(const Decomposition& from, const Decomposition& to, MPI_Comm comm, Backend backend)
+Redistribution::Redistribution(const Decomposition& from, const Decomposition& to, parallel::Comm comm, Backend backend)
     : Redistribution(from, all_ranks(from.rank_count()), to, all_ranks(to.rank_count()), comm, backend) {}
 
 Redistribution::Redistribution(const Decomposition& from, std::vector<int> from_ranks, const Decomposition& to,
-                               std::vector<int> to_ranks, MPI_Comm comm, Backend backend, std::string name)
+                               std::vector<int> to_ranks, parallel::Comm comm, Backend backend, std::string name)
     : m_name(std::move(name)), m_from(from), m_to(to), m_plan(std::make_unique<TransferPlan>()), m_backend(backend),
       m_comm(comm), m_transfers(std::make_unique<detail::TransferCache>()) {
   if (from.global_box() != to.global_box())

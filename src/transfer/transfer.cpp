@@ -7,6 +7,7 @@
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/transfer/checks.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::transfer::detail {
 
@@ -27,7 +28,7 @@ std::string quoted_names(const Fields& fields) {
 }  // namespace
 
 Transfer::Transfer(std::string kind, const TransferPlan& plan, std::span<const FieldBase* const> from,
-                   std::span<FieldBase* const> to, MPI_Comm comm, int tag, Backend backend)
+                   std::span<FieldBase* const> to, parallel::Comm comm, int tag, Backend backend)
     : m_kind(std::move(kind)), m_engine(plan, from, to, comm, tag, backend),
       m_checked(checks_enabled()) {}
 
@@ -117,14 +118,14 @@ Transfer& TransferCache::find_or_make(const Matches& matches, const Make& make) 
 }
 
 Transfer& TransferCache::bind(const std::string& kind, const TransferPlan& plan,
-                              std::span<const FieldBase* const> from, std::span<FieldBase* const> to, MPI_Comm comm,
+                              std::span<const FieldBase* const> from, std::span<FieldBase* const> to, parallel::Comm comm,
                               Backend backend) {
   return find_or_make([&](const TransferEngine& e) { return e.matches(from, to); },
                       [&](int tag) { return std::make_unique<Transfer>(kind, plan, from, to, comm, tag, backend); });
 }
 
 Transfer& TransferCache::bind(const std::string& kind, const TransferPlan& plan, std::span<FieldBase* const> fields,
-                              MPI_Comm comm, Backend backend) {
+                              parallel::Comm comm, Backend backend) {
   return find_or_make([&](const TransferEngine& e) { return e.matches(fields); },
                       [&](int tag) {
                         const std::vector<const FieldBase*> sources(fields.begin(), fields.end());

@@ -5,8 +5,6 @@
 // A Transfer is an engine (the bytes) plus what every transfer does around it alike: the fields
 // in flight are marked (a second start is one error for every user), checked mode poisons the
 // receives and bounds the wait, and completion runs the steps its user gave, in order.
-#include <mpi.h>
-
 #include <functional>
 #include <memory>
 #include <span>
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include "engine.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/transfer/pending.hpp"
 
 namespace parlayer::transfer::detail {
@@ -23,7 +22,7 @@ public:
   /// `kind` names the transfer in messages ("halo exchange", "redistribution", "coupling
   /// exchange ocean -> atmosphere").
   Transfer(std::string kind, const TransferPlan& plan, std::span<const domain::FieldBase* const> from,
-           std::span<domain::FieldBase* const> to, MPI_Comm comm, int tag, Backend backend);
+           std::span<domain::FieldBase* const> to, parallel::Comm comm, int tag, Backend backend);
 
   TransferEngine& engine() noexcept { return m_engine; }
   const TransferEngine& engine() const noexcept { return m_engine; }
@@ -71,10 +70,10 @@ public:
 
   /// The transfer bound to `from` -> `to`, bound now if there is none.
   Transfer& bind(const std::string& kind, const TransferPlan& plan, std::span<const domain::FieldBase* const> from,
-                 std::span<domain::FieldBase* const> to, MPI_Comm comm, Backend backend);
+                 std::span<domain::FieldBase* const> to, parallel::Comm comm, Backend backend);
   /// The same for a halo exchange (the sources are the targets).
   Transfer& bind(const std::string& kind, const TransferPlan& plan, std::span<domain::FieldBase* const> fields,
-                 MPI_Comm comm, Backend backend);
+                 parallel::Comm comm, Backend backend);
 
 private:
   template <class Matches, class Make>

@@ -16,7 +16,6 @@
 //
 // Exit codes: 0 ok, 2 CollectiveError (printed once as "error: ..."), 3 stopped on request,
 // 4 a value check failed.
-#include <mpi.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -31,6 +30,7 @@
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/environment.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/runtime/stop_request.hpp"
 
 using namespace parlayer;

@@ -1,8 +1,6 @@
 #pragma once
 // Deterministic snapshot contents for the checkpoint tests: the value of every cell of every field
 // is a function of (field, step, global cell) alone, so any rank count can generate or check it.
-#include <mpi.h>
-
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -12,6 +10,7 @@
 #include "../mpi/support.hpp"
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::testing {
 

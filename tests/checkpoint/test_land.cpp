@@ -5,8 +5,6 @@
 // is detected whichever layout reads it.
 #include <catch2/catch.hpp>
 #include <hdf5.h>
-#include <mpi.h>
-
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -17,9 +15,10 @@
 #include <vector>
 
 #include "generate.hpp"
-#include "parlayer/checkpoint/hdf5.hpp"
+#include "checkpoint/hdf5.hpp"
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/domain/decomposition.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "test_support.hpp"
 
 using namespace parlayer;

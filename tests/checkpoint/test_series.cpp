@@ -3,15 +3,14 @@
 // previous generation used; all corrupt: an error, never a silent start from step 0).
 #include <catch2/catch.hpp>
 #include <hdf5.h>
-#include <mpi.h>
-
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "generate.hpp"
-#include "parlayer/checkpoint/hdf5.hpp"
+#include "checkpoint/hdf5.hpp"
 #include "parlayer/checkpoint/series.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "test_support.hpp"
 
 using namespace parlayer;

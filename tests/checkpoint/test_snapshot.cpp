@@ -3,8 +3,6 @@
 // validation errors, collective write errors, and every single-byte corruption of a small file.
 #include <catch2/catch.hpp>
 #include <hdf5.h>
-#include <mpi.h>
-
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -13,9 +11,10 @@
 
 #include "generate.hpp"
 #include "parlayer/checkpoint/checksum.hpp"
-#include "parlayer/checkpoint/hdf5.hpp"
+#include "checkpoint/hdf5.hpp"
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/domain/decomposition.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "test_support.hpp"
 
 using namespace parlayer;

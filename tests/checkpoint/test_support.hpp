@@ -3,7 +3,6 @@
 // ranks, and catching a CollectiveError's message.
 #include <catch2/catch.hpp>
 #include <hdf5.h>
-#include <mpi.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -15,6 +14,7 @@
 
 #include "../mpi/support.hpp"  // world_rank, world_size
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::testing {
 

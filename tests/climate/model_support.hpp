@@ -1,7 +1,5 @@
 #pragma once
 // Running the climate model in-process on any communicator, and gathering its state.
-#include <mpi.h>
-
 #include <string>
 #include <vector>
 
@@ -9,6 +7,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/halo/overlap.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/runtime/config.hpp"
 #include "parlayer/parallel/thread_pool.hpp"
 #include "parlayer/runtime/parallel_options.hpp"

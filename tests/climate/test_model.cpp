@@ -2,13 +2,13 @@
 // (many boxes per rank, ranks with none) and overlap/halo modes, and the gravity-wave phase speed
 // against theory.
 #include <catch2/catch.hpp>
-#include <mpi.h>
-
 #include <cmath>
 #include <iomanip>
 #include <numbers>
 #include <string>
 #include <vector>
+
+#include "parlayer/parallel/interop.hpp"
 
 #include "model_support.hpp"
 

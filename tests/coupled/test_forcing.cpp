@@ -2,10 +2,10 @@
 // physics: the exact increments of u (wind stress) and of the tracer (heating), walls and coasts
 // keeping no velocity, nothing changed without forcing, and the same bytes on every rank count.
 #include <catch2/catch.hpp>
-#include <mpi.h>
-
 #include <string>
 #include <vector>
+
+#include "parlayer/parallel/interop.hpp"
 
 #include "model_support.hpp"
 

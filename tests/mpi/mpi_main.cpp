@@ -5,7 +5,6 @@
 // failure. The exit code is the same on every rank: non-zero if any rank failed.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
-#include <mpi.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +13,7 @@
 #include <string>
 
 #include "parlayer/parallel/environment.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 int main(int argc, char** argv) {
   parlayer::parallel::Environment env(argc, argv);

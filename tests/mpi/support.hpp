@@ -1,7 +1,5 @@
 #pragma once
 // Helpers shared by the MPI tests: deterministic global values, gathering fields on rank 0.
-#include <mpi.h>
-
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -10,6 +8,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/transfer/redistribution.hpp"
 
 namespace parlayer::testing {

@@ -3,8 +3,6 @@
 // masked 9-point model that gives the same bytes on the wet cells with and without elimination
 // and with and without rebalancing, on any rank count.
 #include <catch2/catch.hpp>
-#include <mpi.h>
-
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -15,6 +13,7 @@
 #include "parlayer/domain/field.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/halo/overlap.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/transfer/redistribution.hpp"
 #include "support.hpp"
 

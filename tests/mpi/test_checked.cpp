@@ -2,8 +2,6 @@
 // never a wrong answer, on every rank count including 1. The run-time checks are switched on here
 // with set_checks_enabled (PARLAYER_CHECK=1 does the same for a whole program).
 #include <catch2/catch.hpp>
-#include <mpi.h>
-
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -12,6 +10,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/transfer/checks.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/halo/overlap.hpp"

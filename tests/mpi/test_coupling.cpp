@@ -3,8 +3,6 @@
 // exchanges between components on disjoint or shared ranks, byte-identical to a serial reference
 // computed with plain arrays, for several component layouts and decompositions.
 #include <catch2/catch.hpp>
-#include <mpi.h>
-
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -15,6 +13,7 @@
 #include "parlayer/coupling/components.hpp"
 #include "parlayer/coupling/exchange.hpp"
 #include "parlayer/coupling/remap.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/runtime/reproducible_sum.hpp"
 #include "support.hpp"
 

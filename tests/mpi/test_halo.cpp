@@ -1,8 +1,6 @@
 // Halo exchange: every ghost cell equals the global cell it mirrors (periodic wrap, or the field's
 // boundary condition at a wall); ghosts outside the stencil shape stay untouched.
 #include <catch2/catch.hpp>
-#include <mpi.h>
-
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -16,6 +14,7 @@
 #include "parlayer/halo/halo_exchange.hpp"
 #include "support.hpp"
 #include "parlayer/halo/overlap.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 using namespace parlayer::domain;
 using namespace parlayer::halo;

@@ -1,14 +1,13 @@
 // Overlap on vs off, packed vs datatypes, 1..4 ranks: Jacobi sweeps give byte-identical fields,
 // equal to a single-rank reference written with plain arrays (no parlayer code in the reference).
 #include <catch2/catch.hpp>
-#include <mpi.h>
-
 #include <atomic>
 #include <vector>
 
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/halo/overlap.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/parallel/thread_pool.hpp"
 #include "support.hpp"
 

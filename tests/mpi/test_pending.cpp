@@ -2,8 +2,6 @@
 // exchange polled with test() until done give the same bytes as finish(); the handle's misuse
 // errors are the same for all three.
 #include <catch2/catch.hpp>
-#include <mpi.h>
-
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -12,6 +10,7 @@
 #include "parlayer/coupling/components.hpp"
 #include "parlayer/coupling/exchange.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/transfer/redistribution.hpp"
 #include "support.hpp"
 

@@ -1,8 +1,6 @@
 // Redistribution: fields move between any two decompositions of one grid, on the same ranks or on
 // disjoint groups of ranks, to the exact byte; ghosts and cells of box-less owners stay untouched.
 #include <catch2/catch.hpp>
-#include <mpi.h>
-
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -12,6 +10,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/transfer/redistribution.hpp"
 #include "support.hpp"
 

@@ -3,8 +3,6 @@
 // and series.xmf describing them (3DRectMesh, one grid per location).
 //
 //   parlayer_output_write_3d FOLDER
-#include <mpi.h>
-
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -13,6 +11,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/environment.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/runtime/xdmf.hpp"
 
 using namespace parlayer;

@@ -9,8 +9,6 @@
 //   multiple     asks MPI for ThreadLevel::multiple and prints the level it got → exit 0
 // check_error_policy also runs "ok" under an LD_PRELOAD shim (thread_single.cpp) with which MPI
 // provides only MPI_THREAD_SINGLE: Environment's CollectiveError, one line from rank 0, exit 2.
-#include <mpi.h>
-
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -20,6 +18,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/environment.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 int main(int argc, char** argv) {
   using parlayer::parallel::ThreadLevel;

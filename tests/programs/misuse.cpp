@@ -9,8 +9,6 @@
 //   rank0-only     only rank 0 calls the exchange                          → (checked) names the silent ranks
 //   second-start   start() twice before finish()                           → one line, exit 2
 //   width          a field of ghost width 2 on a plan of width 1           → one line, exit 2
-#include <mpi.h>
-
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -18,6 +16,7 @@
 #include "parlayer/domain/field.hpp"
 #include "parlayer/halo/overlap.hpp"
 #include "parlayer/parallel/environment.hpp"
+#include "parlayer/parallel/interop.hpp"
 
 using namespace parlayer;
 using domain::FieldBox;

@@ -5,8 +5,6 @@
 //
 // FIELD:TYPE with TYPE float64 (default), float32 or int32; values are 1 everywhere. MODEL is the
 // `model` attribute ("climate" = parlayer-climate's own name); CONFIG_FILE holds the `config` text.
-#include <mpi.h>
-
 #include <cstdint>
 #include <fstream>
 #include <memory>
@@ -17,6 +15,7 @@
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/environment.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "restart.hpp"
 
 using namespace parlayer;

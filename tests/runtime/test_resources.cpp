@@ -1,7 +1,6 @@
 // parlayer::runtime's resource checks: the memory estimate and check, agreed allocations, and the
 // folder lock that keeps two runs out of one folder.
 #include <catch2/catch.hpp>
-#include <mpi.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -12,6 +11,7 @@
 
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "parlayer/runtime/files.hpp"
 #include "parlayer/runtime/memory.hpp"

@@ -1,8 +1,6 @@
 // parlayer::runtime: reproducible sums, the config parser and the layout keys (the time loop:
 // test_time_loop.cpp).
 #include <catch2/catch.hpp>
-#include <mpi.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "parlayer/runtime/config.hpp"
 #include "parlayer/runtime/log.hpp"

@@ -1,13 +1,12 @@
 // runtime::StopRequest: every rank stops at the same step, within the documented latency, when
 // any one rank got a signal or a request; no stop without one; signals never end the process.
 #include <catch2/catch.hpp>
-#include <mpi.h>
-
 #include <csignal>
 #include <cstdint>
 #include <vector>
 
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/parallel/mpi_check.hpp"
 #include "parlayer/runtime/stop_request.hpp"
 

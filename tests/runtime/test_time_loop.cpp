@@ -3,8 +3,6 @@
 //  [time_loop]      no stop requests (the request flag is process-wide and never cleared)
 //  [time_loop_stop] requests, in their own process
 #include <catch2/catch.hpp>
-#include <mpi.h>
-
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -13,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "parlayer/parallel/interop.hpp"
 #include "parlayer/runtime/flag_agreement.hpp"
 #include "parlayer/runtime/log.hpp"
 #include "parlayer/runtime/stop_request.hpp"

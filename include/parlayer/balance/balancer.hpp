@@ -17,14 +17,13 @@
 /// every rank adopts the same ownership at the same step. Rebalancing changes who computes a box,
 /// never what is computed: a model whose results do not depend on the layout gives the same bytes
 /// with and without it.
-#include <mpi.h>
-
 #include <cstdint>
 #include <vector>
 
 #include "parlayer/balance/weights.hpp"
 #include "parlayer/domain/layout.hpp"
 #include "parlayer/domain/ownership.hpp"
+#include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::balance {
 
@@ -51,7 +50,7 @@ public:
   ///        comm rank r; `comm` is used, not duplicated, and must outlive the balancer). Local.
   /// \throws CollectiveError for settings out of range (interval < 0, threshold < 1, smoothing
   ///         not in (0, 1]) or an ownership for another number of boxes.
-  Balancer(domain::Layout layout, domain::Ownership ownership, BalancerSettings settings, MPI_Comm comm);
+  Balancer(domain::Layout layout, domain::Ownership ownership, BalancerSettings settings, parallel::Comm comm);
 
   /// \brief Adds `cost` (seconds, or any unit the model reports in) to layout box `box`, one of this
   ///        rank's boxes, for the current interval; also counts it as this rank's busy time. Local.
@@ -82,7 +81,7 @@ private:
   domain::Layout m_layout;
   domain::Ownership m_ownership;
   BalancerSettings m_settings;
-  MPI_Comm m_comm;
+  parallel::Comm m_comm;
   std::vector<bool> m_active;      // boxes that had an owner at the start
   std::vector<double> m_interval;  // this rank's costs since the last proposal, per layout box
   std::vector<double> m_average;   // running averages, the same on every rank

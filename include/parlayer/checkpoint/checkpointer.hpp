@@ -39,8 +39,6 @@
 /// (the write in flight leaves temporaries, removed by the next Checkpointer). A failed write
 /// (full disk, unwritable folder) is a CollectiveError, thrown by write() (synchronous) or by the
 /// next write()/wait() (asynchronous), identical on every rank.
-#include <mpi.h>
-
 #include <cstdint>
 #include <exception>
 #include <filesystem>
@@ -55,7 +53,8 @@
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
-#include "parlayer/parallel/handles.hpp"
+#include "parlayer/parallel/comm.hpp"
+#include "parlayer/parallel/communicator.hpp"
 
 namespace parlayer::checkpoint {
 
@@ -101,7 +100,7 @@ public:
   ///        partner. Collective over `comm`.
   /// \throws CollectiveError naming the folder if a level cannot be used, or if asynchronous
   ///         writes are asked for and MPI provides less than MPI_THREAD_MULTIPLE.
-  Checkpointer(std::filesystem::path folder, std::string prefix, MPI_Comm comm, CheckpointerOptions options = {},
+  Checkpointer(std::filesystem::path folder, std::string prefix, parallel::Comm comm, CheckpointerOptions options = {},
                SnapshotSeries::Log sink = {});
   /// \brief Waits for a write in flight; a failure is logged (a destructor cannot throw).
   ~Checkpointer();

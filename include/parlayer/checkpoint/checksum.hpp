@@ -18,12 +18,11 @@
 /// therefore the sum: every corruption confined to a single cell is detected with certainty; wider
 /// corruption goes undetected with probability about 2^-64. It is not a cryptographic hash (it
 /// detects accidents, not tampering). Cost: one 64-bit xor-multiply-shift chain per cell.
-#include <mpi.h>
-
 #include <cstdint>
 
 #include "parlayer/domain/field.hpp"
 #include "parlayer/domain/index_box.hpp"
+#include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::checkpoint {
 
@@ -58,6 +57,6 @@ std::uint64_t partial_checksum(const domain::FieldBoxBase& box, const domain::In
 std::uint64_t partial_checksum(const domain::FieldBase& field, const domain::IndexBox& global) noexcept;
 
 /// \brief The checksum of the global field whose interiors the ranks of `comm` hold. Collective.
-std::uint64_t field_checksum(const domain::FieldBase& field, const domain::IndexBox& global, MPI_Comm comm);
+std::uint64_t field_checksum(const domain::FieldBase& field, const domain::IndexBox& global, parallel::Comm comm);
 
 }  // namespace parlayer::checkpoint

@@ -16,8 +16,6 @@
 /// Failure model (docs/checkpoint.md): a crash or kill at any moment leaves every committed
 /// generation intact and at most one temporary, removed by the next SnapshotSeries on that folder.
 /// A generation is pruned only after a newer one is committed.
-#include <mpi.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -29,7 +27,8 @@
 #include "parlayer/checkpoint/snapshot.hpp"
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
-#include "parlayer/parallel/handles.hpp"
+#include "parlayer/parallel/comm.hpp"
+#include "parlayer/parallel/communicator.hpp"
 
 namespace parlayer::checkpoint {
 
@@ -67,7 +66,7 @@ public:
   /// \param sink where progress and warnings go; default: stderr, prefixed "parlayer checkpoint: ".
   /// \throws CollectiveError naming the folder if it cannot be created, is not a folder (a file, or
   ///         under a file) or is not writable; or for a bad prefix or keep.
-  SnapshotSeries(std::filesystem::path folder, std::string prefix, MPI_Comm comm, int keep = 3, Log sink = {});
+  SnapshotSeries(std::filesystem::path folder, std::string prefix, parallel::Comm comm, int keep = 3, Log sink = {});
 
   const std::filesystem::path& folder() const noexcept { return m_folder; }
   const std::string& prefix() const noexcept { return m_prefix; }

@@ -42,8 +42,6 @@
 /// Writing is collective, through MPI-IO, with one hyperslab per rank (ranks that own nothing still
 /// take part), and atomic: the file appears under its final name only once complete and verified;
 /// a crash leaves at most a temporary file, never a half-written snapshot under the final name.
-#include <mpi.h>
-
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -56,6 +54,7 @@
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/error.hpp"
 #include "parlayer/domain/field.hpp"
+#include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::checkpoint {
 
@@ -173,11 +172,11 @@ std::vector<FieldToRead> named_by_field(std::span<domain::FieldBase* const> fiel
 /// the file is verified (WriteOptions: by default every rank hashes its cells from the file's
 /// bytes and each field's checksum is compared); rank 0 fsyncs it, renames it to `path` (replacing a file of that name) and fsyncs
 /// the folder.
-void write_snapshot(const std::filesystem::path& path, MPI_Comm comm,
+void write_snapshot(const std::filesystem::path& path, parallel::Comm comm,
                     const domain::Decomposition& decomposition,
                     std::span<const domain::FieldBase* const> fields, const SnapshotHeader& header);
 /// \brief The same, each field written under the name given with it (see NamedField).
-void write_snapshot(const std::filesystem::path& path, MPI_Comm comm,
+void write_snapshot(const std::filesystem::path& path, parallel::Comm comm,
                     const domain::Decomposition& decomposition, std::span<const FieldToWrite> fields,
                     const SnapshotHeader& header);
 
@@ -206,11 +205,11 @@ struct WriteOptions {
 };
 
 /// \brief write_snapshot with explicit options. Collective over `comm`.
-void write_snapshot(const std::filesystem::path& path, MPI_Comm comm,
+void write_snapshot(const std::filesystem::path& path, parallel::Comm comm,
                     const domain::Decomposition& decomposition,
                     std::span<const domain::FieldBase* const> fields, const SnapshotHeader& header,
                     const WriteOptions& options);
-void write_snapshot(const std::filesystem::path& path, MPI_Comm comm,
+void write_snapshot(const std::filesystem::path& path, parallel::Comm comm,
                     const domain::Decomposition& decomposition, std::span<const FieldToWrite> fields,
                     const SnapshotHeader& header, const WriteOptions& options);
 
@@ -221,11 +220,11 @@ void write_snapshot(const std::filesystem::path& path, MPI_Comm comm,
 /// \throws CollectiveError naming the file and the reason (unreadable, not a snapshot, other grid,
 ///         missing field, other element type, checksum mismatch). The interiors of `fields` may
 ///         then hold partly read values.
-SnapshotHeader read_snapshot(const std::filesystem::path& path, MPI_Comm comm,
+SnapshotHeader read_snapshot(const std::filesystem::path& path, parallel::Comm comm,
                              const domain::Decomposition& decomposition,
                              std::span<domain::FieldBase* const> fields);
 /// \brief The same, each field read from the dataset named with it (see NamedField).
-SnapshotHeader read_snapshot(const std::filesystem::path& path, MPI_Comm comm,
+SnapshotHeader read_snapshot(const std::filesystem::path& path, parallel::Comm comm,
                              const domain::Decomposition& decomposition, std::span<const FieldToRead> fields);
 
 /// \brief The error of check_parameters: a CollectiveError whose message names the file, the
@@ -308,7 +307,7 @@ struct SnapshotInfo {
 ///        buffer, one field at a time). Collective over `comm`.
 /// \return what the snapshot records.
 /// \throws CollectiveError naming the file and the reason, identical on every rank.
-SnapshotInfo verify_snapshot(const std::filesystem::path& path, MPI_Comm comm,
+SnapshotInfo verify_snapshot(const std::filesystem::path& path, parallel::Comm comm,
                              const domain::Decomposition& decomposition,
                              std::span<const FieldSpec> needed = {});
 

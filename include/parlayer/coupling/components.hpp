@@ -13,14 +13,13 @@
 /// and a communicator of its own, so its messages never match the host's. The spec is checked
 /// before anything communicates: every rank reaches the same verdict, so a bad layout is a
 /// CollectiveError (one line; exit 2 in a program run under parallel::guarded_main).
-#include <mpi.h>
-
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "parlayer/parallel/handles.hpp"
+#include "parlayer/parallel/comm.hpp"
+#include "parlayer/parallel/communicator.hpp"
 
 namespace parlayer::coupling {
 
@@ -75,7 +74,7 @@ public:
   ///         duplicate name, a component with no ranks (a count < 1), a reference to a component
   ///         that does not exist, references that form a cycle, or rank counts that do not add up
   ///         to the size of `parent`. Thrown before any communication, on every rank alike.
-  Components(const std::vector<ComponentSpec>& spec, MPI_Comm parent);
+  Components(const std::vector<ComponentSpec>& spec, parallel::Comm parent);
   Components(Components&&) noexcept = default;
   Components& operator=(Components&&) noexcept = default;
 
@@ -89,7 +88,7 @@ public:
   const std::vector<Component>& all() const noexcept { return m_components; }
   /// \brief The parent communicator (a duplicate of the one given): exchanges between components
   ///        run over it. Local.
-  MPI_Comm parent() const noexcept { return m_parent.get(); }
+  parallel::Comm parent() const noexcept { return m_parent.get(); }
   /// \brief This rank in the parent communicator. Local.
   int parent_rank() const noexcept { return m_parent_rank; }
   /// \brief "atmosphere: ranks 0-1; ocean: rank 2; land: ranks 0-1 (on atmosphere)", for a log. Local.

@@ -25,8 +25,6 @@
 /// The exchange is a user of the transfer module: its plan is a transfer::TransferPlan, its bytes
 /// move with a transfer::Backend, and start() returns the one transfer::Pending handle every
 /// transfer returns (test(), finish(), the same misuse errors: pending.hpp).
-#include <mpi.h>
-
 #include <memory>
 #include <span>
 #include <string>
@@ -35,7 +33,8 @@
 #include "parlayer/domain/field.hpp"
 #include "parlayer/domain/tile.hpp"
 #include "parlayer/halo/halo_plan.hpp"
-#include "parlayer/parallel/handles.hpp"
+#include "parlayer/parallel/comm.hpp"
+#include "parlayer/parallel/communicator.hpp"
 #include "parlayer/transfer/backend.hpp"
 #include "parlayer/transfer/pending.hpp"
 
@@ -60,7 +59,7 @@ class HaloExchange {
 public:
   /// \brief Collective over `comm` (it is duplicated, so parlayer's tags never meet the user's).
   /// \throws CollectiveError if the decomposition is for another number of ranks than `comm` has.
-  HaloExchange(HaloPlan plan, MPI_Comm comm, transfer::Backend backend = transfer::Backend::packed);
+  HaloExchange(HaloPlan plan, parallel::Comm comm, transfer::Backend backend = transfer::Backend::packed);
   /// \brief Waits for exchanges still in flight (never frees live requests).
   ~HaloExchange();
   HaloExchange(HaloExchange&&) noexcept;

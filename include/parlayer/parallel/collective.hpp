@@ -13,13 +13,13 @@
 /// point, learns whether anyone failed and why, and then all of them throw the same
 /// CollectiveError (or carry on together). One rank failing alone can thus never leave the others
 /// waiting in a collective (HDF5's, say) that it will not join.
-#include <mpi.h>
-
 #include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
+
+#include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::parallel {
 
@@ -45,10 +45,10 @@ Failure attempt(Step&& step) noexcept {
 
 /// \brief nullopt if no rank failed; otherwise the reason of the lowest failing rank, on every
 ///        rank (suffixed with " (rank r)" when only some ranks failed). Collective over `comm`.
-Failure agree(MPI_Comm comm, const Failure& local);
+Failure agree(Comm comm, const Failure& local);
 
 /// \brief `text` on `root` is copied to every rank (any length). Collective over `comm`.
-void broadcast(MPI_Comm comm, std::string& text, int root = 0);
+void broadcast(Comm comm, std::string& text, int root = 0);
 
 /// \brief What rank 0 found out, on every rank: a failure, or rank 0's payload.
 struct RootResult {
@@ -59,6 +59,6 @@ struct RootResult {
 /// \brief Runs `work` on rank 0 of `comm` only (a file operation, say) and broadcasts how it went,
 ///        so every rank returns the same RootResult. An exception thrown by `work` becomes the
 ///        failure; it never leaves rank 0 alone. Collective over `comm`.
-RootResult on_root(MPI_Comm comm, const std::function<std::string()>& work);
+RootResult on_root(Comm comm, const std::function<std::string()>& work);
 
 }  // namespace parlayer::parallel

@@ -17,10 +17,10 @@
 /// control characters in it (a newline in a user's value) are printed as escapes ("\n").
 ///
 /// MPI is started through Boost.MPI inside the library; nothing of Boost is in this header.
-#include <mpi.h>
-
 #include <functional>
 #include <memory>
+
+#include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::parallel {
 
@@ -58,7 +58,7 @@ public:
   Environment& operator=(const Environment&) = delete;
 
   /// \brief MPI_COMM_WORLD (with MPI_ERRORS_RETURN set). Pass it wherever an MPI_Comm is expected.
-  MPI_Comm world() const noexcept { return MPI_COMM_WORLD; }
+  Comm world() const noexcept { return Comm::world(); }
   int rank() const noexcept { return m_rank; }
   int size() const noexcept { return m_size; }
   /// \brief True on rank 0, the rank that reports to the user.

@@ -30,8 +30,6 @@
 /// so every rank reaches the same verdict. User text in a message (a --set value, a file name) has
 /// its control characters escaped ("\n"), so a message is always one line. A key the program
 /// narrows (to `int`, say) is read with integer_as<int>(), which refuses a value beyond the type.
-#include <mpi.h>
-
 #include <concepts>
 #include <cstdint>
 #include <deque>
@@ -43,6 +41,7 @@
 #include <vector>
 
 #include "parlayer/error.hpp"
+#include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::runtime {
 
@@ -147,7 +146,7 @@ public:
   ///        `comm`. With --help, rank 0 prints the help and help_requested() is true.
   /// \throws CollectiveError (one line) for any mistake in the options, the file or a value.
   static Config load(const ConfigSchema& schema, const ProgramInfo& info, int argc,
-                     const char* const* argv, MPI_Comm comm);
+                     const char* const* argv, parallel::Comm comm);
 
   /// \brief The values of the schema's defaults, overridden by `settings` ("key=value" each, as
   ///        --set). Local. For tests and programs without a command line.

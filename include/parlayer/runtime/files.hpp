@@ -2,18 +2,18 @@
 /// \file
 /// \brief Folder handling shared by output writers: creating folders, and locking a run's folders
 ///        against a second run writing into them at the same time.
-#include <mpi.h>
-
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::runtime {
 
 /// \brief Creates `folder` (and its parents) on rank 0 unless it exists; every rank learns the
 ///        outcome (parallel::on_root). Collective over `comm`.
 /// \throws CollectiveError "cannot create output folder '<folder>': <reason>" on every rank.
-void ensure_folder(const std::filesystem::path& folder, MPI_Comm comm);
+void ensure_folder(const std::filesystem::path& folder, parallel::Comm comm);
 
 /// \brief The name of the lock file FolderLock keeps in each folder.
 inline constexpr const char* lock_file_name = ".parlayer.lock";
@@ -51,7 +51,7 @@ public:
   ///         "output folder 'out' (output.dir) is in use by another run: pid 4242 on host n1,
   ///         started 2026-11-28 10:31:02 UTC (parlayer-climate); lock file out/.parlayer.lock; wait
   ///         for it to end (or stop it), or use another output.dir". No lock is held then.
-  FolderLock(const std::vector<Folder>& folders, MPI_Comm comm, const std::string& holder);
+  FolderLock(const std::vector<Folder>& folders, parallel::Comm comm, const std::string& holder);
   /// \brief Releases the locks (rank 0). Local.
   ~FolderLock();
   FolderLock(FolderLock&& other) noexcept;

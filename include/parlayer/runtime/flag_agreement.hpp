@@ -13,11 +13,10 @@
 /// it at the next, so ranks wait in it only when one is a whole check interval ahead of another.
 /// Flags are agreed in the order they were started, so `started` (the step the caller passed to
 /// start()) tells every rank, identically, how old the agreed information is.
-#include <mpi.h>
-
 #include <cstdint>
+#include <memory>
 
-#include "parlayer/parallel/handles.hpp"
+#include "parlayer/parallel/communicator.hpp"
 
 namespace parlayer::runtime {
 
@@ -34,7 +33,7 @@ public:
   };
 
   /// \brief Collective over `comm` (duplicates it).
-  explicit FlagAgreement(MPI_Comm comm);
+  explicit FlagAgreement(parallel::Comm comm);
   /// \brief Completes a reduction still in flight: every rank has the same one, so all ranks must
   ///        destroy their FlagAgreement at the same point. Aborts the job if MPI fails then.
   ~FlagAgreement();
@@ -49,14 +48,13 @@ public:
   /// \throws MpiError if MPI fails.
   Agreed complete();
   /// \brief True between start() and complete(). Local.
-  bool in_flight() const noexcept { return m_pending != MPI_REQUEST_NULL; }
+  bool in_flight() const noexcept;
 
 private:
+  struct Reduction;  // the MPI request and the buffers MPI reads and writes, kept out of this header
   parallel::Communicator m_comm;
-  MPI_Request m_pending = MPI_REQUEST_NULL;
+  std::unique_ptr<Reduction> m_reduction;
   std::int64_t m_started = -1;
-  Flags m_send = 0;
-  Flags m_result = 0;
 };
 
 }  // namespace parlayer::runtime

@@ -6,10 +6,10 @@
 /// a program reads like serial code and the job's output is not multiplied by the rank count.
 /// Lines go to stdout (info) or stderr (warning), flushed at once so they interleave sensibly with
 /// MPI launchers' forwarding.
-#include <mpi.h>
-
 #include <string>
 #include <string_view>
+
+#include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::runtime {
 
@@ -17,7 +17,7 @@ namespace parlayer::runtime {
 class Log {
 public:
   /// \brief Local (asks the communicator for the rank).
-  explicit Log(MPI_Comm comm);
+  explicit Log(parallel::Comm comm);
   /// \brief True on the rank that prints.
   bool is_root() const noexcept { return m_root; }
   /// \brief Prints `text` and a newline on stdout (rank 0 only). Local.

@@ -16,14 +16,13 @@
 /// (a container, a Slurm job) allows less. A per-process limit (ulimit -v) is not looked at: an
 /// allocation that still fails is reported by allocate_agreed(), or by guarded_main() as
 /// "out of memory".
-#include <mpi.h>
-
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 
 #include "parlayer/domain/decomposition.hpp"
+#include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::runtime {
 
@@ -51,7 +50,7 @@ std::string format_bytes(std::uint64_t bytes);
 /// \throws CollectiveError, on every rank, for the machine short of memory by the largest factor:
 ///         "not enough memory on host 'h': the run needs about 9.8 GiB there (2 ranks, up to
 ///         4.9 GiB each: <what>), but only 3.1 GiB is available (MemAvailable); ...".
-void check_memory(std::uint64_t bytes_needed, MPI_Comm comm, const std::string& what);
+void check_memory(std::uint64_t bytes_needed, parallel::Comm comm, const std::string& what);
 
 /// \brief The fixed allowance per rank check_memory() adds (MPI, HDF5 and program buffers).
 inline constexpr std::uint64_t memory_allowance_per_rank = std::uint64_t{64} << 20;
@@ -60,6 +59,6 @@ inline constexpr std::uint64_t memory_allowance_per_rank = std::uint64_t{64} << 
 ///        went: a std::bad_alloc on any rank becomes one CollectiveError on every rank ("out of
 ///        memory while allocating <what> ...", exit code 2) instead of a crash on some ranks.
 ///        Any other exception propagates (the error policy then ends the job). Collective.
-void allocate_agreed(MPI_Comm comm, const std::string& what, const std::function<void()>& allocate);
+void allocate_agreed(parallel::Comm comm, const std::string& what, const std::function<void()>& allocate);
 
 }  // namespace parlayer::runtime

@@ -16,12 +16,12 @@
 ///
 /// Cost: a few nanoseconds per term (bit manipulation, three integer adds). Use it for diagnostics
 /// users see (mass, energy) and anything that feeds back into the state.
-#include <mpi.h>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+
+#include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::runtime {
 
@@ -62,17 +62,17 @@ private:
 
 /// \brief Replaces each of `sums` with its sum over every rank of `comm` (one MPI_Allreduce for all
 ///        of them). The result is identical on every rank and for any rank count. Collective.
-void global_sum(std::span<ExactSum> sums, MPI_Comm comm);
+void global_sum(std::span<ExactSum> sums, parallel::Comm comm);
 
 /// \brief The sum over every rank of `comm` of `local`, as a double. Collective.
-double global_sum(const ExactSum& local, MPI_Comm comm);
+double global_sum(const ExactSum& local, parallel::Comm comm);
 
 /// \brief Element-wise global minimum / maximum (exact: min and max do not round). Collective.
-void global_min(std::span<double> values, MPI_Comm comm);
-void global_max(std::span<double> values, MPI_Comm comm);
-double global_min(double value, MPI_Comm comm);
-double global_max(double value, MPI_Comm comm);
+void global_min(std::span<double> values, parallel::Comm comm);
+void global_max(std::span<double> values, parallel::Comm comm);
+double global_min(double value, parallel::Comm comm);
+double global_max(double value, parallel::Comm comm);
 /// \brief Global integer sum. Collective.
-std::int64_t global_sum(std::int64_t value, MPI_Comm comm);
+std::int64_t global_sum(std::int64_t value, parallel::Comm comm);
 
 }  // namespace parlayer::runtime

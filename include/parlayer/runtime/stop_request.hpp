@@ -33,10 +33,9 @@
 /// Launchers: `srun` and Slurm's time limit deliver SIGTERM to every task; Open MPI's `mpirun`
 /// forwards SIGUSR1 to every rank but answers SIGTERM by killing the job itself, so under mpirun
 /// send SIGUSR1 (e.g. `sbatch --signal=B:USR1@120` and forward it to mpirun from the batch shell).
-#include <mpi.h>
-
 #include <cstdint>
 
+#include "parlayer/parallel/comm.hpp"
 #include "parlayer/runtime/flag_agreement.hpp"
 
 namespace parlayer::runtime {
@@ -56,7 +55,7 @@ public:
   ///        (duplicates it).
   /// \param check_every agree every this many calls of should_stop() (>= 1).
   /// \throws CollectiveError if check_every < 1 or another StopRequest exists.
-  explicit StopRequest(MPI_Comm comm, int check_every = 1);
+  explicit StopRequest(parallel::Comm comm, int check_every = 1);
   /// \brief Completes a reduction still in flight (every rank has the same one: all ranks must
   ///        destroy their StopRequest at the same point) and restores the previous handlers,
   ///        unless a stop was agreed (then the process is exiting after its snapshot, and the

@@ -48,12 +48,11 @@
 ///    checkpoint of any reason is dropped (that checkpoint restarted the clock). An interval
 ///    shorter than a check interval gives a checkpoint at every check.
 /// Every decision depends only on agreed flags and step numbers: the same on every rank.
-#include <mpi.h>
-
 #include <cstdint>
 #include <functional>
 #include <string>
 
+#include "parlayer/parallel/comm.hpp"
 #include "parlayer/runtime/log.hpp"
 #include "parlayer/runtime/timers.hpp"
 
@@ -102,7 +101,7 @@ struct LoopSettings {
   bool checkpoint_at_end = false;          ///< a checkpoint at last_step
   bool stop_on_request = false;        ///< SIGUSR1/SIGTERM/StopRequest::request() stop the loop (needs comm);
                                        ///< the loop installs the handlers (StopRequest::install_handlers())
-  MPI_Comm comm = MPI_COMM_NULL;       ///< the ranks that run the loop together: needed for the agreement
+  parallel::Comm comm;  ///< the ranks that run the loop together: needed for the agreement
   int agree_every = 1;                 ///< steps between checks of the agreement (>= 1)
   std::function<double()> clock = wall_seconds;  ///< seconds; read on rank 0 of comm only (tests inject one), but
                                                  ///< given on every rank (an empty one is refused everywhere)

@@ -5,12 +5,12 @@
 ///     runtime::Timers timers;
 ///     { auto t = timers.measure("step"); model.step(); }
 ///     log.block(timers.report(comm));   // collective
-#include <mpi.h>
-
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::runtime {
 
@@ -45,7 +45,7 @@ public:
   /// \brief One line per timer: name, max and mean seconds over the ranks of `comm`, share of
   ///        `total_seconds` (if > 0). Collective: every rank must have used the same timers in
   ///        the same order (true when every rank runs the same code path).
-  std::string report(MPI_Comm comm, double total_seconds = 0.0) const;
+  std::string report(parallel::Comm comm, double total_seconds = 0.0) const;
 
 private:
   std::size_t index_of(const std::string& name);

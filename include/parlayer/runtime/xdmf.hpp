@@ -21,11 +21,11 @@
 /// of checkpoint::write_snapshot's format 3 (float64, dims (1, [nz,] ny, nx), or ([nz,] ny, nx)
 /// for a field without a time dimension). A staggered variable gets a grid of its own whose cell
 /// centres are its points (e.g. a C-grid u at x faces: the cell grid shifted half a cell along x).
-#include <mpi.h>
-
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::runtime {
 
@@ -47,7 +47,7 @@ public:
   /// \brief Adds a snapshot at model time `time` and rewrites the file (rank 0 writes a temporary
   ///        and renames it). Collective over `comm`.
   /// \throws CollectiveError naming the file if rank 0 could not write it.
-  void add(const std::filesystem::path& snapshot, double time, MPI_Comm comm);
+  void add(const std::filesystem::path& snapshot, double time, parallel::Comm comm);
 
   /// \brief The XML text for the snapshots added so far. Local.
   std::string text() const;

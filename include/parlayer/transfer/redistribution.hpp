@@ -17,8 +17,6 @@
 /// bound to a list of fields on their first start() (buffers or datatypes, persistent requests),
 /// like a halo exchange. Only interiors move; ghosts of the targets are left as they were. Cells of
 /// a target box that lie in a source box with no owner are left as they were too. Exact bytes.
-#include <mpi.h>
-
 #include <functional>
 #include <memory>
 #include <span>
@@ -27,7 +25,8 @@
 
 #include "parlayer/domain/decomposition.hpp"
 #include "parlayer/domain/field.hpp"
-#include "parlayer/parallel/handles.hpp"
+#include "parlayer/parallel/comm.hpp"
+#include "parlayer/parallel/communicator.hpp"
 #include "parlayer/transfer/backend.hpp"
 #include "parlayer/transfer/pending.hpp"
 #include "parlayer/transfer/plan.hpp"
@@ -45,7 +44,7 @@ public:
   /// \brief Both decompositions over all ranks of `comm` (decomposition rank r is comm rank r).
   ///        Collective over `comm` (duplicated).
   /// \throws CollectiveError if the grids differ or a decomposition is for another rank count.
-  Redistribution(const domain::Decomposition& from, const domain::Decomposition& to, MPI_Comm comm,
+  Redistribution(const domain::Decomposition& from, const domain::Decomposition& to, parallel::Comm comm,
                  Backend backend = Backend::packed);
   /// \brief `from` runs on the ranks `from_ranks` of `comm` (its rank r on comm rank
   ///        from_ranks[r]), `to` on `to_ranks`; the two groups may be the same, overlap or be
@@ -55,7 +54,7 @@ public:
   ///         rank or names one outside `comm`.
   /// \param name names the redistribution in messages (a coupling exchange passes its own).
   Redistribution(const domain::Decomposition& from, std::vector<int> from_ranks, const domain::Decomposition& to,
-                 std::vector<int> to_ranks, MPI_Comm comm, Backend backend = Backend::packed,
+                 std::vector<int> to_ranks, parallel::Comm comm, Backend backend = Backend::packed,
                  std::string name = "redistribution");
   ~Redistribution();
   Redistribution(Redistribution&&) noexcept;

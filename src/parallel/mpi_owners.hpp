@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// \brief Move-only owners of the MPI handles parlayer creates.
+/// \brief Internal move-only owners of MPI datatypes and requests (the transfer backends' handles).
 ///
 /// Each owner frees its handle in the destructor; a moved-from owner holds the null handle.
 /// Destructors never throw: a failure there is reported on stderr. Live requests are never freed
@@ -11,34 +11,6 @@
 #include <vector>
 
 namespace parlayer::parallel {
-
-/// \brief An owned communicator (created by MPI_Comm_dup). Collective to create and destroy.
-class Communicator {
-public:
-  Communicator() = default;
-  /// \brief Duplicates `parent` (MPI_Comm_dup), so parlayer's messages never match the user's.
-  ///        Collective over `parent`.
-  explicit Communicator(MPI_Comm parent);
-  /// \brief The ranks of `parent` passing the same `color` get a new communicator together
-  ///        (MPI_Comm_split), ordered by `key`, then by their rank in `parent`; a rank passing
-  ///        MPI_UNDEFINED gets an empty owner (get() == MPI_COMM_NULL). Collective over `parent`.
-  /// \throws MpiError if MPI_Comm_split fails.
-  static Communicator split(MPI_Comm parent, int color, int key);
-  ~Communicator();
-  Communicator(Communicator&& other) noexcept;
-  Communicator& operator=(Communicator&& other) noexcept;
-  Communicator(const Communicator&) = delete;
-  Communicator& operator=(const Communicator&) = delete;
-
-  MPI_Comm get() const noexcept { return m_comm; }
-  /// \brief False for an empty owner (default-constructed, moved from, or split with MPI_UNDEFINED).
-  explicit operator bool() const noexcept { return m_comm != MPI_COMM_NULL; }
-  int rank() const;
-  int size() const;
-
-private:
-  MPI_Comm m_comm = MPI_COMM_NULL;
-};
 
 /// \brief An owned, committed derived datatype. Local.
 class Datatype {

@@ -1,4 +1,4 @@
-#include "parlayer/parallel/handles.hpp"
+#include "mpi_owners.hpp"
 
 #include <cstdio>
 #include <utility>
@@ -7,48 +7,6 @@
 #include "parlayer/parallel/mpi_check.hpp"
 
 namespace parlayer::parallel {
-
-// ---- Communicator ----
-
-Communicator::Communicator(MPI_Comm parent) {
-  PARLAYER_MPI_CHECK(MPI_Comm_dup(parent, &m_comm));
-}
-
-Communicator Communicator::split(MPI_Comm parent, int color, int key) {
-  Communicator c;
-  PARLAYER_MPI_CHECK(MPI_Comm_split(parent, color, key, &c.m_comm));
-  return c;
-}
-
-Communicator::~Communicator() {
-  if (m_comm != MPI_COMM_NULL && world_rank() >= 0) {
-    if (MPI_Comm_free(&m_comm) != MPI_SUCCESS)
-      std::fprintf(stderr, "parlayer: MPI_Comm_free failed in ~Communicator (ignored)\n");
-  }
-}
-
-Communicator::Communicator(Communicator&& other) noexcept
-    : m_comm(std::exchange(other.m_comm, MPI_COMM_NULL)) {}
-
-Communicator& Communicator::operator=(Communicator&& other) noexcept {
-  if (this != &other) {
-    Communicator old(std::move(*this));
-    m_comm = std::exchange(other.m_comm, MPI_COMM_NULL);
-  }
-  return *this;
-}
-
-int Communicator::rank() const {
-  int r = -1;
-  PARLAYER_MPI_CHECK(MPI_Comm_rank(m_comm, &r));
-  return r;
-}
-
-int Communicator::size() const {
-  int s = 0;
-  PARLAYER_MPI_CHECK(MPI_Comm_size(m_comm, &s));
-  return s;
-}
 
 // ---- Datatype ----
 
