@@ -127,6 +127,11 @@ PendingExchange Exchange::start(const domain::Field<double>* source, domain::Fie
   if (source) require_boxes(*source, m_source, m_source_rank, "the source");
   if (target) require_boxes(*target, m_target, m_target_rank, "the target");
 
+  // The staged field stands in for the user's field on its side of the move: it carries that
+  // field's name, so the transfer's messages (dropped unfinished, started twice) name the user's.
+  const domain::Field<double>* stood_for = m_remap == Remap::average ? target : source;
+  if (stood_for && m_staged->name() != stood_for->name()) m_staged->set_name(stood_for->name());
+
   const domain::FieldBase* from = nullptr;
   domain::FieldBase* to = nullptr;
   if (m_remap == Remap::average) {

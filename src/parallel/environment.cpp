@@ -3,12 +3,15 @@
 #include <boost/mpi/environment.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <new>
 #include <optional>
 #include <string>
+
+#include <unistd.h>
 
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/interop.hpp"
@@ -86,10 +89,35 @@ constexpr const char* out_of_memory =
 }  // namespace
 
 void abort_job(const char* message, int exit_code) noexcept {
-  std::fprintf(stderr, "parlayer: error on rank %d: ", world_rank());
-  put_one_line(message);
-  std::fputc('\n', stderr);
-  std::fflush(stderr);
+  // The whole line in one write(): several ranks aborting at once reach the launcher through
+  // separate pipes, and a line written piecewise (prefix, text, newline) comes out interleaved
+  // with theirs. A write of at most PIPE_BUF bytes to a pipe is atomic. No allocation: this also
+  // reports running out of memory.
+  char line[PIPE_BUF];
+  std::size_t n = 0;
+  auto put = [&](char c) {
+    if (n < sizeof line - 4) line[n++] = c;
+  };
+  char prefix[64];
+  const int written = std::snprintf(prefix, sizeof prefix, "parlayer: error on rank %d: ", world_rank());
+  for (int i = 0; i < written && prefix[i]; ++i) put(prefix[i]);
+  static constexpr char hex[] = "0123456789abcdef";
+  for (const char* c = message; *c; ++c) {  // control characters as escapes, as put_one_line does
+    const auto u = static_cast<unsigned char>(*c);
+    if (*c == '\n') put('\\'), put('n');
+    else if (*c == '\r') put('\\'), put('r');
+    else if (*c == '\t') put('\\'), put('t');
+    else if (u < 0x20 || u == 0x7f) put('\\'), put('x'), put(hex[u >> 4]), put(hex[u & 0xf]);
+    else put(*c);
+  }
+  if (n >= sizeof line - 4) line[n++] = '.', line[n++] = '.', line[n++] = '.';  // truncated
+  line[n++] = '\n';
+  std::fflush(stderr);  // whatever the program printed before comes first
+  for (std::size_t done = 0; done < n;) {
+    const ssize_t w = ::write(STDERR_FILENO, line + done, n - done);
+    if (w <= 0) break;
+    done += static_cast<std::size_t>(w);
+  }
   if (world_rank() >= 0) MPI_Abort(MPI_COMM_WORLD, exit_code);
   std::_Exit(exit_code);
 }

@@ -9,18 +9,43 @@
 //   rank0-only     only rank 0 calls the exchange                          → (checked) names the silent ranks
 //   second-start   start() twice before finish()                           → one line, exit 2
 //   width          a field of ghost width 2 on a plan of width 1           → one line, exit 2
+//   drop-redistribution  a redistribution started and dropped             → the job ends, names the fields
+//   drop-coupling  a coupling exchange started and dropped                 → the job ends, names the fields
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "parlayer/coupling/components.hpp"
+#include "parlayer/coupling/exchange.hpp"
 #include "parlayer/domain/field.hpp"
 #include "parlayer/halo/overlap.hpp"
 #include "parlayer/parallel/environment.hpp"
 #include "parlayer/parallel/interop.hpp"
+#include "parlayer/transfer/redistribution.hpp"
 
 using namespace parlayer;
 using domain::FieldBox;
 using domain::Tile;
+
+// The other two transfers, started and dropped like the halo exchange of no-finish: the same
+// drop policy (every transfer returns the one transfer::Pending) must end the job naming the fields.
+void drop_redistribution(const domain::Decomposition& d, const domain::Field<double>& a, parallel::Comm world) {
+  const domain::Layout boxes = domain::Layout::blocks(domain::GridSpec{{48, 32}, {true, false}, {}}, {5, 3, 1});
+  const domain::Decomposition many(boxes, domain::Ownership::knapsack(boxes, d.rank_count()));
+  domain::Field<double> moved("T_moved", many, world.rank(), 1);
+  transfer::Redistribution move(d, many, world);
+  const domain::FieldBase* from[] = {&a};
+  domain::FieldBase* to[] = {&moved};
+  transfer::Pending pending = move.start(from, to);
+}
+
+void drop_coupling(const domain::Decomposition& d, const domain::Field<double>& a, parallel::Comm world) {
+  const coupling::Components components({{"ocean", world.size()}, {"atmosphere", "ocean"}}, world);
+  const domain::Decomposition coarse({{24, 16}, {true, false}, {}}, world.size());
+  domain::Field<double> sst("sst", coarse, world.rank(), 1);
+  coupling::Exchange exchange(components, "ocean", d, "atmosphere", coarse);
+  transfer::Pending pending = exchange.start(&a, &sst);
+}
 
 int main(int argc, char** argv) {
   return parallel::guarded_main(argc, argv, [&](parallel::Environment& env) {
@@ -44,6 +69,8 @@ int main(int argc, char** argv) {
         for (int i = t.box.lo[0]; i < t.box.hi[0]; ++i)
           v(i, j) = u(i, j) + 0.1 * (u(i - 1, j) + u(i + 1, j) + u(i, j - 1) + u(i, j + 1) - 4 * u(i, j));
     };
+    if (mode == "drop-redistribution") drop_redistribution(d, a, env.world());
+    if (mode == "drop-coupling") drop_coupling(d, a, env.world());
     for (int step = 0; step < 4; ++step) {
       if (mode == "no-finish") {
         halo::PendingExchange pending = exchange.start(*in);

@@ -34,6 +34,8 @@ public:
   FieldBase& operator=(const FieldBase&) = delete;
 
   const std::string& name() const noexcept { return m_name; }
+  /// \brief Renames the field (the name messages and output use). Local.
+  void set_name(std::string name) { m_name = std::move(name); }
   /// \brief Physical units, for self-describing output ("m", "m s-1"); empty if unset.
   const std::string& units() const noexcept { return m_units; }
   void set_units(std::string units) { m_units = std::move(units); }
