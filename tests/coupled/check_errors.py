@@ -45,7 +45,11 @@ def refuse(number, ranks, settings):
            "--output", os.path.join(work, f"case-{number}")]
     for s in settings:
         cmd += [s] if s.startswith("--") or s == "latest" else ["--set", s]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    # A session directory of its own: concurrent mpiruns sharing TMPDIR race on Open MPI's common
+    # session folder (one removes it while another creates it: ORTE_ERROR_LOG in session_dir.c).
+    tmp = os.path.join(work, f"tmp-{number}")
+    os.makedirs(tmp, exist_ok=True)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, env={**os.environ, "TMPDIR": tmp})
 
 
 # Four cases at a time (each mostly waits for mpirun's start-up); the verdicts in order.
