@@ -638,6 +638,12 @@ void Config::apply_setting(const std::string& setting, const std::string& origin
   if (!spec)
     throw CollectiveError("unknown config key " + in_quotes(key) + " (" + where + ")" + suggestion(*m_schema, key) +
                           "; --help lists every key");
+  set_from_text(*spec, text, where);
+}
+
+void Config::set_from_text(const KeySpec& key_spec, const std::string& text, const std::string& where) {
+  const KeySpec* spec = &key_spec;
+  const std::string& key = spec->key();
   std::optional<Value> value = from_text(*spec, text);
   if (!value && (spec->type() == ValueType::integer || spec->type() == ValueType::integer_list ||
                  spec->type() == ValueType::integer_or_string)) {
@@ -678,7 +684,7 @@ Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int arg
   cli.set_help_flag();  // our own --help lists the config keys too
   bool help = false;
   std::vector<std::string> settings;
-  std::optional<std::int64_t> steps;
+  std::optional<std::string> steps;  // text: read like `--set <steps key>=N`, with its range checks
   std::optional<std::string> output;
   cli.add_flag("-h,--help", help, "print this help and exit");
   cli.add_option("--config", config.m_file, "TOML config file");
@@ -777,7 +783,7 @@ Config Config::load(const ConfigSchema& schema, const ProgramInfo& info, int arg
     if (!spec) throw std::logic_error("config: key " + in_quotes(key) + " of an option is not in the schema");
     return *spec;
   };
-  if (steps) config.set(spec_of(info.steps_key), Value(*steps), "--steps");
+  if (steps) config.set_from_text(spec_of(info.steps_key), *steps, "--steps " + printable(*steps));
   if (output) config.set(spec_of(info.output_key), Value(*output), "--output");
   return config;
 }

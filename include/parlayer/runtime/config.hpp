@@ -210,6 +210,7 @@ private:
   std::size_t index_of(const std::string& key) const;
   void set(const KeySpec& spec, Value value, std::string origin);
   void apply_setting(const std::string& setting, const std::string& origin);
+  void set_from_text(const KeySpec& spec, const std::string& text, const std::string& where);
   const Value& typed(const std::string& key, ValueType type) const;
   CollectiveError does_not_fit(const std::string& key, std::int64_t value, bool is_signed, std::size_t bytes) const;
 
