@@ -6,6 +6,7 @@
 
 #include "parlayer/error.hpp"
 #include "parlayer/parallel/collective.hpp"
+#include "transfer/transfer.hpp"
 
 namespace parlayer::coupling {
 
@@ -116,6 +117,7 @@ Exchange::Exchange(Exchange&&) noexcept = default;
 Exchange& Exchange::operator=(Exchange&&) noexcept = default;
 
 PendingExchange Exchange::start(const domain::Field<double>* source, domain::Field<double>* target) {
+  transfer::detail::check_not_moved_from(m_move.get(), "coupling exchange", "coupling::Exchange::start");
   if ((m_source_rank >= 0) != (source != nullptr))
     throw std::invalid_argument("coupling: " + m_name + ": " +
                                 (source ? "a source field given on a rank outside the source component"

@@ -184,6 +184,7 @@ void HaloExchange::check_reach(const Reach& reach) const {
 
 PendingExchange HaloExchange::start(std::span<FieldBase* const> fields) {
   // Mistakes every rank makes alike are CollectiveErrors (one line from rank 0, exit 2).
+  transfer::detail::check_not_moved_from(m_plan.get(), "halo exchange", "HaloExchange::start");
   if (fields.empty()) throw CollectiveError("halo exchange: start() needs at least one field");
   for (const FieldBase* f : fields) m_plan->check_compatible(*f);
   transfer::detail::check_startable(kind, fields);

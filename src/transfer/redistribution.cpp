@@ -128,6 +128,7 @@ Redistribution& Redistribution::operator=(Redistribution&&) noexcept = default;
 
 Pending Redistribution::start(std::span<const FieldBase* const> from, std::span<FieldBase* const> to,
                               std::function<void()> then) {
+  detail::check_not_moved_from(m_plan.get(), "redistribution", "Redistribution::start");
   if (m_from_rank < 0 && !from.empty())
     throw std::invalid_argument(m_name + ": this rank is not in the source group but was given source fields");
   if (m_to_rank < 0 && !to.empty())
@@ -148,6 +149,7 @@ void Redistribution::run(const FieldBase* from, FieldBase* to) {
 }
 
 std::int64_t Redistribution::bytes_sent(std::int64_t bytes_per_cell) const {
+  detail::check_not_moved_from(m_plan.get(), "redistribution", "Redistribution::bytes_sent");
   std::int64_t cells = 0;
   for (const PeerTransfer& p : m_plan->peers)
     for (const BoxRegion& r : p.send) cells += r.cells.cells();

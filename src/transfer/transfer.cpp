@@ -90,6 +90,11 @@ void Transfer::complete() {
   for (const std::function<void()>& step : m_steps) step();
 }
 
+void check_not_moved_from(const void* state, const char* what, const char* call) {
+  if (!state)
+    throw CollectiveError(std::string(call) + ": this " + what + " was moved from; use the object it was moved to");
+}
+
 void check_startable(const std::string& kind, std::span<FieldBase* const> to) {
   for (std::size_t f = 0; f < to.size(); ++f) {
     if (to[f]->exchange_in_flight())

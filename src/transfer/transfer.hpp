@@ -58,6 +58,11 @@ private:
 ///         first, so the mistake is one message for every user.
 void check_startable(const std::string& kind, std::span<domain::FieldBase* const> to);
 
+/// \brief Throws CollectiveError("<call>: this <what> was moved from; use the object it was moved
+///        to") if `state` (the object's plan) is null, as it is after a move: a moved-from exchange
+///        or redistribution refuses use instead of dereferencing nothing. Every rank moves alike.
+void check_not_moved_from(const void* state, const char* what, const char* call);
+
 /// The bound field sets of one plan: most recently used last, at most 16 (an idle one is dropped
 /// past that), each with a tag of its own (in creation order, the same on every rank, since
 /// start() is neighbour-wise collective), so two sets in flight at once never match each other's

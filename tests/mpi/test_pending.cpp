@@ -121,3 +121,30 @@ TEST_CASE("pending: test() until done gives finish()'s bytes (halo, redistributi
   check_completed_handle(coupling);
   if (atmosphere.here()) CHECK(same_bytes(*by_finish, *by_test));
 }
+
+TEST_CASE("pending: a moved-from halo exchange, redistribution or coupling exchange refuses start()", "[pending]") {
+  const int ranks = world_size(), rank = world_rank();
+  const GridSpec g{{16, 12}, {true, false}, {}};
+  const Decomposition d(g, ranks);
+  Field<double> a("a", d, rank, 1), b("b", d, rank, 1);
+
+  parlayer::halo::HaloExchange halo(parlayer::halo::HaloPlan(d, rank, 1, parlayer::halo::Stencil::star), MPI_COMM_WORLD);
+  parlayer::halo::HaloExchange halo_moved_to(std::move(halo));
+  CHECK(parlayer::testing::error_of([&] { halo.exchange(a); }) ==
+        "HaloExchange::start: this halo exchange was moved from; use the object it was moved to");
+  halo_moved_to.exchange(a);  // the object moved to works
+
+  Redistribution move(d, d, MPI_COMM_WORLD);
+  Redistribution move_moved_to(std::move(move));
+  CHECK(parlayer::testing::error_of([&] { move.run(&a, &b); }) ==
+        "Redistribution::start: this redistribution was moved from; use the object it was moved to");
+  move_moved_to.run(&a, &b);
+
+  using namespace parlayer::coupling;
+  const Components components({{"ocean", ranks}, {"atmosphere", "ocean"}}, MPI_COMM_WORLD);
+  Exchange sst(components, "ocean", d, "atmosphere", d);
+  Exchange sst_moved_to(std::move(sst));
+  CHECK(parlayer::testing::error_of([&] { sst.run(&a, &b); }) ==
+        "coupling::Exchange::start: this coupling exchange was moved from; use the object it was moved to");
+  sst_moved_to.run(&a, &b);
+}

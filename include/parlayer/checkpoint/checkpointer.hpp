@@ -7,7 +7,7 @@
 ///     checkpoint::Checkpointer ckpt("out/checkpoints", "checkpoint", world,
 ///                                   {.asynchronous = true, .local_folder = "/dev/shm/run42",
 ///                                    .global_every = 10});
-///     if (auto restored = ckpt.restore_latest(decomposition, fields)) step = restored->header.step;
+///     if (auto restored = ckpt.restore_latest(decomposition, fields)) step = restored->info.header.step;
 ///     ... every interval: ckpt.write(decomposition, fields, header);   // returns at memory speed
 ///     ... on a stop or at the end: ckpt.write(..., Checkpointer::Level::global); ckpt.wait();
 ///
