@@ -55,8 +55,12 @@ int main(int argc, char** argv) {
     cli.add_option("--ny", opt.ny, "cells along y")->capture_default_str()->check(CLI::Range(1, 1 << 24));
     cli.add_option("--steps", opt.steps, "time steps")->capture_default_str()->check(CLI::Range(0, 1 << 30));
     cli.add_option("--kappa", opt.kappa, "diffusion number (stable for <= 0.25)")->capture_default_str()->check(CLI::Range(0.0, 0.25));
-    cli.add_option("--overlap", opt.overlap, "hide halo exchange behind the interior")->capture_default_str()->check(CLI::IsMember({"on", "off"}));
-    cli.add_option("--backend", opt.backend, "halo backend")->capture_default_str()->check(CLI::IsMember({"packed", "datatypes"}));
+    cli.add_option("--overlap", opt.overlap, "hide halo exchange behind the interior")
+        ->capture_default_str()
+        ->check(CLI::IsMember(halo::overlap_choices.names()));
+    cli.add_option("--backend", opt.backend, "halo backend")
+        ->capture_default_str()
+        ->check(CLI::IsMember(transfer::backend_choices.names()));
     try {
       cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -81,8 +85,8 @@ int main(int argc, char** argv) {
 
     // 4. The time loop: exchange + compute through the overlap driver.
     halo::HaloExchange exchange(halo::HaloPlan(decomposition, env.rank(), 1, halo::Stencil::star), env.world(),
-                                transfer::backend_from_string(opt.backend));
-    const halo::Overlap overlap = opt.overlap == "on" ? halo::Overlap::on : halo::Overlap::off;
+                                transfer::backend_choices.parse(opt.backend, "--backend"));
+    const halo::Overlap overlap = halo::overlap_choices.parse(opt.overlap, "--overlap");
     Field<double>* in = &a;
     Field<double>* out = &b;
     const double start = MPI_Wtime();
