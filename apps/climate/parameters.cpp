@@ -32,6 +32,8 @@ constexpr auto tracer_pattern_choices = parlayer::named_choices<TracerPattern>(
     {{TracerPattern::front, "front"}, {TracerPattern::bands, "bands"}, {TracerPattern::blob, "blob"}});
 constexpr auto tracer_scheme_choices =
     parlayer::named_choices<TracerScheme>({{TracerScheme::upwind, "upwind"}, {TracerScheme::limited, "limited"}});
+// balance.cost: two choices held as Parameters::balance_model_cost (a table needs no enum).
+constexpr auto balance_cost_choices = parlayer::named_choices<bool>({{false, "measured"}, {true, "model"}});
 
 }  // namespace
 
@@ -78,7 +80,7 @@ parlayer::runtime::ConfigSchema make_schema() {
       .greater_than(0).at_most(1);
   s.add_string("balance.cost", "measured",
                "box costs: measured (timers around each box's kernels) or model (wet cells + sun work: deterministic)")
-      .one_of({"measured", "model"});
+      .one_of(balance_cost_choices.names());
 
   s.add_string("initial.state", "jet",
                "initial condition: balanced zonal jet + perturbation, dam break (column of water), "
@@ -157,7 +159,7 @@ Parameters parameters_from(const Config& c) {
   p.balance_interval = c.integer("balance.interval");
   p.balance_threshold = c.real("balance.threshold");
   p.balance_smoothing = c.real("balance.smoothing");
-  p.balance_model_cost = c.string("balance.cost") == "model";
+  p.balance_model_cost = c.choice("balance.cost", balance_cost_choices);
   p.initial = c.choice("initial.state", initial_state_choices);
   p.jet_speed = c.real("initial.jet_speed");
   p.jet_width = c.real("initial.jet_width");

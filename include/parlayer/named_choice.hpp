@@ -132,7 +132,8 @@ struct NamedValue {
   const char* name;
 };
 
-/// \brief The values of enum `E` a user may choose, each with its name. Build it with
+/// \brief The values of `E` a user may choose, each with its name. `E` is an enum, or any
+///        literal type with == (bool for a key of two named choices). Build it with
 ///        named_choices<E>({...}) as an `inline constexpr` next to the enum.
 template <class E, std::size_t N>
 class NamedChoices {
