@@ -983,7 +983,7 @@ int main(int argc, char** argv) {
     std::string json_path = "out/bench/parlayer-bench.json";
     double triad_mib = 128, disk_mib = 64;
     bool tiny = false;
-    std::vector<std::string> kernel_names{"2d-5pt", "2d-9pt", "3d-7pt"};
+    std::vector<std::string> kernel_names = kernel_choices.names();
     CLI::App app{"parlayer-bench: stencil/halo/checkpoint performance against this machine's limits"};
     app.add_option("--suite", suite_names,
                    "all (triad pingpong disk stencil halo snapshot), limits, comm (pingpong halo), "
@@ -1104,7 +1104,7 @@ int main(int argc, char** argv) {
     doc["threads"] = json::array();
     doc["targets"] = json::array();
     std::vector<Kernel> kernels;
-    for (const std::string& name : kernel_names) kernels.push_back(kernel_from_string(name));
+    for (const std::string& name : kernel_names) kernels.push_back(kernel_choices.parse(name, "--kernels"));
 
     // 2. machine limits
     json triad_before;

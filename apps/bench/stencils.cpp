@@ -22,9 +22,9 @@ using domain::Tile;
 namespace {
 
 const KernelInfo kernels[] = {
-    {Kernel::five_point_2d, "2d-5pt", 2, halo::Stencil::star, 16, 24, 4},
-    {Kernel::nine_point_2d, "2d-9pt", 2, halo::Stencil::box, 16, 24, 12},
-    {Kernel::seven_point_3d, "3d-7pt", 3, halo::Stencil::star, 16, 24, 6},
+    {Kernel::five_point_2d, kernel_choices.name(Kernel::five_point_2d), 2, halo::Stencil::star, 16, 24, 4},
+    {Kernel::nine_point_2d, kernel_choices.name(Kernel::nine_point_2d), 2, halo::Stencil::box, 16, 24, 12},
+    {Kernel::seven_point_3d, kernel_choices.name(Kernel::seven_point_3d), 3, halo::Stencil::star, 16, 24, 6},
 };
 
 // The initial condition, by global index (reference_jacobi.cpp uses the same formula).
@@ -126,12 +126,6 @@ const KernelInfo& info(Kernel kernel) {
   for (const KernelInfo& k : kernels)
     if (k.kernel == kernel) return k;
   return kernels[0];
-}
-
-Kernel kernel_from_string(const std::string& name) {
-  for (const KernelInfo& k : kernels)
-    if (name == k.name) return k.kernel;
-  throw CollectiveError("unknown kernel '" + name + "' (2d-5pt, 2d-9pt, 3d-7pt)");
 }
 
 const char* to_string(Mode mode) {

@@ -16,16 +16,20 @@
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/halo/overlap.hpp"
 #include "parlayer/parallel/thread_pool.hpp"
+#include "parlayer/named_choice.hpp"
 #include "parlayer/parallel/interop.hpp"
 
 namespace parlayer::bench {
 
 enum class Kernel { five_point_2d, nine_point_2d, seven_point_3d };
+/// \brief The kernels by name (--kernels, the JSON's "kernel").
+inline constexpr auto kernel_choices = named_choices<Kernel>(
+    {{Kernel::five_point_2d, "2d-5pt"}, {Kernel::nine_point_2d, "2d-9pt"}, {Kernel::seven_point_3d, "3d-7pt"}});
 
 /// \brief What a kernel is and what it moves per cell update (double precision, two arrays).
 struct KernelInfo {
   Kernel kernel;
-  const char* name;            ///< "2d-5pt", "2d-9pt", "3d-7pt"
+  const char* name;            ///< kernel_choices.name(kernel): "2d-5pt", "2d-9pt", "3d-7pt"
   int dimensions;
   halo::Stencil stencil;
   double bytes_counted;        ///< read the input once + write the output: 16
@@ -33,8 +37,6 @@ struct KernelInfo {
   int flops;                   ///< adds and multiplies per cell
 };
 const KernelInfo& info(Kernel kernel);
-/// \brief Kernel by name; throws CollectiveError for an unknown one.
-Kernel kernel_from_string(const std::string& name);
 
 /// \brief How one step is run, for the throughput and exchange-exposure measurements.
 enum class Mode {

@@ -120,9 +120,7 @@ domain::Decomposition decompose_channel(const climate::Parameters& p, int ranks,
     throw config.error("topography.height", std::string(e.what()) + "; lower topography.height or topography.width");
   }
   if (p.topography != climate::Topography::continents || !p.eliminate_land || o.box_size.empty()) return d;
-  const balance::Strategy strategy =
-      o.distribution == runtime::Distribution::knapsack ? balance::Strategy::knapsack : balance::Strategy::sfc;
-  return {d.layout(), balance::weighted_ownership(d.layout(), ranks, weights, strategy)};
+  return {d.layout(), balance::weighted_ownership(d.layout(), ranks, weights, o.distribution)};
 }
 
 Summary summarise(climate::ShallowWater& model, MPI_Comm comm) {
@@ -246,11 +244,9 @@ int main(int argc, char** argv) {
     }
     if (p.balance_interval > 0 && parallel_options.box_size.empty())
       throw config.error("balance.interval", "needs parallel.box_size: with one block per rank there is nothing to move");
-    const runtime::ParallelOptions& po = parallel_options;
     balance::Balancer balancer(decomposition.layout(), decomposition.ownership(),
                                {p.balance_interval, p.balance_threshold, p.balance_smoothing,
-                                po.distribution == runtime::Distribution::knapsack ? balance::Strategy::knapsack
-                                                                                   : balance::Strategy::sfc},
+                                parallel_options.distribution},
                                world);
     const climate::RunRecord record = climate::run_record(config, dt);
     if (config.boolean("log.echo_config")) log.block("effective configuration:\n" + record.config_text);

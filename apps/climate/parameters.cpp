@@ -13,6 +13,30 @@ using parlayer::runtime::Config;
 using parlayer::runtime::ConfigSchema;
 using parlayer::runtime::format;
 
+namespace {
+
+// The names of every choice key, for the schema's one_of() and for parameters_from().
+constexpr auto topography_choices = parlayer::named_choices<Topography>({
+    {Topography::flat, "flat"},
+    {Topography::seamount, "seamount"},
+    {Topography::ridge, "ridge"},
+    {Topography::continents, "continents"},
+});
+constexpr auto initial_state_choices = parlayer::named_choices<InitialState>({
+    {InitialState::jet, "jet"},
+    {InitialState::dam_break, "dam_break"},
+    {InitialState::gravity_wave, "gravity_wave"},
+    {InitialState::lake_at_rest, "lake_at_rest"},
+});
+constexpr auto tracer_pattern_choices = parlayer::named_choices<TracerPattern>(
+    {{TracerPattern::front, "front"}, {TracerPattern::bands, "bands"}, {TracerPattern::blob, "blob"}});
+constexpr auto tracer_scheme_choices =
+    parlayer::named_choices<TracerScheme>({{TracerScheme::upwind, "upwind"}, {TracerScheme::limited, "limited"}});
+// balance.cost: two choices held as Parameters::balance_model_cost (a table needs no enum).
+constexpr auto balance_cost_choices = parlayer::named_choices<bool>({{false, "measured"}, {true, "model"}});
+
+}  // namespace
+
 parlayer::runtime::ConfigSchema make_schema() {
   ConfigSchema s;
   s.add_int("grid.nx", 256, "cells along x (periodic, 'longitude')").at_least(4).at_most(1 << 24);
@@ -31,7 +55,7 @@ parlayer::runtime::ConfigSchema make_schema() {
   s.add_string("topography.shape", "flat",
                "bottom height b(x, y): flat, a Gaussian seamount at the centre, a meridional ridge, or "
                "continents (land where the bottom reaches the surface; fields live on wet cells only)")
-      .one_of({"flat", "seamount", "ridge", "continents"});
+      .one_of(topography_choices.names());
   s.add_real("topography.height", 0.0,
              "peak bottom height (below physics.depth, except for continents: land where it reaches the surface)",
              "m").at_least(0);
@@ -56,12 +80,12 @@ parlayer::runtime::ConfigSchema make_schema() {
       .greater_than(0).at_most(1);
   s.add_string("balance.cost", "measured",
                "box costs: measured (timers around each box's kernels) or model (wet cells + sun work: deterministic)")
-      .one_of({"measured", "model"});
+      .one_of(balance_cost_choices.names());
 
   s.add_string("initial.state", "jet",
                "initial condition: balanced zonal jet + perturbation, dam break (column of water), "
                "standing gravity wave, or lake at rest over the topography")
-      .one_of({"jet", "dam_break", "gravity_wave", "lake_at_rest"});
+      .one_of(initial_state_choices.names());
   s.add_real("initial.jet_speed", 25.0, "jet: peak zonal velocity of the sech^2 jet", "m s-1");
   s.add_real("initial.jet_width", 1.5e5, "jet: half-width L of u = U sech^2(y/L)", "m").greater_than(0);
   s.add_real("initial.perturbation", 0.02,
@@ -72,10 +96,10 @@ parlayer::runtime::ConfigSchema make_schema() {
 
   s.add_string("tracer.pattern", "front",
                "initial tracer ('temperature', 0..1): front across the channel centre, zonal bands, or a blob")
-      .one_of({"front", "bands", "blob"});
+      .one_of(tracer_pattern_choices.names());
   s.add_string("tracer.scheme", "limited",
                "tracer advection: first-order upwind, or second order with the monotonised-central limiter")
-      .one_of({"upwind", "limited"});
+      .one_of(tracer_scheme_choices.names());
 
   s.add_real("time.dt", 0.0, "time step; 0 = automatic from time.cfl and the initial state", "s").at_least(0);
   s.add_real("time.cfl", 0.5, "gravity-wave Courant number of the automatic time step").greater_than(0).at_most(0.8);
@@ -114,17 +138,6 @@ parlayer::runtime::ConfigSchema make_schema() {
   return s;
 }
 
-namespace {
-
-template <class E>
-E choice(const Config& c, const std::string& key, std::initializer_list<std::pair<const char*, E>> options) {
-  for (const auto& [name, value] : options)
-    if (c.string(key) == name) return value;
-  throw c.error(key, "unknown choice");  // unreachable: the schema checks choices
-}
-
-}  // namespace
-
 Parameters parameters_from(const Config& c) {
   Parameters p;
   p.nx = c.integer_as<int>("grid.nx");
@@ -136,9 +149,7 @@ Parameters parameters_from(const Config& c) {
   p.f0 = c.real("physics.f0");
   p.beta = c.real("physics.beta");
   p.viscosity = c.real("physics.viscosity");
-  p.topography = choice<Topography>(c, "topography.shape",
-                                    {{"flat", Topography::flat}, {"seamount", Topography::seamount},
-                                     {"ridge", Topography::ridge}, {"continents", Topography::continents}});
+  p.topography = c.choice("topography.shape", topography_choices);
   p.topography_height = c.real("topography.height");
   p.topography_width = c.real("topography.width");
   p.sun_work = c.integer_as<int>("sun.work");
@@ -148,22 +159,16 @@ Parameters parameters_from(const Config& c) {
   p.balance_interval = c.integer("balance.interval");
   p.balance_threshold = c.real("balance.threshold");
   p.balance_smoothing = c.real("balance.smoothing");
-  p.balance_model_cost = c.string("balance.cost") == "model";
-  p.initial = choice<InitialState>(c, "initial.state",
-                                   {{"jet", InitialState::jet}, {"dam_break", InitialState::dam_break},
-                                    {"gravity_wave", InitialState::gravity_wave},
-                                    {"lake_at_rest", InitialState::lake_at_rest}});
+  p.balance_model_cost = c.choice("balance.cost", balance_cost_choices);
+  p.initial = c.choice("initial.state", initial_state_choices);
   p.jet_speed = c.real("initial.jet_speed");
   p.jet_width = c.real("initial.jet_width");
   p.perturbation = c.real("initial.perturbation");
   p.amplitude = c.real("initial.amplitude");
   p.radius = c.real("initial.radius");
   p.wavenumber = c.integer_as<int>("initial.wavenumber");
-  p.tracer_pattern = choice<TracerPattern>(c, "tracer.pattern",
-                                           {{"front", TracerPattern::front}, {"bands", TracerPattern::bands},
-                                            {"blob", TracerPattern::blob}});
-  p.tracer_scheme = choice<TracerScheme>(c, "tracer.scheme",
-                                         {{"upwind", TracerScheme::upwind}, {"limited", TracerScheme::limited}});
+  p.tracer_pattern = c.choice("tracer.pattern", tracer_pattern_choices);
+  p.tracer_scheme = c.choice("tracer.scheme", tracer_scheme_choices);
   p.dt = c.real("time.dt");
   p.cfl = c.real("time.cfl");
   p.steps = c.integer("time.steps");

@@ -33,10 +33,7 @@ Decomposition decompose_channel(const LayerSettings& s, int ranks, const std::ve
   Decomposition d = parlayer::runtime::decompose({{p.nx, p.ny}, {true, false}, {}}, ranks, *s.config);
   if (wet.empty() || !p.eliminate_land || s.parallel.box_size.empty()) return d;
   const std::vector<double> weights = parlayer::balance::box_weights(d.layout(), wet);
-  const auto strategy = s.parallel.distribution == parlayer::runtime::Distribution::knapsack
-                            ? parlayer::balance::Strategy::knapsack
-                            : parlayer::balance::Strategy::sfc;
-  return {d.layout(), parlayer::balance::weighted_ownership(d.layout(), ranks, weights, strategy)};
+  return {d.layout(), parlayer::balance::weighted_ownership(d.layout(), ranks, weights, s.parallel.distribution)};
 }
 
 // Runs `step` on every rank and throws the same CollectiveError on every rank of `comm` if it

@@ -19,6 +19,9 @@ namespace {
 
 const char* const components[] = {"atmosphere", "ocean", "land"};
 
+constexpr auto schedule_choices =
+    parlayer::named_choices<Schedule>({{Schedule::sequential, "sequential"}, {Schedule::concurrent, "concurrent"}});
+
 // The climate's schema, kept for the life of the program (a Config refers to its schema).
 const ConfigSchema& climate_schema() {
   static const ConfigSchema schema = climate::make_schema();
@@ -96,9 +99,7 @@ LayerSettings layer_from(const Config& config, const std::string& c) {
 
 }  // namespace
 
-const char* to_string(Schedule schedule) noexcept {
-  return schedule == Schedule::sequential ? "sequential" : "concurrent";
-}
+const char* to_string(Schedule schedule) noexcept { return schedule_choices.name(schedule); }
 
 ConfigSchema make_schema() {
   ConfigSchema s;
@@ -115,7 +116,7 @@ ConfigSchema make_schema() {
   s.add_string("coupling.schedule", "sequential",
                "sequential (the atmosphere steps, then the surface with the atmosphere's new fields) or concurrent "
                "(all at once with the previous coupling time's fields; messages overlap computing)")
-      .one_of({"sequential", "concurrent"});
+      .one_of(schedule_choices.names());
   s.add_real("coupling.drag", 1.3e-3, "bulk drag coefficient C_D: tau = rho_a C_D |U| U").at_least(0);
   s.add_real("coupling.heat_transfer", 1.3e-3, "bulk heat transfer coefficient C_H: Q = rho_a c_a C_H (|U| + w) (T_a - T_s)")
       .at_least(0);
@@ -178,7 +179,7 @@ Settings settings_from(const Config& config) {
       s.layout_text += key + " = \"" + on + "\"";
     }
   }
-  s.schedule = config.string("coupling.schedule") == "concurrent" ? Schedule::concurrent : Schedule::sequential;
+  s.schedule = config.choice("coupling.schedule", schedule_choices);
   s.interval = config.real("coupling.interval");
   s.bulk = {config.real("coupling.drag"), config.real("coupling.heat_transfer"), config.real("coupling.gustiness")};
   s.steps = config.integer("time.steps");

@@ -54,8 +54,11 @@ int main(int argc, char** argv) {
     cli.add_option("--ny", opt.ny, "cells along y")->capture_default_str()->check(CLI::Range(1, 1 << 24));
     cli.add_option("--steps", opt.steps, "time steps")->capture_default_str()->check(CLI::Range(0, 1 << 30));
     cli.add_option("--kappa", opt.kappa, "diffusion number (stable for <= 0.25)")->capture_default_str()->check(CLI::Range(0.0, 0.25));
-    cli.add_option("--overlap", opt.overlap, "hide halo exchange behind the interior")->capture_default_str()->check(CLI::IsMember({"on", "off"}));
-    cli.add_option("--backend", opt.backend, "halo backend")->capture_default_str()->check(CLI::IsMember({"packed", "datatypes"}));
+    cli.add_option("--overlap", opt.overlap,
+                   "hide halo exchange behind the interior: " + message::one_of(halo::overlap_choices.names()))
+        ->capture_default_str();
+    cli.add_option("--backend", opt.backend, "halo backend: " + message::one_of(transfer::backend_choices.names()))
+        ->capture_default_str();
     try {
       cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -65,6 +68,9 @@ int main(int argc, char** argv) {
       }
       throw CollectiveError("parlayer-heat: " + std::string(e.what()));
     }
+    // Named choices, not CLI11's IsMember: the error names the option and the nearest name.
+    const transfer::Backend backend = transfer::backend_choices.parse(opt.backend, "parlayer-heat: --backend");
+    const halo::Overlap overlap = halo::overlap_choices.parse(opt.overlap, "parlayer-heat: --overlap");
 
     // 2. Decompose: periodic in x, walls in y; the process grid is chosen automatically.
     const domain::Decomposition decomposition({{opt.nx, opt.ny}, {true, false}, {}}, env.size());
@@ -80,8 +86,7 @@ int main(int argc, char** argv) {
 
     // 4. The time loop: exchange + compute through the overlap driver.
     halo::HaloExchange exchange(halo::HaloPlan(decomposition, env.rank(), 1, halo::Stencil::star), env.world(),
-                                transfer::backend_from_string(opt.backend));
-    const halo::Overlap overlap = opt.overlap == "on" ? halo::Overlap::on : halo::Overlap::off;
+                                backend);
     Field<double>* in = &a;
     Field<double>* out = &b;
     const double start = MPI_Wtime();

@@ -19,14 +19,6 @@ std::string number(double v) {
 
 }  // namespace
 
-const char* to_string(Strategy strategy) noexcept { return strategy == Strategy::sfc ? "sfc" : "knapsack"; }
-
-Strategy strategy_from_string(const std::string& name) {
-  if (name == "sfc") return Strategy::sfc;
-  if (name == "knapsack") return Strategy::knapsack;
-  throw CollectiveError("balance: the distribution must be 'sfc' or 'knapsack', got '" + name + "'");
-}
-
 std::vector<double> box_weights(const domain::Layout& layout, std::span<const double> cell_cost) {
   const domain::IndexBox& g = layout.global_box();
   const std::int64_t cells = g.cells();
@@ -78,13 +70,13 @@ void check_box_weights(const domain::Layout& layout, std::span<const double> box
 }
 
 domain::Ownership weighted_ownership(const domain::Layout& layout, int rank_count, std::span<const double> box_weights,
-                                     Strategy strategy) {
+                                     domain::OwnershipStrategy strategy) {
   check_box_weights(layout, box_weights);
   // Boxes of weight 0 add nothing to any rank's load in either strategy, so dealing them out and
   // then taking them back leaves the other boxes where they would be without them.
-  const domain::Ownership dealt = strategy == Strategy::sfc
-                                      ? domain::Ownership::space_filling_curve(layout, rank_count, box_weights)
-                                      : domain::Ownership::knapsack(layout, rank_count, box_weights);
+  const domain::Ownership dealt = strategy == domain::OwnershipStrategy::knapsack
+                                      ? domain::Ownership::knapsack(layout, rank_count, box_weights)
+                                      : domain::Ownership::space_filling_curve(layout, rank_count, box_weights);
   std::vector<int> owners = dealt.owners();
   for (std::size_t b = 0; b < owners.size(); ++b)
     if (box_weights[b] == 0.0) owners[b] = domain::no_owner;

@@ -63,6 +63,19 @@ Ownership::Ownership(std::vector<int> owners, int rank_count) : m_rank_count(ran
   }
 }
 
+const char* to_string(OwnershipStrategy strategy) noexcept { return ownership_strategy_choices.name(strategy); }
+
+Ownership Ownership::of(OwnershipStrategy strategy, const Layout& layout, int rank_count,
+                        std::span<const double> weights) {
+  switch (strategy) {
+    case OwnershipStrategy::cartesian: return cartesian(layout, rank_count);
+    case OwnershipStrategy::sfc: return space_filling_curve(layout, rank_count, weights);
+    case OwnershipStrategy::round_robin: return round_robin(layout, rank_count);
+    case OwnershipStrategy::knapsack: return knapsack(layout, rank_count, weights);
+  }
+  throw std::logic_error("ownership: unknown strategy");
+}
+
 Ownership Ownership::cartesian(const Layout& layout, int rank_count) {
   check_rank_count(rank_count);
   if (layout.size() != rank_count)

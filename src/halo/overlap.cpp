@@ -2,6 +2,6 @@
 
 namespace parlayer::halo {
 
-const char* to_string(Overlap overlap) noexcept { return overlap == Overlap::on ? "on" : "off"; }
+const char* to_string(Overlap overlap) noexcept { return overlap_choices.name(overlap); }
 
 }  // namespace parlayer::halo

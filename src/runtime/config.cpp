@@ -25,36 +25,12 @@ namespace {
 
 using TomlValue = toml::basic_value<toml::discard_comments, std::map, std::vector>;
 
-// A control character `c` as an escape: "\n", "\t", ..., else `other` filled with its code
-// ("\x1b" for messages, "\u001B" for TOML).
-std::string escaped(char c, const char* other) {
-  switch (c) {
-    case '\b': return "\\b";
-    case '\t': return "\\t";
-    case '\n': return "\\n";
-    case '\f': return "\\f";
-    case '\r': return "\\r";
-    default: break;
-  }
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, other, static_cast<unsigned>(static_cast<unsigned char>(c)));
-  return buffer;
-}
-
-bool is_control(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u < 0x20 || u == 0x7f;
-}
-
-// User text (a --set value, a file name) as it goes into a one-line message: control characters
-// (a newline inside a --set value, say) become visible escapes, so a message stays one line.
-std::string printable(const std::string& s) {
-  std::string out;
-  for (const char c : s) out += is_control(c) ? escaped(c, "\\x%02x") : std::string(1, c);
-  return out;
-}
-
-std::string in_quotes(const std::string& s) { return "'" + printable(s) + "'"; }
+// The one-line message helpers (quoting user text, did-you-mean) are parlayer::message's, shared with
+// every named choice (named_choice.hpp).
+using message::escaped;
+using message::in_quotes;
+using message::is_control;
+using message::printable;
 
 std::string number_text(double x) {
   char buffer[64];
@@ -71,34 +47,19 @@ std::string bound_text(double x) {
   return std::string(buffer, result.ptr);
 }
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 // " (did you mean 'grid.nx'?)" or "".
 std::string suggestion(const ConfigSchema& schema, const std::string& key) {
   const std::string name = key.substr(key.rfind('.') + 1);
   std::string best;
-  std::size_t best_distance = std::max<std::size_t>(2, key.size() / 3) + 1;
+  std::size_t best_distance = message::misspelling_limit(key) + 1;
   for (const KeySpec& spec : schema.keys()) {
-    std::size_t d = edit_distance(key, spec.key());
+    std::size_t d = message::edit_distance(key, spec.key());
     if (spec.name() == name) d = std::min<std::size_t>(d, 1);  // right name, wrong table
     if (d < best_distance) best = spec.key(), best_distance = d;
-    if (const std::size_t t = edit_distance(key, spec.table()); t < best_distance)  // a misspelt table
+    if (const std::size_t t = message::edit_distance(key, spec.table()); t < best_distance)  // a misspelt table
       best = spec.table(), best_distance = t;
   }
-  return best.empty() ? "" : " (did you mean " + in_quotes(best) + "?)";
+  return message::did_you_mean(best);
 }
 
 bool is_table_prefix(const ConfigSchema& schema, const std::string& path) {
@@ -503,10 +464,7 @@ std::string KeySpec::constraint_text() const {
   if (m_type == ValueType::integer_list && (m_min || m_max)) text += ", each";
   if (m_min) text += std::string(m_min_exclusive ? " > " : " >= ") + bound_text(*m_min);
   if (m_max) text += (m_min ? " and <= " : " <= ") + bound_text(*m_max);
-  if (!m_choices.empty()) {
-    text = "one of";
-    for (std::size_t i = 0; i < m_choices.size(); ++i) text += (i ? ", " : " ") + m_choices[i];
-  }
+  if (!m_choices.empty()) text = message::one_of(m_choices);
   return text;
 }
 
@@ -528,9 +486,9 @@ std::string KeySpec::check(const Value& value) const {
       break;
     }
     case ValueType::string:
-      if (!m_choices.empty() &&
-          std::find(m_choices.begin(), m_choices.end(), std::get<std::string>(value)) == m_choices.end())
-        return "must be " + constraint_text();
+      if (const std::string& name = std::get<std::string>(value);
+          !m_choices.empty() && std::find(m_choices.begin(), m_choices.end(), name) == m_choices.end())
+        return message::not_one_of(name, m_choices);
       break;
     case ValueType::integer_list: {
       const IntegerList& list = std::get<IntegerList>(value);
@@ -549,7 +507,8 @@ std::string KeySpec::check(const Value& value) const {
       }
       if (const auto* name = std::get_if<std::string>(&value);
           name && !m_choices.empty() && std::find(m_choices.begin(), m_choices.end(), *name) == m_choices.end())
-        return "must be an integer or " + constraint_text();
+        return "must be an integer or " + constraint_text() +
+               message::did_you_mean(message::nearest_name(*name, m_choices));
       break;
     case ValueType::boolean: break;
   }

@@ -8,13 +8,6 @@ namespace parlayer::runtime {
 
 namespace {
 
-constexpr std::pair<const char*, Distribution> distributions[] = {
-    {"cartesian", Distribution::cartesian},
-    {"sfc", Distribution::sfc},
-    {"round_robin", Distribution::round_robin},
-    {"knapsack", Distribution::knapsack},
-};
-
 // The entries of an integer list key, or an empty list if they are all 0.
 std::vector<int> unless_all_zero(std::vector<int> list) {
   if (std::all_of(list.begin(), list.end(), [](int p) { return p == 0; })) list.clear();
@@ -32,12 +25,6 @@ std::string joined(const std::vector<int>& values, const std::string& separator)
 
 }  // namespace
 
-const char* to_string(Distribution distribution) noexcept {
-  for (const auto& [name, value] : distributions)
-    if (value == distribution) return name;
-  return "?";
-}
-
 void add_parallel_keys(ConfigSchema& schema, int dimensions) {
   const IntegerList zeros(static_cast<std::size_t>(dimensions), 0);
   schema.add_int_list("parallel.process_grid", zeros,
@@ -54,12 +41,12 @@ void add_parallel_keys(ConfigSchema& schema, int dimensions) {
                     "who owns which box: cartesian (box b on rank b: one per rank), sfc (runs along a space-filling "
                     "curve), round_robin, knapsack (largest first to the least loaded); all but cartesian need "
                     "parallel.box_size")
-      .one_of({"cartesian", "sfc", "round_robin", "knapsack"});
+      .one_of(domain::ownership_strategy_choices.names());
   schema.add_bool("parallel.overlap", true,
                   "overlap the halo exchange with the deep interior (results are identical either way)");
   schema.add_string("parallel.halo_backend", "packed",
                     "how ghosts travel: packed buffers or MPI derived datatypes (identical results)")
-      .one_of({"packed", "datatypes"});
+      .one_of(transfer::backend_choices.names());
   schema.add_int("parallel.threads", 0,
                  "threads per rank running the kernels' tiles (identical results for any count); 0 = the "
                  "environment's OMP_NUM_THREADS, else 1")
@@ -90,11 +77,9 @@ ParallelOptions parallel_options(const Config& config) {
   ParallelOptions o;
   o.process_grid = unless_all_zero(config.integer_list_as<int>("parallel.process_grid"));
   o.box_size = unless_all_zero(config.integer_list_as<int>("parallel.box_size"));
-  const std::string& distribution = config.string("parallel.distribution");
-  for (const auto& [name, value] : distributions)
-    if (distribution == name) o.distribution = value;
+  o.distribution = config.choice("parallel.distribution", domain::ownership_strategy_choices);
   o.overlap = config.boolean("parallel.overlap") ? halo::Overlap::on : halo::Overlap::off;
-  o.backend = transfer::backend_from_string(config.string("parallel.halo_backend"));
+  o.backend = config.choice("parallel.halo_backend", transfer::backend_choices);
   o.threads = config.integer_as<int>("parallel.threads");
   if (o.threads == 0) o.threads = threads_from_environment();
   const std::vector<int> tile = config.integer_list_as<int>("parallel.tile_size");
@@ -106,7 +91,7 @@ ParallelOptions parallel_options(const Config& config) {
 domain::Decomposition decompose(domain::GridSpec spec, int rank_count, const Config& config) {
   const ParallelOptions o = parallel_options(config);
   if (o.box_size.empty()) {
-    if (o.distribution != Distribution::cartesian)
+    if (o.distribution != domain::OwnershipStrategy::cartesian)
       throw config.error("parallel.distribution",
                          "needs parallel.box_size: without it every rank gets one block (\"cartesian\"); set "
                          "parallel.box_size = [nx, ny] to cut the grid into boxes to distribute");
@@ -127,20 +112,12 @@ domain::Decomposition decompose(domain::GridSpec spec, int rank_count, const Con
   domain::Index3 size{0, 0, 0};
   for (std::size_t a = 0; a < o.box_size.size() && a < 3; ++a) size[a] = o.box_size[a];
   domain::Layout layout = domain::Layout::chopped(spec, size);  // grid errors are the grid keys'
-  if (o.distribution == Distribution::cartesian && layout.size() != rank_count)
+  if (o.distribution == domain::OwnershipStrategy::cartesian && layout.size() != rank_count)
     throw config.error("parallel.box_size",
                        "gives " + std::to_string(layout.size()) + " boxes for " + std::to_string(rank_count) +
                            " ranks, but parallel.distribution = \"cartesian\" puts one box on each rank; use "
                            "\"sfc\", \"round_robin\" or \"knapsack\", or a box size giving one box per rank");
-  domain::Ownership ownership = [&] {
-    switch (o.distribution) {
-      case Distribution::cartesian: return domain::Ownership::cartesian(layout, rank_count);
-      case Distribution::sfc: return domain::Ownership::space_filling_curve(layout, rank_count);
-      case Distribution::round_robin: return domain::Ownership::round_robin(layout, rank_count);
-      case Distribution::knapsack: return domain::Ownership::knapsack(layout, rank_count);
-    }
-    throw std::logic_error("decompose: unknown distribution");
-  }();
+  domain::Ownership ownership = domain::Ownership::of(o.distribution, layout, rank_count);
   return domain::Decomposition(std::move(layout), std::move(ownership));
 }
 

@@ -35,12 +35,6 @@ MPI_Datatype mpi_type_of(domain::ElementType type) {
 
 }  // namespace detail
 
-const char* to_string(Backend backend) noexcept { return backend == Backend::packed ? "packed" : "datatypes"; }
-
-Backend backend_from_string(std::string_view name) {
-  if (name == "packed") return Backend::packed;
-  if (name == "datatypes") return Backend::datatypes;
-  throw CollectiveError("halo backend must be 'packed' or 'datatypes', got '" + std::string(name) + "'");
-}
+const char* to_string(Backend backend) noexcept { return backend_choices.name(backend); }
 
 }  // namespace parlayer::transfer

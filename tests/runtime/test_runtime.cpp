@@ -151,6 +151,15 @@ TEST_CASE("config: file, --set and types; every mistake names the key", "[runtim
   CHECK(c.string("ic.name") == "lake");
   CHECK(c.integer_list("parallel.grid") == parlayer::runtime::IntegerList{2, 1});
   CHECK(c.string("out.dir") == "out");  // default
+  // A choice key read as an enum through its named choices; a name the table lacks (a table
+  // that disagrees with the schema's list) is the key's one-line error.
+  enum class Ic { jet, lake };
+  constexpr auto ic_choices = parlayer::named_choices<Ic>({{Ic::jet, "jet"}, {Ic::lake, "lake"}});
+  CHECK(c.choice("ic.name", ic_choices) == Ic::lake);
+  constexpr auto jet_only = parlayer::named_choices<Ic>({{Ic::jet, "jet"}});
+  CHECK_THAT(error_of([&] { c.choice("ic.name", jet_only); }),
+             Catch::StartsWith("config key 'ic.name' = \"lake\" (--set ic.name=lake)") &&
+                 Catch::EndsWith(": must be one of jet"));
 
   // The echoed config parses back to the same values.
   const Config again = load(schema, c.to_toml());
@@ -165,6 +174,8 @@ TEST_CASE("config: file, --set and types; every mistake names the key", "[runtim
              Catch::Contains("'grid.nx' = 2") && Catch::Contains(">= 4"));
   CHECK_THAT(error_of([&] { load(schema, "[time]\ndt = 0\n"); }), Catch::Contains("'time.dt'") && Catch::Contains("> 0"));
   CHECK_THAT(error_of([&] { load(schema, "[ic]\nname = \"storm\"\n"); }), Catch::Contains("one of jet, lake"));
+  CHECK_THAT(error_of([&] { load(schema, "", {"--set", "ic.name=lak"}); }),
+             Catch::EndsWith("(--set ic.name=lak): must be one of jet, lake (did you mean 'lake'?)"));
   CHECK_THAT(error_of([&] { load(schema, "[parallel]\ngrid = [1, 2, 3]\n"); }), Catch::Contains("'parallel.grid'"));
   CHECK_THAT(error_of([&] { load(schema, "[grid\nnx = 1\n"); }), Catch::Contains("malformed TOML") && Catch::Contains("line 1"));
   CHECK_THAT(error_of([&] { load(schema, "", {"--set", "grid.nx=many"}); }),
@@ -229,6 +240,10 @@ TEST_CASE("layout keys: one block per rank, or boxes dealt by a distribution; ev
              Catch::Contains("24 boxes for 30 ranks"));
   CHECK_THAT(error_of([&] { config({"parallel.distribution=hilbert"}); }),
              Catch::Contains("'parallel.distribution'") && Catch::Contains("one of cartesian, sfc, round_robin, knapsack"));
+  CHECK_THAT(error_of([&] { config({"parallel.distribution=round-robin"}); }),
+             Catch::EndsWith("must be one of cartesian, sfc, round_robin, knapsack (did you mean 'round_robin'?)"));
+  CHECK_THAT(error_of([&] { config({"parallel.halo_backend=datatype"}); }),
+             Catch::EndsWith("must be one of packed, datatypes (did you mean 'datatypes'?)"));
   CHECK_THAT(error_of([&] { config({"parallel.box_size=[16,-1]"}); }), Catch::Contains("'parallel.box_size'"));
   const Config thin = config({"parallel.box_size=[16,1]", "parallel.distribution=sfc"});
   CHECK_THAT(error_of([&] {

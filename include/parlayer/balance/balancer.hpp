@@ -32,7 +32,7 @@ struct BalancerSettings {
   std::int64_t interval = 0;  ///< steps between proposals; 0: never rebalance
   double threshold = 1.1;     ///< adopt when predicted efficiency >= threshold * current efficiency
   double smoothing = 0.5;     ///< weight of the newest measurement in each box's running average, (0, 1]
-  Strategy strategy = Strategy::sfc;
+  domain::OwnershipStrategy strategy = domain::OwnershipStrategy::sfc;  ///< as weighted_ownership deals
 };
 
 /// \brief A proposed ownership and its predicted effect.

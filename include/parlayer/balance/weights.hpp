@@ -5,7 +5,7 @@
 ///
 ///     std::vector<double> cost(nx * ny);                      // per cell, x fastest: 0 = land
 ///     const auto w = balance::box_weights(layout, cost);      // throws for a bad mask
-///     const domain::Ownership o = balance::weighted_ownership(layout, ranks, w, balance::Strategy::sfc);
+///     const domain::Ownership o = balance::weighted_ownership(layout, ranks, w, domain::OwnershipStrategy::sfc);
 ///     const balance::LoadReport r = balance::load_report(layout, o, w);   // r.efficiency, r.eliminated
 ///
 /// A box whose cells all cost 0 has no active cell: it gets no owner (domain::no_owner), so no
@@ -22,17 +22,6 @@
 
 namespace parlayer::balance {
 
-/// \brief How weighted boxes are dealt to ranks.
-enum class Strategy {
-  sfc,       ///< domain::Ownership::space_filling_curve: contiguous runs along a Morton curve
-  knapsack,  ///< domain::Ownership::knapsack: heaviest box first to the lightest rank
-};
-
-/// \brief "sfc" or "knapsack".
-const char* to_string(Strategy strategy) noexcept;
-/// \throws CollectiveError naming the accepted values.
-Strategy strategy_from_string(const std::string& name);
-
 /// \brief The weight of every box of `layout`: the sum of `cell_cost` over its cells. `cell_cost`
 ///        holds one value per cell of the global grid, x fastest (then y, then z). Summed in cell
 ///        order, so every rank gets the same doubles. Local.
@@ -45,11 +34,15 @@ std::vector<double> box_weights(const domain::Layout& layout, std::span<const do
 /// \throws CollectiveError naming the first offending box.
 void check_box_weights(const domain::Layout& layout, std::span<const double> box_weights);
 
-/// \brief Boxes of weight 0 get no owner; the others are dealt to `rank_count` ranks by
-///        `strategy` on their weights. Local (pure function of its inputs).
+/// \brief Boxes of weight 0 get no owner; the others are dealt to `rank_count` ranks on their
+///        weights: heaviest first to the lightest rank for `knapsack` (domain::Ownership::knapsack),
+///        else in contiguous runs along a Morton curve (domain::Ownership::space_filling_curve):
+///        `cartesian` and `round_robin` do not weigh boxes, so a layout distributed by them is
+///        dealt by weight as `sfc` would (parallel.distribution's meaning with land boxes). Local
+///        (pure function of its inputs).
 /// \throws CollectiveError for bad weights (check_box_weights).
 domain::Ownership weighted_ownership(const domain::Layout& layout, int rank_count, std::span<const double> box_weights,
-                                     Strategy strategy);
+                                     domain::OwnershipStrategy strategy);
 
 /// \brief The load of every rank and the balance of an ownership.
 struct LoadReport {

@@ -10,6 +10,8 @@
 ///                                                      contiguous pieces of equal weight
 ///     Ownership::knapsack(layout, ranks, weights)      heaviest box first to the lightest rank
 ///     Ownership(owners, ranks)                         explicit; `no_owner` for a box without work
+///     Ownership::of(strategy, layout, ranks, weights)  one of the four by OwnershipStrategy (config names:
+///                                                      ownership_strategy_choices)
 ///
 /// Every strategy is a pure function of its inputs (no MPI, no clocks, ties broken by box index),
 /// so every rank, and a serial tool, computes the same owners. All functions are Local.
@@ -17,11 +19,29 @@
 #include <vector>
 
 #include "parlayer/domain/layout.hpp"
+#include "parlayer/named_choice.hpp"
 
 namespace parlayer::domain {
 
 /// \brief The owner of a box that no rank computes (e.g. an all-land box).
 inline constexpr int no_owner = -1;
+
+/// \brief The strategies by name: the values of parallel.distribution (runtime/parallel_options.hpp),
+///        and how balance deals weighted boxes (balance/weights.hpp, balance::Balancer).
+enum class OwnershipStrategy {
+  cartesian,    ///< Ownership::cartesian: box b on rank b (one box per rank)
+  sfc,          ///< Ownership::space_filling_curve
+  round_robin,  ///< Ownership::round_robin
+  knapsack,     ///< Ownership::knapsack
+};
+inline constexpr auto ownership_strategy_choices = named_choices<OwnershipStrategy>({
+    {OwnershipStrategy::cartesian, "cartesian"},
+    {OwnershipStrategy::sfc, "sfc"},
+    {OwnershipStrategy::round_robin, "round_robin"},
+    {OwnershipStrategy::knapsack, "knapsack"},
+});
+/// \brief "cartesian", "sfc", "round_robin" or "knapsack".
+const char* to_string(OwnershipStrategy strategy) noexcept;
 
 /// \brief Box -> rank (or no_owner). Immutable, copyable; every function is Local.
 class Ownership {
@@ -41,6 +61,10 @@ public:
   /// \brief Longest-processing-time greedy knapsack: boxes by decreasing weight (ties by index),
   ///        each to the rank with the least weight so far (ties to the lowest rank).
   static Ownership knapsack(const Layout& layout, int rank_count, std::span<const double> weights = {});
+  /// \brief The ownership `strategy` names: one of the four above (`weights` go to the two that
+  ///        weigh boxes, sfc and knapsack; cartesian and round_robin ignore them).
+  static Ownership of(OwnershipStrategy strategy, const Layout& layout, int rank_count,
+                      std::span<const double> weights = {});
 
   int rank_count() const noexcept { return m_rank_count; }
   /// \brief Number of boxes.

@@ -32,10 +32,13 @@
 #include "parlayer/domain/tile.hpp"
 #include "parlayer/halo/halo_exchange.hpp"
 #include "parlayer/parallel/thread_pool.hpp"
+#include "parlayer/named_choice.hpp"
 
 namespace parlayer::halo {
 
 enum class Overlap { off, on };
+/// \brief Overlap by name (a program's --overlap on|off).
+inline constexpr auto overlap_choices = named_choices<Overlap>({{Overlap::off, "off"}, {Overlap::on, "on"}});
 
 /// \brief "on" / "off".
 const char* to_string(Overlap overlap) noexcept;

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "parlayer/error.hpp"
+#include "parlayer/named_choice.hpp"
 #include "parlayer/parallel/comm.hpp"
 
 namespace parlayer::runtime {
@@ -187,6 +188,16 @@ public:
       out.push_back(static_cast<T>(x));
     }
     return out;
+  }
+  /// \brief A string key as the enum value `choices` names it (declare the key with
+  ///        one_of(choices.names()), so the schema already refused any other name). Local.
+  /// \throws CollectiveError naming the key, as the schema does, for a name not in `choices`;
+  ///         std::logic_error as string().
+  template <class E, std::size_t N>
+  E choice(const std::string& key, const NamedChoices<E, N>& choices) const {
+    const std::string& name = string(key);
+    if (const std::optional<E> value = choices.find(name)) return *value;
+    throw error(key, message::not_one_of(name, choices.names()));
   }
   /// \brief Where the key's value came from.
   const std::string& origin(const std::string& key) const;

@@ -31,17 +31,6 @@
 
 namespace parlayer::runtime {
 
-/// \brief Who owns which box (parallel.distribution).
-enum class Distribution {
-  cartesian,    ///< box b on rank b: one box per rank
-  sfc,          ///< domain::Ownership::space_filling_curve (weights: cells)
-  round_robin,  ///< domain::Ownership::round_robin
-  knapsack,     ///< domain::Ownership::knapsack (weights: cells)
-};
-
-/// \brief "cartesian", "sfc", "round_robin" or "knapsack".
-const char* to_string(Distribution distribution) noexcept;
-
 /// \brief Adds parallel.process_grid, parallel.box_size and parallel.tile_size (with `dimensions`
 ///        entries each), parallel.distribution, parallel.overlap, parallel.halo_backend and
 ///        parallel.threads to `schema`.
@@ -50,7 +39,7 @@ void add_parallel_keys(ConfigSchema& schema, int dimensions = 2);
 struct ParallelOptions {
   std::vector<int> process_grid;  ///< empty: automatic
   std::vector<int> box_size;      ///< empty: one block per rank; else cells per box (0: axis not cut)
-  Distribution distribution = Distribution::cartesian;
+  domain::OwnershipStrategy distribution = domain::OwnershipStrategy::cartesian;  ///< weights: cells
   halo::Overlap overlap = halo::Overlap::on;
   transfer::Backend backend = transfer::Backend::packed;
   int threads = 1;                       ///< threads per rank (parallel.threads, or OMP_NUM_THREADS)

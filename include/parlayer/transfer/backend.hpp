@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "parlayer/named_choice.hpp"
+
 namespace parlayer::transfer {
 
 enum class Backend {
@@ -17,9 +19,12 @@ enum class Backend {
   datatypes,  ///< MPI derived datatypes (subarrays combined in a struct) describe the regions in place
 };
 
-/// \brief "packed" or "datatypes".
+/// \brief The backends by name (parallel.halo_backend; a new backend adds its name here).
+inline constexpr auto backend_choices =
+    named_choices<Backend>({{Backend::packed, "packed"}, {Backend::datatypes, "datatypes"}});
+
+/// \brief "packed" or "datatypes". (Parse a name with backend_choices.parse(name, what), or
+///        runtime::Config::choice.)
 const char* to_string(Backend backend) noexcept;
-/// \brief Parses "packed" / "datatypes"; throws CollectiveError naming the choices otherwise.
-Backend backend_from_string(std::string_view name);
 
 }  // namespace parlayer::transfer
