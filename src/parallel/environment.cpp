@@ -40,17 +40,29 @@ ThreadLevel from_mpi(int provided) noexcept {
   return ThreadLevel::single;
 }
 
-// Writes `text` to stderr on one line: control characters (a newline in a user's --set value, say)
-// become escapes ("\n", "\x1b"). Allocates nothing: it also reports running out of memory.
-void put_one_line(const char* text) noexcept {
-  for (const char* c = text; *c; ++c) {
-    const auto u = static_cast<unsigned char>(*c);
-    if (*c == '\n') std::fputs("\\n", stderr);
-    else if (*c == '\r') std::fputs("\\r", stderr);
-    else if (*c == '\t') std::fputs("\\t", stderr);
-    else if (u < 0x20 || u == 0x7f) std::fprintf(stderr, "\\x%02x", u);
-    else std::fputc(*c, stderr);
+// How `c` is written in a one-line message: itself, or for a control character (a newline in a
+// user's --set value, say) an escape ("\n", "\x1b"). Fills `out`, returns its length; no allocation.
+std::size_t escaped_char(char c, char (&out)[4]) noexcept {
+  static constexpr char hex[] = "0123456789abcdef";
+  const auto u = static_cast<unsigned char>(c);
+  const char named = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '\0';
+  if (named) {
+    out[0] = '\\', out[1] = named;
+    return 2;
   }
+  if (u < 0x20 || u == 0x7f) {
+    out[0] = '\\', out[1] = 'x', out[2] = hex[u >> 4], out[3] = hex[u & 0xf];
+    return 4;
+  }
+  out[0] = c;
+  return 1;
+}
+
+// Writes `text` to stderr on one line (escaped_char). Allocates nothing: it also reports running
+// out of memory.
+void put_one_line(const char* text) noexcept {
+  char escape[4];
+  for (const char* c = text; *c; ++c) std::fwrite(escape, 1, escaped_char(*c, escape), stderr);
 }
 
 void report_collective_error(const CollectiveError& e, bool root) {
@@ -101,14 +113,10 @@ void abort_job(const char* message, int exit_code) noexcept {
   char prefix[64];
   const int written = std::snprintf(prefix, sizeof prefix, "parlayer: error on rank %d: ", world_rank());
   for (int i = 0; i < written && prefix[i]; ++i) put(prefix[i]);
-  static constexpr char hex[] = "0123456789abcdef";
-  for (const char* c = message; *c; ++c) {  // control characters as escapes, as put_one_line does
-    const auto u = static_cast<unsigned char>(*c);
-    if (*c == '\n') put('\\'), put('n');
-    else if (*c == '\r') put('\\'), put('r');
-    else if (*c == '\t') put('\\'), put('t');
-    else if (u < 0x20 || u == 0x7f) put('\\'), put('x'), put(hex[u >> 4]), put(hex[u & 0xf]);
-    else put(*c);
+  char escape[4];
+  for (const char* c = message; *c; ++c) {
+    const std::size_t length = escaped_char(*c, escape);
+    for (std::size_t k = 0; k < length; ++k) put(escape[k]);
   }
   if (n >= sizeof line - 4) line[n++] = '.', line[n++] = '.', line[n++] = '.';  // truncated
   line[n++] = '\n';

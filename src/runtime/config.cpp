@@ -600,14 +600,13 @@ void Config::apply_setting(const std::string& setting, const std::string& origin
   set_from_text(*spec, text, where);
 }
 
-void Config::set_from_text(const KeySpec& key_spec, const std::string& text, const std::string& where) {
-  const KeySpec* spec = &key_spec;
-  const std::string& key = spec->key();
-  std::optional<Value> value = from_text(*spec, text);
-  if (!value && (spec->type() == ValueType::integer || spec->type() == ValueType::integer_list ||
-                 spec->type() == ValueType::integer_or_string)) {
+void Config::set_from_text(const KeySpec& spec, const std::string& text, const std::string& where) {
+  const std::string& key = spec.key();
+  std::optional<Value> value = from_text(spec, text);
+  if (!value && (spec.type() == ValueType::integer || spec.type() == ValueType::integer_list ||
+                 spec.type() == ValueType::integer_or_string)) {
     std::vector<std::string> items{text};  // say so if what failed is an integer beyond 64 bits
-    if (spec->type() == ValueType::integer_list) {
+    if (spec.type() == ValueType::integer_list) {
       items.clear();
       std::istringstream list(text);
       for (std::string item; std::getline(list, item, ',');) {
@@ -623,9 +622,9 @@ void Config::set_from_text(const KeySpec& key_spec, const std::string& text, con
                               " does not fit in 64 bits (" + int64_range + ")");
   }
   if (!value)
-    throw CollectiveError("config key " + in_quotes(key) + " (" + where + "): expected " + describe_type(spec->type()) +
+    throw CollectiveError("config key " + in_quotes(key) + " (" + where + "): expected " + describe_type(spec.type()) +
                           ", got " + in_quotes(trim(text)));
-  set(*spec, std::move(*value), where);
+  set(spec, std::move(*value), where);
 }
 
 Config Config::from_settings(const ConfigSchema& schema, const std::vector<std::string>& settings) {
